@@ -1,0 +1,33 @@
+using System;
+using Contracts.Ai;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.AI;
+
+/// <summary>Adds the <see cref="TokenBudgetingChatClient"/> stage to a chat pipeline.</summary>
+public static class TokenBudgetingChatClientBuilderExtensions
+{
+    /// <summary>Adds the <see cref="TokenBudgetingChatClient"/> stage to the pipeline.</summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, Action<TokenBudgetOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        TokenBudgetOptions? options = null;
+        if (configure is not null)
+        {
+            options = new TokenBudgetOptions();
+            configure(options);
+        }
+
+        return builder.UseTokenBudget(options);
+    }
+
+    internal static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, TokenBudgetOptions? options) =>
+        builder.Use((innerClient, services) => new TokenBudgetingChatClient(
+            innerClient,
+            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.TokenBudget ?? new TokenBudgetOptions()));
+}

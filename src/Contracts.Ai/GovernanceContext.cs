@@ -1,0 +1,42 @@
+using System.Collections.Generic;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The per-request governance data every stage of the pipeline reads: which contract and inputs,
+/// for which tenant and user, under which idempotency key, and which context sources were attached.
+/// </summary>
+/// <remarks>
+/// Carried in <see cref="Microsoft.Extensions.AI.ChatOptions.AdditionalProperties"/> under
+/// <see cref="PropertyKey"/>; set it with the <see cref="GovernanceChatOptionsExtensions"/> methods.
+/// A context belongs to one request: do not share one instance between concurrent requests.
+/// </remarks>
+public sealed class GovernanceContext
+{
+    /// <summary>The key under which the context is stored in <c>ChatOptions.AdditionalProperties</c>.</summary>
+    public const string PropertyKey = "contracts_ai.governance";
+
+    /// <summary>Gets or sets the id of the prompt contract that governs the request.</summary>
+    public string? ContractId { get; set; }
+
+    /// <summary>Gets or sets the exact contract version or label to use; <see langword="null"/> lets routing decide.</summary>
+    public string? ContractVersion { get; set; }
+
+    /// <summary>Gets or sets the inputs for the contract's template: a dictionary, an anonymous object or any object whose public properties are the inputs.</summary>
+    public object? Inputs { get; set; }
+
+    /// <summary>Gets or sets the tenant the request is made for. Idempotency keys and rollouts are scoped by it.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>Gets or sets the user the request is made for.</summary>
+    public string? UserId { get; set; }
+
+    /// <summary>Gets or sets the conversation the request belongs to; used for sticky rollouts and tool idempotency scope.</summary>
+    public string? ConversationId { get; set; }
+
+    /// <summary>Gets or sets the idempotency key of the request: a repeated request with the same key returns the stored response.</summary>
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>Gets the context sources (retrieved documents and their provenance) the app attached, for the audit record.</summary>
+    public IList<ContextSource> ContextSources { get; } = new List<ContextSource>();
+}

@@ -1,0 +1,36 @@
+using System;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The base type of every error Contracts.Ai raises on purpose: a contract was violated, a budget
+/// could not be met, a tool or its output was rejected, an idempotency rule stopped a call, or
+/// content was judged unsafe.
+/// </summary>
+/// <remarks>
+/// Messages say what was expected, what came and where (contract id and version, tool name, JSON
+/// path). They never contain the raw prompt, tool arguments or tool results.
+/// </remarks>
+public class GovernedAiException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="GovernedAiException"/> class.</summary>
+    public GovernedAiException()
+        : base("A governed AI call was stopped by Contracts.Ai.")
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="GovernedAiException"/> class with a message.</summary>
+    /// <param name="message">What was wrong and where.</param>
+    public GovernedAiException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="GovernedAiException"/> class with a message and a cause.</summary>
+    /// <param name="message">What was wrong and where.</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    public GovernedAiException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,33 @@
+using System;
+using Contracts.Ai;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.AI;
+
+/// <summary>Adds the <see cref="PromptRoutingChatClient"/> stage to a chat pipeline.</summary>
+public static class PromptRoutingChatClientBuilderExtensions
+{
+    /// <summary>Adds the <see cref="PromptRoutingChatClient"/> stage to the pipeline.</summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatClientBuilder UsePromptRouting(this ChatClientBuilder builder, Action<PromptRoutingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        PromptRoutingOptions? options = null;
+        if (configure is not null)
+        {
+            options = new PromptRoutingOptions();
+            configure(options);
+        }
+
+        return builder.UsePromptRouting(options);
+    }
+
+    internal static ChatClientBuilder UsePromptRouting(this ChatClientBuilder builder, PromptRoutingOptions? options) =>
+        builder.Use((innerClient, services) => new PromptRoutingChatClient(
+            innerClient,
+            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Routing ?? new PromptRoutingOptions()));
+}
