@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading;
 using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
@@ -7,10 +9,13 @@ namespace Contracts.Ai;
 /// What the pipeline decided for one governed call: created by the outermost stage, carried in the
 /// request's options, filled by each stage, and read by the root span, the metrics and the audit.
 /// </summary>
-/// <remarks>Only created when something observes the call (a listener on the source, or an audit sink).</remarks>
+/// <remarks>Only created when something observes the call (a listener on the source, or an audit sink). Stages may record from several threads (parallel tool calls).</remarks>
 internal sealed class GovernedCall
 {
     internal const string PropertyKey = "contracts_ai.call";
+
+    private int _redactions;
+    private int _detections;
 
     public Activity? Activity { get; set; }
 
@@ -18,13 +23,35 @@ internal sealed class GovernedCall
 
     public string? ContractVersion { get; set; }
 
+    public string? ContractLabel { get; set; }
+
     public string? Variant { get; set; }
+
+    /// <summary>Hash of the rendered system prompt (never the prompt itself).</summary>
+    public string? RenderedPromptHash { get; set; }
 
     public string? ValidationOutcome { get; set; }
 
     public int ValidationAttempts { get; set; }
 
     public string? IdempotencyOutcome { get; set; }
+
+    public int? TokensBefore { get; set; }
+
+    public int? TokensAfter { get; set; }
+
+    public int MessagesDropped { get; set; }
+
+    public UsageDetails? Usage { get; set; }
+
+    /// <summary>The final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c> or <c>error</c>.</summary>
+    public string? Outcome { get; set; }
+
+    public ConcurrentQueue<ToolCallRecord> ToolCalls { get; } = new();
+
+    public int Redactions => Volatile.Read(ref _redactions);
+
+    public int ScreeningDetections => Volatile.Read(ref _detections);
 
     public static GovernedCall? Get(ChatOptions? options) =>
         options?.AdditionalProperties is { } properties &&
@@ -59,4 +86,24 @@ internal sealed class GovernedCall
         IdempotencyOutcome = outcome;
         Activity?.SetTag(TelemetryNames.Attributes.IdempotencyOutcome, outcome);
     }
+
+    public void SetBudget(int tokensBefore, int tokensAfter, int messagesDropped)
+    {
+        TokensBefore = tokensBefore;
+        TokensAfter = tokensAfter;
+        MessagesDropped += messagesDropped;
+    }
+
+    public void AddToolCall(ToolCallRecord record) => ToolCalls.Enqueue(record);
+
+    public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
+
+    public void AddScreeningDetections(int count) => Interlocked.Add(ref _detections, count);
 }
+
+/// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>
+/// <param name="Name">The tool's name.</param>
+/// <param name="Outcome"><c>ok</c>, <c>replayed</c> or <c>rejected</c>.</param>
+/// <param name="IdempotencyKeyHash">A hash of the idempotency key, when the tool is idempotent.</param>
+/// <param name="Rejection">Why it was rejected, when it was.</param>
+internal sealed record ToolCallRecord(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null);
