@@ -39,4 +39,25 @@ public sealed class GovernanceContext
 
     /// <summary>Gets the context sources (retrieved documents and their provenance) the app attached, for the audit record.</summary>
     public IList<ContextSource> ContextSources { get; } = new List<ContextSource>();
+
+    /// <summary>A copy for a stage that changes the request's routing without touching the caller's context.</summary>
+    internal GovernanceContext Clone()
+    {
+        var copy = new GovernanceContext
+        {
+            ContractId = ContractId,
+            ContractVersion = ContractVersion,
+            Inputs = Inputs,
+            TenantId = TenantId,
+            UserId = UserId,
+            ConversationId = ConversationId,
+            IdempotencyKey = IdempotencyKey,
+        };
+        foreach (ContextSource source in ContextSources)
+        {
+            copy.ContextSources.Add(source);
+        }
+
+        return copy;
+    }
 }

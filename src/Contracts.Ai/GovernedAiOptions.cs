@@ -33,6 +33,13 @@ public sealed class GovernedAiOptions
     /// <summary>Gets or sets tool governance options.</summary>
     public ToolGovernanceOptions Tools { get; set; } = new();
 
+    /// <summary>Gets or sets the rollouts by contract id; the same dictionary as <see cref="PromptRoutingOptions.Rollouts"/>, bindable as <c>GovernedAi:Rollouts</c>.</summary>
+    public IDictionary<string, RolloutOptions> Rollouts
+    {
+        get => Routing.Rollouts;
+        set => Routing.Rollouts = value;
+    }
+
     /// <summary>Gets or sets context-window budgeting options.</summary>
     public TokenBudgetOptions TokenBudget { get; set; } = new();
 

@@ -1,6 +1,7 @@
 using System;
 using Contracts.Ai;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.AI;
@@ -27,7 +28,15 @@ public static class PromptRoutingChatClientBuilderExtensions
     }
 
     internal static ChatClientBuilder UsePromptRouting(this ChatClientBuilder builder, PromptRoutingOptions? options) =>
-        builder.Use((innerClient, services) => new PromptRoutingChatClient(
-            innerClient,
-            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Routing ?? new PromptRoutingOptions()));
+        builder.Use((innerClient, services) =>
+        {
+            PromptRoutingOptions resolved = options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Routing ?? new PromptRoutingOptions();
+            RolloutController? controller = options is null ? services.GetService<RolloutController>() : null;
+            return new PromptRoutingChatClient(
+                innerClient,
+                resolved,
+                services.GetService<IPromptRegistry>(),
+                controller,
+                services.GetService<ILoggerFactory>()?.CreateLogger<PromptRoutingChatClient>());
+        });
 }

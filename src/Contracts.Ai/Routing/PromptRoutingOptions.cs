@@ -1,15 +1,45 @@
+using System;
 using System.Collections.Generic;
 
 namespace Contracts.Ai;
 
-/// <summary>Options for prompt routing and progressive delivery.</summary>
-/// <remarks>Bindable from configuration section <c>GovernedAi</c>; validated once at start.</remarks>
+/// <summary>Options for prompt routing and progressive delivery: rollouts per contract, shadow traffic and automatic rollback.</summary>
+/// <remarks>Bindable from configuration section <c>GovernedAi:Routing</c> (rollouts also from <c>GovernedAi:Rollouts</c>); validated once at start.</remarks>
 public sealed class PromptRoutingOptions
 {
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Validates instance settings as the options grow.")]
+    /// <summary>Gets or sets the rollouts, by contract id.</summary>
+    /// <value>Defaults to none: every request resolves its contract label as the registry says.</value>
+    public IDictionary<string, RolloutOptions> Rollouts { get; set; } = new Dictionary<string, RolloutOptions>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets how often rollback decisions made by other instances (through a shared <see cref="IRolloutStateStore"/>) are read.</summary>
+    /// <value>Defaults to 5 seconds. A rollback decided in this instance applies at once.</value>
+    public TimeSpan StateRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the most shadow calls running at once in this process; more are skipped, never queued.</summary>
+    /// <value>Defaults to 4.</value>
+    public int MaxConcurrentShadowCalls { get; set; } = 4;
+
     internal void Validate(string path, List<string> errors)
     {
-        _ = path;
-        _ = errors;
+        if (Rollouts is null)
+        {
+            errors.Add($"{path}:Rollouts must not be null.");
+            return;
+        }
+
+        if (StateRefreshInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{path}:StateRefreshInterval must be positive, but was {StateRefreshInterval}.");
+        }
+
+        if (MaxConcurrentShadowCalls < 0)
+        {
+            errors.Add($"{path}:MaxConcurrentShadowCalls must not be negative, but was {MaxConcurrentShadowCalls}.");
+        }
+
+        foreach (KeyValuePair<string, RolloutOptions> rollout in Rollouts)
+        {
+            rollout.Value?.Validate($"{path}:Rollouts:{rollout.Key}", errors);
+        }
     }
 }

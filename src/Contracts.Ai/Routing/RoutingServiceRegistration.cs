@@ -1,4 +1,8 @@
+using System;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Contracts.Ai;
 
@@ -7,6 +11,11 @@ internal static class RoutingServiceRegistration
 {
     public static void Add(IServiceCollection services)
     {
-        _ = services;
+        services.TryAddSingleton<IRolloutStateStore, InMemoryRolloutStateStore>();
+        services.TryAddSingleton(sp => new RolloutController(
+            sp.GetRequiredService<IRolloutStateStore>(),
+            sp.GetRequiredService<IOptions<GovernedAiOptions>>().Value.Routing,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILoggerFactory>()?.CreateLogger<PromptRoutingChatClient>()));
     }
 }
