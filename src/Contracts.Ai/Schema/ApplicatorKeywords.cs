@@ -162,14 +162,14 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private string DescribeValues()
     {
         StringBuilder builder = new();
-        for (int i = 0; i < _values.Length && builder.Length < 120; i++)
+        for (int i = 0; i < _values.Length; i++)
         {
-            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
-        }
+            if (builder.Length >= 120)
+            {
+                return builder.Append(", ... (").Append(_values.Length).Append(" values)").ToString();
+            }
 
-        if (builder.Length >= 120)
-        {
-            builder.Append(", ... (" + _values.Length + " values)");
+            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
         }
 
         return builder.ToString();

@@ -94,6 +94,8 @@ internal sealed class SchemaCompiler
         List<KeywordValidator> arrays = [];
         List<KeywordValidator> strings = [];
         List<KeywordValidator> numbers = [];
+        List<NumberLimit> limits = [];
+        bool membersCompiled = false;
 
         foreach (JsonProperty keyword in schema.EnumerateObject())
         {
@@ -131,16 +133,13 @@ internal sealed class SchemaCompiler
                     types = ParseTypes(value, at);
                     break;
                 case "properties":
-                    objects.Add(CompileProperties(value, at));
-                    break;
                 case "required":
-                    objects.Add(CompileRequired(value, at));
-                    break;
                 case "patternProperties":
                 case "additionalProperties":
-                    if (name == "additionalProperties" || !schema.TryGetProperty("additionalProperties", out _))
+                    if (!membersCompiled)
                     {
-                        objects.Add(CompileMemberPatterns(schema, location));
+                        objects.Add(CompileMembers(schema, location));
+                        membersCompiled = true;
                     }
 
                     break;
@@ -204,7 +203,7 @@ internal sealed class SchemaCompiler
                         throw Invalid(at, "'" + name + "' must be a number");
                     }
 
-                    numbers.Add(new BoundKeyword(name, value, name.EndsWith("inimum", StringComparison.Ordinal), name.StartsWith("exclusive", StringComparison.Ordinal)));
+                    limits.Add(NumberLimit.Create(name, value));
                     break;
                 case "multipleOf":
                     if (value.ValueKind != JsonValueKind.Number || JsonValues.ToDouble(value) <= 0)
@@ -212,7 +211,7 @@ internal sealed class SchemaCompiler
                         throw Invalid(at, "'multipleOf' must be a number greater than 0");
                     }
 
-                    numbers.Add(new MultipleOfKeyword(value));
+                    limits.Add(NumberLimit.Create(name, value));
                     break;
                 case "allOf":
                     any.Add(new AllOfKeyword(CompileSchemaArray(value, at, name)));
@@ -266,54 +265,71 @@ internal sealed class SchemaCompiler
             }
         }
 
+        if (limits.Count > 0)
+        {
+            numbers.Add(new NumberKeyword([.. limits]));
+        }
+
         node.Initialize(false, types, [.. any], [.. objects], [.. arrays], [.. strings], [.. numbers]);
     }
 
-    private PropertiesKeyword CompileProperties(JsonElement value, string at)
+    private ObjectMembersKeyword CompileMembers(JsonElement schema, string location)
     {
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(at, "'properties' must be an object");
-        }
-
         List<string> names = [];
-        List<byte[]> utf8 = [];
-        List<SchemaNode> schemas = [];
-        foreach (JsonProperty property in value.EnumerateObject())
+        List<SchemaNode?> schemas = [];
+        if (schema.TryGetProperty("properties", out JsonElement properties))
         {
-            names.Add(property.Name);
-            utf8.Add(Encoding.UTF8.GetBytes(property.Name));
-            schemas.Add(NodeFor(property.Value, at + "/" + EscapePointer(property.Name)));
+            string at = location + "/properties";
+            if (properties.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(at, "'properties' must be an object");
+            }
+
+            foreach (JsonProperty property in properties.EnumerateObject())
+            {
+                if (names.Contains(property.Name))
+                {
+                    continue;
+                }
+
+                names.Add(property.Name);
+                schemas.Add(NodeFor(property.Value, at + "/" + EscapePointer(property.Name)));
+            }
         }
 
-        return new PropertiesKeyword([.. names], [.. utf8], [.. schemas]);
-    }
-
-    private static RequiredKeyword CompileRequired(JsonElement value, string at)
-    {
-        if (value.ValueKind != JsonValueKind.Array)
+        int declaredCount = names.Count;
+        List<int> required = [];
+        if (schema.TryGetProperty("required", out JsonElement requiredNames))
         {
-            throw Invalid(at, "'required' must be an array of strings");
-        }
-
-        List<string> names = [];
-        List<byte[]> utf8 = [];
-        foreach (JsonElement item in value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String)
+            string at = location + "/required";
+            if (requiredNames.ValueKind != JsonValueKind.Array)
             {
                 throw Invalid(at, "'required' must be an array of strings");
             }
 
-            names.Add(item.GetString()!);
-            utf8.Add(Encoding.UTF8.GetBytes(item.GetString()!));
+            foreach (JsonElement item in requiredNames.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                {
+                    throw Invalid(at, "'required' must be an array of strings");
+                }
+
+                string name = item.GetString()!;
+                int index = names.IndexOf(name);
+                if (index < 0)
+                {
+                    index = names.Count;
+                    names.Add(name);
+                    schemas.Add(null);
+                }
+
+                if (!required.Contains(index))
+                {
+                    required.Add(index);
+                }
+            }
         }
 
-        return new RequiredKeyword([.. names], [.. utf8]);
-    }
-
-    private MemberPatternsKeyword CompileMemberPatterns(JsonElement schema, string location)
-    {
         List<Regex> patterns = [];
         List<SchemaNode> patternSchemas = [];
         if (schema.TryGetProperty("patternProperties", out JsonElement patternProperties))
@@ -333,33 +349,45 @@ internal sealed class SchemaCompiler
         }
 
         SchemaNode? additional = null;
-        string? allowedNames = null;
-        List<byte[]> declared = [];
+        string? forbidden = null;
         if (schema.TryGetProperty("additionalProperties", out JsonElement additionalSchema))
         {
             additional = NodeFor(additionalSchema, location + "/additionalProperties");
-            StringBuilder allowed = new();
-            if (schema.TryGetProperty("properties", out JsonElement properties) && properties.ValueKind == JsonValueKind.Object)
-            {
-                foreach (JsonProperty property in properties.EnumerateObject())
-                {
-                    declared.Add(Encoding.UTF8.GetBytes(property.Name));
-                    if (allowed.Length < 120)
-                    {
-                        allowed.Append(allowed.Length == 0 ? "; allowed: " : ", ").Append(SchemaMessages.Shorten(property.Name));
-                    }
-                }
-            }
-
             if (additionalSchema.ValueKind == JsonValueKind.False)
             {
-                allowedNames = allowed.Length == 0 && patterns.Count == 0 ? "; the object allows no properties"
-                    : allowed.Length == 0 ? "; allowed: names matching the declared patterns"
-                    : allowed.ToString();
+                forbidden = DescribeAllowed(names, declaredCount, patterns.Count);
             }
         }
 
-        return new MemberPatternsKeyword([.. declared], [.. patterns], [.. patternSchemas], additional, allowedNames);
+        byte[][] utf8 = new byte[names.Count][];
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            utf8[i] = Encoding.UTF8.GetBytes(names[i]);
+        }
+
+        return new ObjectMembersKeyword([.. names], utf8, [.. schemas], declaredCount, [.. required], [.. patterns], [.. patternSchemas], additional, forbidden);
+    }
+
+    private static string DescribeAllowed(List<string> names, int declaredCount, int patternCount)
+    {
+        if (declaredCount == 0)
+        {
+            return patternCount == 0 ? "; the object allows no properties" : "; allowed: names matching the declared patterns";
+        }
+
+        StringBuilder allowed = new("; allowed: ");
+        for (int i = 0; i < declaredCount; i++)
+        {
+            if (allowed.Length > 120)
+            {
+                allowed.Append(", ...");
+                break;
+            }
+
+            allowed.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.Shorten(names[i]));
+        }
+
+        return patternCount == 0 ? allowed.ToString() : allowed.Append(" and names matching the declared patterns").ToString();
     }
 
     private ItemsKeyword CompileItems(JsonElement schema, string location)

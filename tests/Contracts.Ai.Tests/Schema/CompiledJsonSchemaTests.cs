@@ -55,6 +55,27 @@ public class CompiledJsonSchemaTests
     }
 
     [Fact]
+    public void ValidDocumentAllocatesNothing()
+    {
+        CompiledJsonSchema schema = Compile(OrderSchema);
+        JsonElement document = Parse("""
+            {"id":"ORD-1234","status":"shipped","items":[{"sku":"ABCDE","qty":2},{"sku":"XYZ","qty":100}],"customer":{"email":"a@b.c","tier":"gold"}}
+            """);
+        for (int i = 0; i < 100; i++)
+        {
+            _ = schema.Validate(document);
+            _ = schema.IsValid(document);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool valid = schema.Validate(document).IsValid & schema.IsValid(document);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(valid);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void EveryErrorIsReportedWithItsPathAndKeyword()
     {
         CompiledJsonSchema schema = Compile(OrderSchema);
