@@ -110,6 +110,7 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private readonly JsonElement[] _values;
     private readonly byte[]?[] _utf8Strings;
     private readonly bool _isConst;
+    private string? _message;
 
     public AllowedValuesKeyword(JsonElement[] values, bool isConst)
     {
@@ -146,14 +147,9 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
 
         if (state.Collecting)
         {
-            if (_isConst)
-            {
-                state.AddError("const", "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]));
-            }
-            else
-            {
-                state.AddError("enum", "expected one of " + DescribeValues());
-            }
+            // Built on first use and cached; a race only builds the same string twice.
+            _message ??= _isConst ? "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]) : "expected one of " + DescribeValues();
+            state.AddError(_isConst ? "const" : "enum", _message);
         }
 
         return false;

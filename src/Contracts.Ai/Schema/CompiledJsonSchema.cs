@@ -103,6 +103,10 @@ public sealed class CompiledJsonSchema
     /// <summary>Checks whether a document is valid, stopping at the first error and reporting none.</summary>
     /// <param name="instance">The document.</param>
     /// <returns><see langword="true"/> when the document is valid.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The schema is evaluated by JsonSchema.Net (<see cref="UsesFallback"/>) and turns out to be unusable
+    /// for this document, for example a reference that cannot be resolved.
+    /// </exception>
     public bool IsValid(JsonElement instance)
     {
         if (_fallback is not null)

@@ -401,7 +401,7 @@ internal sealed class SchemaCompiler
         SchemaNode? rest = schema.TryGetProperty("items", out JsonElement items)
             ? NodeFor(items, location + "/items")
             : null;
-        return new ItemsKeyword(prefix, rest);
+        return new ItemsKeyword(prefix, rest, restForbidden: items.ValueKind == JsonValueKind.False);
     }
 
     private SchemaNode[] CompileSchemaArray(JsonElement value, string at, string keyword)

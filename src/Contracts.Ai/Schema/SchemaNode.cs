@@ -33,6 +33,7 @@ internal sealed class SchemaNode
     private static readonly KeywordValidator[] None = [];
 
     private JsonTypes _types;
+    private string _typeExpectation = string.Empty;
     private bool _alwaysFalse;
     private KeywordValidator[] _any = None;
     private KeywordValidator[] _object = None;
@@ -52,6 +53,7 @@ internal sealed class SchemaNode
     {
         _alwaysFalse = alwaysFalse;
         _types = types;
+        _typeExpectation = types == JsonTypes.None ? string.Empty : "expected " + Describe(types) + " but found ";
         _any = any;
         _object = objectKeywords;
         _array = arrayKeywords;
@@ -93,7 +95,7 @@ internal sealed class SchemaNode
                 return false;
             }
 
-            state.AddError("type", "expected " + Describe(_types) + " but found " + Describe(instance));
+            state.AddError("type", _typeExpectation + Describe(instance));
         }
 
         KeywordValidator[] specific = kind switch
@@ -132,7 +134,16 @@ internal sealed class SchemaNode
         {
             if ((types & type) != 0)
             {
-                string name = type.ToString().ToLowerInvariant();
+                string name = type switch
+                {
+                    JsonTypes.Object => "object",
+                    JsonTypes.Array => "array",
+                    JsonTypes.String => "string",
+                    JsonTypes.Number => "number",
+                    JsonTypes.Integer => "integer",
+                    JsonTypes.Boolean => "boolean",
+                    _ => "null",
+                };
                 result = result.Length == 0 ? name : result + " or " + name;
             }
         }
