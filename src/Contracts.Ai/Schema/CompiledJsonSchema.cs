@@ -62,12 +62,23 @@ public sealed class CompiledJsonSchema
         }
         catch (UnsupportedSchemaException)
         {
-            return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
+            // Fall through: the fallback evaluates this schema.
         }
         catch (ArgumentException e) when (e.ParamName is null)
         {
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
+
+        try
+        {
+            SchemaCompiler.CheckLocalReferences(copy);
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            throw new ArgumentException(e.Message, nameof(schema), e);
+        }
+
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
     }
 
     /// <summary>Validates a document and reports every error found.</summary>

@@ -39,13 +39,79 @@ internal sealed class SchemaCompiler
         compiler.CollectAnchors(root, "#");
         SchemaNode node = compiler.NodeFor(root, "#");
         compiler.Drain();
-        foreach ((RefKeyword keyword, string reference, string location) in compiler._refs)
+        // Resolving may reach schemas not compiled yet, which may add references: hence the index loop.
+        for (int i = 0; i < compiler._refs.Count; i++)
         {
-            keyword.Target = compiler.Resolve(reference, location);
+            (RefKeyword keyword, string reference, string location) = compiler._refs[i];
+            (JsonElement target, string targetLocation) = compiler.Resolve(reference, location);
+            keyword.Target = compiler.NodeFor(target, targetLocation);
             compiler.Drain();
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// Checks that every fragment-only <c>$ref</c> of a schema resolves within it. Used before handing a schema
+    /// to the fallback, which resolves references only when evaluation reaches them. Schemas with a nested
+    /// <c>$id</c> are skipped, since their fragments resolve against other base URIs.
+    /// </summary>
+    public static void CheckLocalReferences(JsonElement root)
+    {
+        SchemaCompiler compiler = new(root);
+        compiler.CollectAnchors(root, "#");
+        List<(string Reference, string Location)> references = [];
+        if (CollectReferences(root, "#", references))
+        {
+            foreach ((string reference, string location) in references)
+            {
+                _ = compiler.Resolve(reference, location);
+            }
+        }
+    }
+
+    private static bool CollectReferences(JsonElement element, string location, List<(string Reference, string Location)> references)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                string at = location + "/" + EscapePointer(property.Name);
+                if (property.NameEquals("enum") || property.NameEquals("const"))
+                {
+                    continue;
+                }
+
+                if (property.NameEquals("$id") && location != "#")
+                {
+                    return false;
+                }
+
+                if (property.NameEquals("$ref") && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString()!.StartsWith('#'))
+                {
+                    references.Add((property.Value.GetString()!, at));
+                }
+                else if (!CollectReferences(property.Value, at, references))
+                {
+                    return false;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (JsonElement item in element.EnumerateArray())
+            {
+                if (!CollectReferences(item, location + "/" + i.ToString(CultureInfo.InvariantCulture), references))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+        }
+
+        return true;
     }
 
     private void Drain()
@@ -509,19 +575,19 @@ internal sealed class SchemaCompiler
         return values;
     }
 
-    private SchemaNode Resolve(string reference, string location)
+    private (JsonElement Target, string Location) Resolve(string reference, string location)
     {
         string fragment = Uri.UnescapeDataString(reference.AsSpan(1).ToString());
         if (fragment.Length == 0)
         {
-            return NodeFor(_root, "#");
+            return (_root, "#");
         }
 
         if (fragment[0] != '/')
         {
             if (_anchors.TryGetValue(fragment, out string? anchorLocation))
             {
-                return _nodes.TryGetValue(anchorLocation, out SchemaNode? anchored) ? anchored : NodeFor(Navigate(anchorLocation, reference, location), anchorLocation);
+                return (Navigate(anchorLocation), anchorLocation);
             }
 
             throw Invalid(location, "the reference '" + SchemaMessages.Shorten(reference) + "' names no $anchor in this schema");
@@ -548,19 +614,19 @@ internal sealed class SchemaCompiler
             normalized.Append('/').Append(EscapePointer(segment));
         }
 
-        return NodeFor(target, normalized.ToString());
+        return (target, normalized.ToString());
     }
 
-    private JsonElement Navigate(string pointer, string reference, string location)
+    // Follows a location this compiler produced itself (anchors), so every step exists.
+    private JsonElement Navigate(string location)
     {
         JsonElement target = _root;
-        foreach (string rawSegment in pointer[1..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string rawSegment in location[1..].Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             string segment = rawSegment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             target = target.ValueKind == JsonValueKind.Array
                 ? target[int.Parse(segment, CultureInfo.InvariantCulture)]
-                : target.TryGetProperty(segment, out JsonElement child) ? child
-                : throw Invalid(location, "the reference '" + SchemaMessages.Shorten(reference) + "' does not resolve within this schema");
+                : target.GetProperty(segment);
         }
 
         return target;
@@ -573,6 +639,12 @@ internal sealed class SchemaCompiler
             if (element.TryGetProperty("$anchor", out JsonElement anchor) && anchor.ValueKind == JsonValueKind.String)
             {
                 _anchors.TryAdd(anchor.GetString()!, location);
+            }
+
+            // A $dynamicAnchor is also a plain anchor for $ref (such schemas use the fallback, which needs the check too).
+            if (element.TryGetProperty("$dynamicAnchor", out JsonElement dynamicAnchor) && dynamicAnchor.ValueKind == JsonValueKind.String)
+            {
+                _anchors.TryAdd(dynamicAnchor.GetString()!, location);
             }
 
             foreach (JsonProperty property in element.EnumerateObject())

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Contracts.Ai;
@@ -73,12 +74,13 @@ internal sealed class SchemaNode
             return false;
         }
 
-        if (++state.Depth > ValidationState.MaxDepth)
+        // The stack probe runs every 64 levels, so the common case pays one increment and two compares.
+        if (++state.Depth > ValidationState.MaxDepth || ((state.Depth & 63) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack()))
         {
             state.Depth--;
             if (state.Collecting)
             {
-                state.AddError("$ref", "the schema nests deeper than " + ValidationState.MaxDepth + " levels for this value");
+                state.AddError("$ref", "schemas nest too deeply for this value (a reference cycle or more than " + ValidationState.MaxDepth + " levels)");
             }
 
             return false;

@@ -383,6 +383,15 @@ public class CompiledJsonSchemaTests
     }
 
     [Fact]
+    public void UnresolvableLocalReferenceThrowsAlsoWhenTheFallbackWouldEvaluate()
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => Compile("""{"if":true,"properties":{"a":{"$ref":"#/$defs/missing"}}}"""));
+
+        Assert.Equal("schema", e.ParamName);
+        Assert.Contains("'#/properties/a/$ref'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OneCompiledSchemaValidatesConcurrently()
     {
         CompiledJsonSchema schema = Compile(OrderSchema);
