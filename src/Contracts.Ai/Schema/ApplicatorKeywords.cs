@@ -67,6 +67,53 @@ internal sealed class AlternativesKeyword(SchemaNode[] schemas, bool exactlyOne)
             state.AddError(keyword, first < 0
                 ? "value matches none of the " + schemas.Length + " allowed schemas"
                 : "value matches schemas " + first + " and " + second + "; expected exactly one");
+            if (first < 0)
+            {
+                AddClosestBranchErrors(instance, state);
+            }
+        }
+
+        return false;
+    }
+
+    // When exactly one branch accepts the value's type (a nullable value, or a union of different types),
+    // that branch's errors say what to fix; add them after the anyOf/oneOf error. Only runs on failure.
+    private void AddClosestBranchErrors(JsonElement instance, ValidationState state)
+    {
+        SchemaValidationError[]? closest = null;
+        string path = state.CurrentPath();
+        for (int i = 0; i < schemas.Length; i++)
+        {
+            int mark = state.ErrorCount;
+            _ = schemas[i].Validate(instance, state);
+            SchemaValidationError[] errors = state.RemoveErrorsSince(mark);
+            if (RejectsType(errors, path))
+            {
+                continue;
+            }
+
+            if (closest is not null)
+            {
+                return;
+            }
+
+            closest = errors;
+        }
+
+        if (closest is not null)
+        {
+            state.AddErrors(closest);
+        }
+    }
+
+    private static bool RejectsType(SchemaValidationError[] errors, string path)
+    {
+        foreach (SchemaValidationError error in errors)
+        {
+            if ((error.Keyword is "type" or "false") && error.Path == path)
+            {
+                return true;
+            }
         }
 
         return false;

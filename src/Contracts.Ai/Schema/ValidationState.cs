@@ -53,6 +53,24 @@ internal sealed class ValidationState
         return errors;
     }
 
+    /// <summary>Gets how many errors have been recorded so far.</summary>
+    public int ErrorCount => _errors?.Count ?? 0;
+
+    /// <summary>Removes the errors recorded after <paramref name="mark"/> and returns them.</summary>
+    public SchemaValidationError[] RemoveErrorsSince(int mark)
+    {
+        if (_errors is null || _errors.Count <= mark)
+        {
+            return [];
+        }
+
+        SchemaValidationError[] removed = _errors.GetRange(mark, _errors.Count - mark).ToArray();
+        _errors.RemoveRange(mark, removed.Length);
+        return removed;
+    }
+
+    public void AddErrors(SchemaValidationError[] errors) => (_errors ??= []).AddRange(errors);
+
     public void PushProperty(string name) => Push(new PathSegment(name, default, hasProperty: false, -1));
 
     public void PushProperty(JsonProperty property) => Push(new PathSegment(null, property, hasProperty: true, -1));

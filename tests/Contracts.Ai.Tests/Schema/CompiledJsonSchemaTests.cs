@@ -203,6 +203,23 @@ public class CompiledJsonSchemaTests
     }
 
     [Fact]
+    public void FailedUnionAlsoReportsTheErrorsOfTheOnlyBranchAcceptingTheType()
+    {
+        CompiledJsonSchema schema = Compile("""
+            {"properties":{
+              "note":{"anyOf":[{"type":"string","maxLength":5},{"type":"null"}]},
+              "id":{"oneOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[A-Z]+$"}]},
+              "any":{"anyOf":[{"minimum":10},{"maximum":1}]}}}
+            """);
+
+        SchemaValidationResult result = schema.Validate(Parse("""{"note":"too long","id":"abc","any":5}"""));
+
+        Assert.Equal(
+            ["$.note anyOf", "$.note maxLength", "$.id oneOf", "$.id pattern", "$.any anyOf"],
+            result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+    }
+
+    [Fact]
     public void RecursiveReferencesValidateNestedDocuments()
     {
         CompiledJsonSchema schema = Compile("""
@@ -271,7 +288,7 @@ public class CompiledJsonSchemaTests
 
         SchemaValidationResult result = schema.Validate(Parse($$"""{"code":"{{hostile}}","other":"{{hostile}}"}"""));
 
-        Assert.Equal(["$.code pattern", "$.other anyOf"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+        Assert.Equal(["$.code pattern", "$.other anyOf", "$.other pattern"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
         Assert.Contains("could not be evaluated within", result.Errors[0].Message, StringComparison.Ordinal);
         Assert.True(schema.IsValid(Parse("""{"code":"aaaa","other":"aaa"}""")));
     }
