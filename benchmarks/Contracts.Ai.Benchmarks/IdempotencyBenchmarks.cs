@@ -17,6 +17,7 @@ namespace Contracts.Ai.Benchmarks;
 
 /// <summary>In-memory idempotency: the cost a side-effecting tool pays on every call (budget: begin + complete &lt;= 1 us median).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class IdempotencyBenchmarks
 {
     private const int Keys = 1024;
@@ -93,6 +94,7 @@ public class IdempotencyBenchmarks
 
 /// <summary>Redis idempotency against a redis-server started on a free loopback port: one round trip per begin and per complete.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class RedisIdempotencyBenchmarks
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);

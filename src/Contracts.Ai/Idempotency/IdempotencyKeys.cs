@@ -22,7 +22,7 @@ internal static class IdempotencyKeys
     private const string ToolPrefix = "tool:";
     private const string RequestPrefix = "request:";
 
-    private static readonly JsonWriterOptions CanonicalWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
+    private static readonly JsonWriterOptions CanonicalWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// The key and fingerprint of a tool call: the tool name, the canonicalised arguments (only

@@ -71,7 +71,7 @@ public sealed class IdempotencyOptions
         Validate(path, errors);
         if (errors.Count > 0)
         {
-            throw new Microsoft.Extensions.Options.OptionsValidationException(path, typeof(IdempotencyOptions), errors);
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(IdempotencyOptions), errors);
         }
     }
 }
