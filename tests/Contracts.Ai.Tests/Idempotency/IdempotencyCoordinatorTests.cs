@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Contracts.Ai.Tests.Idempotency;
@@ -232,6 +234,21 @@ public class IdempotencyCoordinatorTests
         Assert.Equal(1, runs);
         Assert.Equal(new IdempotentResult<string>("x", false), result);
         Assert.Contains(unavailable.GetMeasurementSnapshot(), m => m.Tags["contracts_ai.idempotency.failure_mode"] is "fail_open");
+    }
+
+    [Fact]
+    public async Task Running_without_protection_is_logged_as_a_warning_naming_the_setting()
+    {
+        _options.OnStoreUnavailable = IdempotencyFailureMode.FailOpen;
+        var logger = new FakeLogger();
+        var coordinator = new IdempotencyCoordinator(new UnavailableStore(), _options, _time, logger);
+
+        await coordinator.ExecuteAsync("k", "fp", _ => new ValueTask<string>("x"), StringInfo, default);
+
+        FakeLogRecord record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Warning, record.Level);
+        Assert.Contains("OnStoreUnavailable is FailOpen", record.Message, StringComparison.Ordinal);
+        Assert.IsType<IdempotencyStoreUnavailableException>(record.Exception);
     }
 
     [Fact]
