@@ -65,10 +65,13 @@ internal static class IdempotencyKeys
     {
         JsonSerializerOptions json = AIJsonUtilities.DefaultOptions;
         var parts = new HashBuilder();
+        // Markers and counts keep the part list unambiguous: no text can pass for a structural part.
         foreach (ChatMessage message in messages)
         {
+            parts.Add("message");
             parts.Add(message.Role.Value);
             parts.Add(message.AuthorName);
+            parts.Add(message.Contents.Count);
             foreach (AIContent content in message.Contents)
             {
                 parts.Add(Serialize(content, typeof(AIContent), json));
@@ -92,6 +95,7 @@ internal static class IdempotencyKeys
             parts.Add(options.Seed?.ToString(CultureInfo.InvariantCulture));
             parts.Add(options.ResponseFormat is { } format ? Serialize(format, typeof(ChatResponseFormat), json) : null);
             parts.Add(options.ToolMode is { } mode ? Serialize(mode, typeof(ChatToolMode), json) : null);
+            parts.Add(options.StopSequences?.Count ?? -1);
             if (options.StopSequences is { } stops)
             {
                 foreach (string stop in stops)
@@ -100,7 +104,7 @@ internal static class IdempotencyKeys
                 }
             }
 
-            parts.Add("tools");
+            parts.Add(options.Tools?.Count ?? -1);
             if (options.Tools is { } tools)
             {
                 foreach (AITool tool in tools)
@@ -290,6 +294,8 @@ internal static class IdempotencyKeys
         private XxHash128 Hash => _hash ??= new XxHash128();
 
         public void Add(string? part) => Add(part is null ? null : Encoding.UTF8.GetBytes(part));
+
+        public void Add(int count) => Add(count.ToString(CultureInfo.InvariantCulture));
 
         public void Add(byte[]? part)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai.Tests.Idempotency;
 
@@ -140,6 +141,19 @@ public class IdempotencyKeysTests
         Assert.NotEqual(a, IdempotencyKeys.ForRequest("order-123", null));
         Assert.Equal(a, IdempotencyKeys.ForRequest("order-123", "tenant-a"));
         Assert.DoesNotContain("order-123", a, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Request_fingerprints_cannot_be_forged_by_moving_text_between_fields()
+    {
+        ChatMessage[] one = [new(ChatRole.User, "a"), new(ChatRole.User, "b")];
+        ChatMessage[] merged = [new(ChatRole.User, [new TextContent("a"), new TextContent("b")])];
+        var stop = new ChatOptions { StopSequences = ["x"] };
+        var tool = new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "x")] };
+
+        Assert.NotEqual(IdempotencyKeys.RequestFingerprint(one, null), IdempotencyKeys.RequestFingerprint(merged, null));
+        Assert.NotEqual(IdempotencyKeys.RequestFingerprint(one, stop), IdempotencyKeys.RequestFingerprint(one, tool));
+        Assert.Equal(IdempotencyKeys.RequestFingerprint(one, stop), IdempotencyKeys.RequestFingerprint([new(ChatRole.User, "a"), new(ChatRole.User, "b")], new ChatOptions { StopSequences = ["x"] }));
     }
 
     [Fact]
