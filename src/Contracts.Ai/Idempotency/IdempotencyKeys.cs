@@ -39,10 +39,11 @@ internal static class IdempotencyKeys
         ArgumentException.ThrowIfNullOrEmpty(toolName);
         ArgumentNullException.ThrowIfNull(arguments);
 
-        byte[] canonical = CanonicalArguments(toolName, arguments, keyArguments);
+        var canonical = new ArrayBufferWriter<byte>(256);
+        WriteCanonicalArguments(canonical, toolName, arguments, keyArguments);
         var parts = new HashBuilder();
         parts.Add(toolName);
-        parts.Add(canonical);
+        parts.Add(canonical.WrittenSpan);
         string fingerprint = parts.ToHex();
 
         parts.Add(scope?.TenantId);
@@ -125,20 +126,15 @@ internal static class IdempotencyKeys
         return parts.ToHex();
     }
 
-    private static byte[] CanonicalArguments(string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, IReadOnlyList<string>? keyArguments)
+    private static void WriteCanonicalArguments(ArrayBufferWriter<byte> buffer, string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, IReadOnlyList<string>? keyArguments)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, CanonicalWriterOptions))
         {
             writer.WriteStartObject();
             if (keyArguments is null || keyArguments.Count == 0)
             {
-                var sorted = new SortedDictionary<string, object?>(StringComparer.Ordinal);
-                foreach (KeyValuePair<string, object?> argument in arguments)
-                {
-                    sorted[argument.Key] = argument.Value;
-                }
-
+                var sorted = new List<KeyValuePair<string, object?>>(arguments);
+                sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
                 foreach (KeyValuePair<string, object?> argument in sorted)
                 {
                     writer.WritePropertyName(argument.Key);
@@ -157,8 +153,6 @@ internal static class IdempotencyKeys
 
             writer.WriteEndObject();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static JsonElement Resolve(string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, string path)
@@ -293,19 +287,44 @@ internal static class IdempotencyKeys
 
         private XxHash128 Hash => _hash ??= new XxHash128();
 
-        public void Add(string? part) => Add(part is null ? null : Encoding.UTF8.GetBytes(part));
+        public void Add(string? part)
+        {
+            if (part is null)
+            {
+                AddLength(-1);
+                return;
+            }
+
+            int length = Encoding.UTF8.GetByteCount(part);
+            Span<byte> bytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+            Encoding.UTF8.GetBytes(part, bytes);
+            Add(bytes);
+        }
 
         public void Add(int count) => Add(count.ToString(CultureInfo.InvariantCulture));
 
         public void Add(byte[]? part)
         {
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32LittleEndian(length, part?.Length ?? -1);
-            Hash.Append(length);
-            if (part is not null)
+            if (part is null)
             {
-                Hash.Append(part);
+                AddLength(-1);
+                return;
             }
+
+            Add(part.AsSpan());
+        }
+
+        public void Add(ReadOnlySpan<byte> part)
+        {
+            AddLength(part.Length);
+            Hash.Append(part);
+        }
+
+        private void AddLength(int length)
+        {
+            Span<byte> prefix = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(prefix, length);
+            Hash.Append(prefix);
         }
 
         public string ToHex()
