@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -68,8 +69,16 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
         long now = _timeProvider.GetUtcNow().UtcTicks;
         lock (_gate)
         {
-            if (_entries.TryGetValue(key, out Entry? existing))
+            if (_entries.Count >= Capacity && !_entries.ContainsKey(key))
             {
+                MakeRoom(now);
+            }
+
+            // One hash lookup: find the key's slot, or add an empty one to fill below.
+            ref Entry? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out bool exists);
+            if (exists)
+            {
+                Entry existing = slot!;
                 if (existing.ExpiresAt > now)
                 {
                     return new ValueTask<IdempotencyBeginResult>(
@@ -78,15 +87,11 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
                         : IdempotencyBeginResult.InProgress);
                 }
 
-                _entries.Remove(key);
-            }
-            else if (_entries.Count >= Capacity)
-            {
-                MakeRoom(now);
+                existing.Removed = true;
             }
 
             var entry = new Entry(key, fingerprint, (++_nextLease).ToString(CultureInfo.InvariantCulture), now + lease.Ticks);
-            _entries.Add(key, entry);
+            slot = entry;
             Enqueue(_started, entry);
             return new ValueTask<IdempotencyBeginResult>(IdempotencyBeginResult.Started(entry.LeaseId));
         }
@@ -126,11 +131,12 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
         long now = _timeProvider.GetUtcNow().UtcTicks;
         lock (_gate)
         {
-            if (!TryGetHeld(key, leaseId, now, out _))
+            if (!TryGetHeld(key, leaseId, now, out Entry? entry))
             {
                 return new ValueTask<bool>(false);
             }
 
+            entry.Removed = true;
             _entries.Remove(key);
             return new ValueTask<bool>(true);
         }
@@ -176,6 +182,7 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
             }
 
             queue.Dequeue();
+            head.Removed = true;
             _entries.Remove(head.Key);
             return true;
         }
@@ -183,20 +190,21 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
         return false;
     }
 
-    private bool IsCurrent(Entry entry, bool completed) =>
-        (entry.Result is not null) == completed
-        && _entries.TryGetValue(entry.Key, out Entry? current)
-        && ReferenceEquals(current, entry);
+    private static bool IsCurrent(Entry entry, bool completed) => !entry.Removed && (entry.Result is not null) == completed;
 
     private void Enqueue(Queue<Entry> queue, Entry entry)
     {
-        queue.Enqueue(entry);
+        // Released, completed and replaced records leave stale queue items behind: drop those at the
+        // head as they surface, and compact now and then so the queues stay proportional to the records held.
+        bool completed = ReferenceEquals(queue, _completed);
+        while (queue.TryPeek(out Entry? head) && !IsCurrent(head, completed))
+        {
+            queue.Dequeue();
+        }
 
-        // Released, completed and replaced records leave stale queue items behind; compact now and
-        // then so the queues stay proportional to the records held.
+        queue.Enqueue(entry);
         if (queue.Count > 2 * Math.Max(Capacity, 64))
         {
-            bool completed = ReferenceEquals(queue, _completed);
             int count = queue.Count;
             for (int i = 0; i < count; i++)
             {
@@ -220,5 +228,8 @@ public sealed class InMemoryIdempotencyStore : IIdempotencyStore
         public long ExpiresAt { get; set; } = expiresAt;
 
         public byte[]? Result { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the record left the store (released, replaced or evicted).</summary>
+        public bool Removed { get; set; }
     }
 }
