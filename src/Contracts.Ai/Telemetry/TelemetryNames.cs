@@ -32,6 +32,7 @@ internal static class TelemetryNames
         public const string GenAiToolCallId = "gen_ai.tool.call.id";
         public const string GenAiRequestModel = "gen_ai.request.model";
         public const string ErrorType = "error.type";
+        public const string IdempotencyFailureMode = "contracts_ai.idempotency.failure_mode";
     }
 
     internal static class Metrics
@@ -42,5 +43,6 @@ internal static class TelemetryNames
         public const string ToolRejections = "contracts_ai.tool.rejections";
         public const string IdempotencyReplays = "contracts_ai.idempotency.replays";
         public const string ScreeningDetections = "contracts_ai.screening.detections";
+        public const string IdempotencyStoreUnavailable = "contracts_ai.idempotency.store_unavailable";
     }
 }
