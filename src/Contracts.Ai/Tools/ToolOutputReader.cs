@@ -139,6 +139,11 @@ internal static class ToolOutputReader
             using JsonDocument document = JsonDocument.Parse(utf8, DocumentOptions);
             return document.RootElement.Clone();
         }
+        catch (InvalidOperationException)
+        {
+            // Checking for duplicate keys reads every property name; an escaped lone surrogate in one cannot be read.
+            throw Reject(toolName, new ToolViolation("$", "notJson", "a property name holds invalid UTF-16"));
+        }
         catch (JsonException ex)
         {
             string where = ex.LineNumber is long line && ex.BytePositionInLine is long position
