@@ -89,11 +89,6 @@ internal sealed class ToolArgumentValidator
             writer.WriteEndObject();
         }
 
-        if (violations is not null)
-        {
-            return violations;
-        }
-
         using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
         SchemaValidationResult result;
         try
@@ -102,15 +97,16 @@ internal sealed class ToolArgumentValidator
         }
         catch (InvalidOperationException)
         {
-            return [new ToolViolation("$", "type", "an argument holds text that is not valid UTF-16")];
+            (violations ??= []).Add(new ToolViolation("$", "type", "an argument holds text that is not valid UTF-16"));
+            return violations;
         }
 
         if (result.IsValid)
         {
-            return null;
+            return violations;
         }
 
-        violations = new List<ToolViolation>(result.Errors.Count);
+        violations ??= new List<ToolViolation>(result.Errors.Count);
         for (int i = 0; i < result.Errors.Count; i++)
         {
             violations.Add(ToolViolation.FromSchema(result.Errors[i]));
