@@ -12,6 +12,9 @@ internal abstract class ToolOutputContract
     /// <summary>Gets a value indicating whether the output is a JSON string itself, so a string output is not read as JSON text.</summary>
     public abstract bool ExpectsString { get; }
 
+    /// <summary>Gets a value indicating whether <see cref="Check"/> rejects duplicate keys itself, so the reader need not.</summary>
+    public virtual bool RejectsDuplicateKeys => false;
+
     /// <summary>Checks a well-formed JSON document; returns the violations, or <see langword="null"/> when it holds.</summary>
     public abstract List<ToolViolation>? Check(ReadOnlySpan<byte> utf8Json, JsonElement root);
 
@@ -35,6 +38,8 @@ internal sealed class TypedToolOutputContract : ToolOutputContract
     }
 
     public override bool ExpectsString { get; }
+
+    public override bool RejectsDuplicateKeys => true;
 
     public override List<ToolViolation>? Check(ReadOnlySpan<byte> utf8Json, JsonElement root)
     {

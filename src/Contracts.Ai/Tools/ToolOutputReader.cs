@@ -16,6 +16,13 @@ internal static class ToolOutputReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 64,
+    };
+
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         AllowTrailingCommas = false,
@@ -112,7 +119,7 @@ internal static class ToolOutputReader
     private static JsonElement Check(string toolName, byte[] utf8, ToolOutputContract contract, int maxBytes)
     {
         CheckSize(toolName, utf8, maxBytes);
-        JsonElement root = Parse(toolName, utf8);
+        JsonElement root = contract.RejectsDuplicateKeys ? ParseValue(toolName, utf8) : Parse(toolName, utf8);
         List<ToolViolation>? violations = contract.Check(utf8, root);
         if (violations is { Count: > 0 })
         {
@@ -132,6 +139,26 @@ internal static class ToolOutputReader
         return utf8;
     }
 
+    /// <summary>Parses without checking for duplicate keys, for contracts that reject them while reading.</summary>
+    private static JsonElement ParseValue(string toolName, byte[] utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        try
+        {
+            JsonElement root = JsonElement.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                throw Reject(toolName, new ToolViolation("$", "notJson", "the output holds more than one JSON value"));
+            }
+
+            return root;
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson(toolName, ex);
+        }
+    }
+
     private static JsonElement Parse(string toolName, byte[] utf8)
     {
         try
@@ -146,15 +173,20 @@ internal static class ToolOutputReader
         }
         catch (JsonException ex)
         {
-            string where = ex.LineNumber is long line && ex.BytePositionInLine is long position
-                ? $" (line {line + 1}, byte {position + 1})"
-                : string.Empty;
-            string kind = ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? "duplicateKey" : "notJson";
-            string message = kind == "duplicateKey"
-                ? "the same property appears twice in one object"
-                : $"the output is not well-formed JSON{where}";
-            throw Reject(toolName, new ToolViolation(string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!, kind, message));
+            throw NotJson(toolName, ex);
         }
+    }
+
+    private static ToolOutputViolationException NotJson(string toolName, JsonException ex)
+    {
+        string where = ex.LineNumber is long line && ex.BytePositionInLine is long position
+            ? $" (line {line + 1}, byte {position + 1})"
+            : string.Empty;
+        string kind = ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? "duplicateKey" : "notJson";
+        string message = kind == "duplicateKey"
+            ? "the same property appears twice in one object"
+            : $"the output is not well-formed JSON{where}";
+        return Reject(toolName, new ToolViolation(string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!, kind, message));
     }
 
     private static byte[] Serialize(string toolName, object output, JsonSerializerOptions serializerOptions)
