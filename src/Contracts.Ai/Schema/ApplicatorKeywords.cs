@@ -67,6 +67,53 @@ internal sealed class AlternativesKeyword(SchemaNode[] schemas, bool exactlyOne)
             state.AddError(keyword, first < 0
                 ? "value matches none of the " + schemas.Length + " allowed schemas"
                 : "value matches schemas " + first + " and " + second + "; expected exactly one");
+            if (first < 0)
+            {
+                AddClosestBranchErrors(instance, state);
+            }
+        }
+
+        return false;
+    }
+
+    // When exactly one branch accepts the value's type (a nullable value, or a union of different types),
+    // that branch's errors say what to fix; add them after the anyOf/oneOf error. Only runs on failure.
+    private void AddClosestBranchErrors(JsonElement instance, ValidationState state)
+    {
+        SchemaValidationError[]? closest = null;
+        string path = state.CurrentPath();
+        for (int i = 0; i < schemas.Length; i++)
+        {
+            int mark = state.ErrorCount;
+            _ = schemas[i].Validate(instance, state);
+            SchemaValidationError[] errors = state.RemoveErrorsSince(mark);
+            if (RejectsType(errors, path))
+            {
+                continue;
+            }
+
+            if (closest is not null)
+            {
+                return;
+            }
+
+            closest = errors;
+        }
+
+        if (closest is not null)
+        {
+            state.AddErrors(closest);
+        }
+    }
+
+    private static bool RejectsType(SchemaValidationError[] errors, string path)
+    {
+        foreach (SchemaValidationError error in errors)
+        {
+            if ((error.Keyword is "type" or "false") && error.Path == path)
+            {
+                return true;
+            }
         }
 
         return false;
@@ -110,6 +157,7 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private readonly JsonElement[] _values;
     private readonly byte[]?[] _utf8Strings;
     private readonly bool _isConst;
+    private string? _message;
 
     public AllowedValuesKeyword(JsonElement[] values, bool isConst)
     {
@@ -146,14 +194,9 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
 
         if (state.Collecting)
         {
-            if (_isConst)
-            {
-                state.AddError("const", "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]));
-            }
-            else
-            {
-                state.AddError("enum", "expected one of " + DescribeValues());
-            }
+            // Built on first use and cached; a race only builds the same string twice.
+            _message ??= _isConst ? "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]) : "expected one of " + DescribeValues();
+            state.AddError(_isConst ? "const" : "enum", _message);
         }
 
         return false;
@@ -162,14 +205,14 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private string DescribeValues()
     {
         StringBuilder builder = new();
-        for (int i = 0; i < _values.Length && builder.Length < 120; i++)
+        for (int i = 0; i < _values.Length; i++)
         {
-            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
-        }
+            if (builder.Length >= 120)
+            {
+                return builder.Append(", ... (").Append(_values.Length).Append(" values)").ToString();
+            }
 
-        if (builder.Length >= 120)
-        {
-            builder.Append(", ... (" + _values.Length + " values)");
+            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
         }
 
         return builder.ToString();

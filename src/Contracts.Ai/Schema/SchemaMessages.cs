@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Text.Json;
 
 namespace Contracts.Ai;
@@ -9,8 +8,16 @@ internal static class SchemaMessages
 {
     private const int MaxQuoted = 64;
 
-    public static string Shorten(string text) =>
-        text.Length <= MaxQuoted ? text : string.Concat(text.AsSpan(0, MaxQuoted - 3), "...");
+    public static string Shorten(string text)
+    {
+        if (text.Length <= MaxQuoted)
+        {
+            return text;
+        }
+
+        int cut = char.IsHighSurrogate(text[MaxQuoted - 4]) ? MaxQuoted - 4 : MaxQuoted - 3;
+        return string.Concat(text.AsSpan(0, cut), "...");
+    }
 
     /// <summary>A schema value for a message: short scalars as JSON, anything else by kind.</summary>
     public static string DescribeSchemaValue(JsonElement value)
@@ -23,6 +30,4 @@ internal static class SchemaMessages
         };
         return Shorten(raw);
     }
-
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -14,7 +14,7 @@ namespace Contracts.Ai;
 internal sealed class ValidationState
 {
     // Deep enough for any real document; guards against $ref cycles that never consume the instance.
-    internal const int MaxDepth = 256;
+    internal const int MaxDepth = 1000;
 
     [ThreadStatic]
     private static ValidationState? t_cached;
@@ -52,6 +52,24 @@ internal sealed class ValidationState
         _errors = null;
         return errors;
     }
+
+    /// <summary>Gets how many errors have been recorded so far.</summary>
+    public int ErrorCount => _errors?.Count ?? 0;
+
+    /// <summary>Removes the errors recorded after <paramref name="mark"/> and returns them.</summary>
+    public SchemaValidationError[] RemoveErrorsSince(int mark)
+    {
+        if (_errors is null || _errors.Count <= mark)
+        {
+            return [];
+        }
+
+        SchemaValidationError[] removed = _errors.GetRange(mark, _errors.Count - mark).ToArray();
+        _errors.RemoveRange(mark, removed.Length);
+        return removed;
+    }
+
+    public void AddErrors(SchemaValidationError[] errors) => (_errors ??= []).AddRange(errors);
 
     public void PushProperty(string name) => Push(new PathSegment(name, default, hasProperty: false, -1));
 
