@@ -233,6 +233,32 @@ public class ToolGovernanceChatClientTests
         Assert.Contains(rejections.GetMeasurementSnapshot(), m => (string?)m.Tags["gen_ai.tool.name"] == "telemetry_bad" && m.Value == 1);
     }
 
+    [Fact(Skip = "Needs the idempotency coordinator")]
+    public async Task A_repeated_idempotent_call_is_replayed_and_recorded_as_replayed()
+    {
+        var spans = new List<Activity>();
+        using TracerProvider tracing = Sdk.CreateTracerProviderBuilder().AddSource(GovernedAiTelemetry.SourceName).AddInMemoryExporter(spans).Build();
+        using var replays = new MetricCollector<long>(null, GovernedAiTelemetry.SourceName, "contracts_ai.idempotency.replays");
+        int calls = 0;
+        AIFunction refund = AIFunctionFactory.Create((int id) => { calls++; return "refunded"; }, "replay_refund").AsIdempotent("id");
+        var call = new GovernedCall();
+        var options = new ChatOptions { Tools = [refund], AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        options.WithTenant("tenant-a").GetOrCreateGovernanceContext().ConversationId = "conversation-1";
+        var model = new ScriptedChatClient(
+            ScriptedTurn.CallTool("replay_refund", new Dictionary<string, object?> { ["id"] = 9 }, "r1"),
+            ScriptedTurn.CallTool("replay_refund", new Dictionary<string, object?> { ["id"] = 9 }, "r2"),
+            ScriptedTurn.Reply("refunded once"));
+        using IChatClient client = Pipeline(model);
+
+        await client.GetResponseAsync("refund order 9", options);
+        tracing.ForceFlush();
+
+        Assert.Equal(1, calls);
+        Assert.Contains(call.ToolCalls, r => r is { Name: "replay_refund", Outcome: "replayed" } && r.IdempotencyKeyHash is not null);
+        Assert.Contains(spans, s => s.DisplayName == "contracts_ai.tool replay_refund" && (string?)s.GetTagItem("contracts_ai.tool.outcome") == "replayed");
+        Assert.Contains(replays.GetMeasurementSnapshot(), m => (string?)m.Tags["gen_ai.tool.name"] == "replay_refund");
+    }
+
     [Fact]
     public async Task UseToolGovernance_takes_the_options_from_AddGovernedAi()
     {
