@@ -35,6 +35,8 @@ namespace Contracts.Ai;
 /// </remarks>
 public sealed class GovernedAIFunction : DelegatingAIFunction
 {
+    private static readonly JsonElement NullElement = JsonDocument.Parse("null").RootElement.Clone();
+
     private static readonly JsonTypeInfo<JsonElement> ElementTypeInfo =
         (JsonTypeInfo<JsonElement>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonElement));
 
@@ -158,7 +160,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         {
             JsonElement element => element,
             string text => JsonSerializer.SerializeToElement(text, ElementTypeInfoOf<string>()),
-            _ => default,
+            _ => NullElement,
         };
     }
 

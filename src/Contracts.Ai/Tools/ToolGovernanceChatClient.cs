@@ -120,12 +120,8 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
             }
 
             scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
-            ToolRuntime runtime = _runtimes.GetValue(function, _createRuntime);
-            var wrapped = new GovernedAIFunction(
-                function is GovernedAIFunction existing ? existing.Inner : function,
-                function is GovernedAIFunction owner ? owner.Policy : ToolPolicy.Empty,
-                runtime,
-                scope);
+            (AIFunction inner, ToolPolicy policy) = Unwrap(function);
+            var wrapped = new GovernedAIFunction(inner, policy, _runtimes.GetValue(function, _createRuntime), scope);
             governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
         }
 
@@ -145,9 +141,11 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
     private ToolRuntime CreateRuntime(AIFunction function)
     {
-        (AIFunction inner, ToolPolicy policy) = function is GovernedAIFunction governed
-            ? (governed.Inner, governed.Policy)
-            : (function, ToolPolicy.Empty);
+        (AIFunction inner, ToolPolicy policy) = Unwrap(function);
         return new ToolRuntime(inner, policy.WithDefaults(inner.Name, Options), Options);
     }
+
+    /// <summary>The original function and the settings made on it: a governed tool is rebound, never wrapped again.</summary>
+    private static (AIFunction Inner, ToolPolicy Policy) Unwrap(AIFunction function) =>
+        function is GovernedAIFunction governed ? (governed.Inner, governed.Policy) : (function, ToolPolicy.Empty);
 }

@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using Polly;
@@ -47,7 +49,7 @@ internal sealed class ToolRuntime
 
     public bool Idempotent { get; }
 
-    public System.Collections.Generic.IReadOnlyList<string>? IdempotencyKeyArguments { get; }
+    public IReadOnlyList<string>? IdempotencyKeyArguments { get; }
 
     public ToolRejectionPolicy OnRejection { get; }
 
@@ -59,7 +61,7 @@ internal sealed class ToolRuntime
     public ResiliencePipeline? Pipeline { get; }
 
     /// <summary>Runs the tool once, or through the pipeline: per-attempt timeout, retries of transient failures.</summary>
-    public ValueTask<object?> InvokeAsync(AIFunction function, AIFunctionArguments arguments, System.Threading.CancellationToken cancellationToken) =>
+    public ValueTask<object?> InvokeAsync(AIFunction function, AIFunctionArguments arguments, CancellationToken cancellationToken) =>
         Pipeline is null
             ? function.InvokeAsync(arguments, cancellationToken)
             : Pipeline.ExecuteAsync(
