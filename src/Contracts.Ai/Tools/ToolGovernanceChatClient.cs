@@ -121,7 +121,8 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
             scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
-            var wrapped = new GovernedAIFunction(inner, policy, _runtimes.GetValue(function, _createRuntime), scope);
+            ToolRuntime runtime = _runtimes.GetValue(function, _createRuntime);
+            var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
             governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
         }
 
