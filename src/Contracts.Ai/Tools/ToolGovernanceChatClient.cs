@@ -1,20 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
 
 /// <summary>Wraps every AIFunction in ChatOptions.Tools in a GovernedAIFunction: argument validation, timeout, idempotency, strict output parsing, size cap and screening.</summary>
-/// <remarks>A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseToolGovernance()</c> or as part of <c>UseGovernedAi()</c>.</remarks>
+/// <remarks>
+/// <para>
+/// A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseToolGovernance()</c> or as part of
+/// <c>UseGovernedAi()</c>. Place it outside (before) <c>UseFunctionInvocation()</c>: the tools are wrapped on their
+/// way in, so the tool loop, ours or the app's, invokes the governed ones. Tools the loop holds itself
+/// (<c>FunctionInvokingChatClient.AdditionalTools</c>) are not governed.
+/// </para>
+/// <para>
+/// A tool that is already a <see cref="GovernedAIFunction"/> keeps its own settings and is not wrapped again.
+/// The caller's <see cref="ChatOptions"/> are never changed: a copy with the governed tools goes down the pipeline.
+/// Settings are resolved once per function and cached. The client is safe to use from many threads.
+/// </para>
+/// </remarks>
 public sealed class ToolGovernanceChatClient : DelegatingChatClient
 {
+    private readonly ConditionalWeakTable<AIFunction, ToolRuntime> _runtimes = new();
+    private readonly ConditionalWeakTable<AIFunction, ToolRuntime>.CreateValueCallback _createRuntime;
+    private readonly IdempotencyCoordinator? _coordinator;
+    private readonly IToolOutputScreen? _screen;
+
     /// <summary>Initializes a new instance of the <see cref="ToolGovernanceChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
     public ToolGovernanceChatClient(IChatClient innerClient, ToolGovernanceOptions? options = null)
+        : this(innerClient, options, coordinator: null, screen: null)
+    {
+    }
+
+    internal ToolGovernanceChatClient(IChatClient innerClient, ToolGovernanceOptions? options, IdempotencyCoordinator? coordinator, IToolOutputScreen? screen)
         : base(innerClient)
     {
         Options = options ?? new ToolGovernanceOptions();
+        _coordinator = coordinator;
+        _screen = screen;
+        _createRuntime = CreateRuntime;
     }
 
     /// <summary>Gets the stage's options.</summary>
     public ToolGovernanceOptions Options { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
+    /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ToolCallScope? scope = Govern(ref options);
+        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        scope?.ThrowIfRejected();
+        return response;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
+    /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ToolCallScope? scope = Govern(ref options);
+        IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        return scope is null || Options.OnRejection != ToolRejectionPolicy.Throw ? updates : ThrowOnRejectionAsync(updates, scope, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> ThrowOnRejectionAsync(
+        IAsyncEnumerable<ChatResponseUpdate> updates, ToolCallScope scope, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (ChatResponseUpdate update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            scope.ThrowIfRejected();
+            yield return update;
+        }
+
+        scope.ThrowIfRejected();
+    }
+
+    /// <summary>Replaces the request's options by a copy whose functions are governed; returns the request's scope, or <see langword="null"/> when it has no functions.</summary>
+    private ToolCallScope? Govern(ref ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } tools)
+        {
+            return null;
+        }
+
+        ToolCallScope? scope = null;
+        List<AITool>? governed = null;
+        for (int i = 0; i < tools.Count; i++)
+        {
+            AITool tool = tools[i];
+            AIFunction? function = tool switch
+            {
+                GovernedAIFunction => (AIFunction)tool,
+                AIFunction plain when plain.GetService<GovernedAIFunction>() is null => plain,
+                _ => null,
+            };
+
+            if (function is null)
+            {
+                governed?.Add(tool);
+                continue;
+            }
+
+            if (governed is null)
+            {
+                governed = new List<AITool>(tools.Count);
+                for (int j = 0; j < i; j++)
+                {
+                    governed.Add(tools[j]);
+                }
+            }
+
+            scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
+            (AIFunction inner, ToolPolicy policy) = Unwrap(function);
+            ToolRuntime runtime = _runtimes.GetValue(function, _createRuntime);
+            var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
+            governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
+        }
+
+        if (governed is null)
+        {
+            return null;
+        }
+
+        options = options.Clone();
+        options.Tools = governed;
+        return scope;
+    }
+
+#pragma warning disable MEAI001 // Approval is an experimental MEAI feature; it stays an internal detail, switched on by configuration.
+    private static ApprovalRequiredAIFunction RequireApproval(AIFunction function) => new ApprovalRequiredAIFunction(function);
+#pragma warning restore MEAI001
+
+    private ToolRuntime CreateRuntime(AIFunction function)
+    {
+        (AIFunction inner, ToolPolicy policy) = Unwrap(function);
+        return new ToolRuntime(inner, policy.WithDefaults(inner.Name, Options), Options);
+    }
+
+    /// <summary>The original function and the settings made on it: a governed tool is rebound, never wrapped again.</summary>
+    private static (AIFunction Inner, ToolPolicy Policy) Unwrap(AIFunction function) =>
+        function is GovernedAIFunction governed ? (governed.Inner, governed.Policy) : (function, ToolPolicy.Empty);
 }

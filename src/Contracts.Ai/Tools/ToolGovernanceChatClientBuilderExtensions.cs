@@ -12,6 +12,11 @@ public static class ToolGovernanceChatClientBuilderExtensions
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <remarks>
+    /// Call it before <c>UseFunctionInvocation()</c> so the tool loop invokes the governed tools. The idempotency store
+    /// (<see cref="IIdempotencyStore"/>) and the data-protection screening of tool outputs come from the service
+    /// provider when registered; without a store, idempotent tools use one in-process store.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static ChatClientBuilder UseToolGovernance(this ChatClientBuilder builder, Action<ToolGovernanceOptions>? configure = null)
     {
@@ -27,7 +32,17 @@ public static class ToolGovernanceChatClientBuilderExtensions
     }
 
     internal static ChatClientBuilder UseToolGovernance(this ChatClientBuilder builder, ToolGovernanceOptions? options) =>
-        builder.Use((innerClient, services) => new ToolGovernanceChatClient(
-            innerClient,
-            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Tools ?? new ToolGovernanceOptions()));
+        builder.Use((innerClient, services) =>
+        {
+            GovernedAiOptions? governed = services.GetService<IOptions<GovernedAiOptions>>()?.Value;
+            IIdempotencyStore? store = services.GetService<IIdempotencyStore>();
+            IdempotencyCoordinator? coordinator = store is null
+                ? null
+                : new IdempotencyCoordinator(store, governed?.Idempotency ?? new IdempotencyOptions(), services.GetService<TimeProvider>() ?? TimeProvider.System);
+            return new ToolGovernanceChatClient(
+                innerClient,
+                options ?? governed?.Tools ?? new ToolGovernanceOptions(),
+                coordinator,
+                services.GetService<IToolOutputScreen>());
+        });
 }
