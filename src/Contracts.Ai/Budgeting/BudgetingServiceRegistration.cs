@@ -9,5 +9,6 @@ internal static class BudgetingServiceRegistration
     public static void Add(IServiceCollection services)
     {
         services.TryAddSingleton(static sp => new TokenCounterRegistry(sp.GetServices<TokenCounterRegistration>()));
+        services.TryAddSingleton(static _ => TokenCountCache.Shared);
     }
 }

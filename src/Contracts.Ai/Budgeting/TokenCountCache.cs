@@ -1,0 +1,463 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Threading;
+using Microsoft.Extensions.AI;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// Remembers token counts so a growing conversation only tokenizes what is new. Shared by every
+/// budgeting stage of the process; safe under concurrency.
+/// </summary>
+/// <remarks>
+/// Two levels. Counts are stored by a 128-bit hash (XxHash128) of everything that is counted (encoding,
+/// role, author name and each content's text, name, call id, JSON arguments or result), bounded to two
+/// generations of <see cref="GenerationCapacity"/> entries, so equal content in new message objects
+/// (a conversation reloaded from storage) is not tokenized again. In front of it, a per-object memo
+/// (a weak table that dies with the message) records the exact objects and strings a count was made
+/// from; on the next call they are compared by reference, which is what makes re-budgeting a long
+/// conversation cost microseconds. Strings are immutable, so an edited text, a replaced content or a
+/// changed role never matches; contents whose state cannot be compared that way (argument or result
+/// values of mutable types, unknown content types) are hashed again on every call.
+/// </remarks>
+internal sealed class TokenCountCache
+{
+    internal const int GenerationCapacity = 50_000;
+
+    private const int TokensPerMessage = 3;
+    private const int TokensPerName = 1;
+    private const int TokensPerToolCall = 3;
+    private const int TokensPerToolDefinition = 8;
+    private const int TokensForToolList = 12;
+
+    private readonly ConditionalWeakTable<ChatMessage, MessageMemo> _messages = new();
+    private readonly ConditionalWeakTable<object, FixedMemo> _fixed = new();
+    private readonly object _rotateGate = new();
+    private ConcurrentDictionary<UInt128, int> _current = new();
+    private ConcurrentDictionary<UInt128, int> _previous = new();
+    private int _currentCount;
+
+    /// <summary>Gets the cache the budgeting stages share when none is given.</summary>
+    public static TokenCountCache Shared { get; } = new();
+
+    /// <summary>Gets how many times a text was actually handed to a tokenizer (for tests).</summary>
+    internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
+
+    private long _tokenizerCalls;
+
+    /// <summary>Counts one message: 3 tokens, its role, its author name (+1) and its contents.</summary>
+    public int CountMessage(ChatMessage message, ITokenCounter counter, int imageTokens)
+    {
+        if (_messages.TryGetValue(message, out MessageMemo? memo) && memo.Matches(message, counter, imageTokens))
+        {
+            return memo.Tokens;
+        }
+
+        return CountAndRemember(message, counter, imageTokens);
+    }
+
+    /// <summary>Counts the instructions as a system message (0 when there are none).</summary>
+    public int CountInstructions(string? instructions, ITokenCounter counter)
+    {
+        if (string.IsNullOrEmpty(instructions))
+        {
+            return 0;
+        }
+
+        if (_fixed.TryGetValue(instructions, out FixedMemo? memo) && ReferenceEquals(memo.Counter, counter))
+        {
+            return memo.Tokens;
+        }
+
+        int tokens = TokensPerMessage + CountText(ChatRole.System.Value, counter) + CountText(instructions, counter);
+        _fixed.AddOrUpdate(instructions, new FixedMemo(counter, tokens));
+        return tokens;
+    }
+
+    /// <summary>Counts the tool definitions and the response format's schema.</summary>
+    public int CountToolsAndFormat(ChatOptions? options, ITokenCounter counter)
+    {
+        if (options is null)
+        {
+            return 0;
+        }
+
+        int tokens = 0;
+        if (options.Tools is { Count: > 0 } tools)
+        {
+            tokens = TokensForToolList;
+            for (int i = 0; i < tools.Count; i++)
+            {
+                tokens += CountFixed(tools[i], counter);
+            }
+        }
+
+        if (options.ResponseFormat is ChatResponseFormatJson { Schema: not null } format)
+        {
+            tokens += CountFixed(format, counter);
+        }
+
+        return tokens;
+    }
+
+    private int CountFixed(object definition, ITokenCounter counter)
+    {
+        if (_fixed.TryGetValue(definition, out FixedMemo? memo) && ReferenceEquals(memo.Counter, counter))
+        {
+            return memo.Tokens;
+        }
+
+        // Tool definitions and schemas are immutable once created, so their object identity is their content.
+        int tokens = TokensPerToolDefinition;
+        switch (definition)
+        {
+            case AIFunctionDeclaration function:
+                tokens += CountText(function.Name, counter) + CountText(function.Description, counter) + CountText(function.JsonSchema.GetRawText(), counter);
+                break;
+            case AITool tool:
+                tokens += CountText(tool.Name, counter) + CountText(tool.Description, counter);
+                break;
+            case ChatResponseFormatJson format:
+                tokens += CountText(format.SchemaName, counter) + CountText(format.SchemaDescription, counter) + CountText(format.Schema!.Value.GetRawText(), counter);
+                break;
+        }
+
+        _fixed.AddOrUpdate(definition, new FixedMemo(counter, tokens));
+        return tokens;
+    }
+
+    private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens)
+    {
+        var parts = new List<string>();
+        var state = new List<object?>();
+        bool comparable = true;
+        int fixedTokens = TokensPerMessage;
+
+        parts.Add(message.Role.Value);
+        if (message.AuthorName is { } authorName)
+        {
+            fixedTokens += TokensPerName;
+            parts.Add(authorName);
+        }
+
+        IList<AIContent> contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            AIContent content = contents[i];
+            state.Add(content);
+            switch (content)
+            {
+                case TextContent text:
+                    parts.Add(text.Text);
+                    state.Add(text.Text);
+                    break;
+
+                case TextReasoningContent reasoning:
+                    parts.Add(reasoning.Text);
+                    state.Add(reasoning.Text);
+                    break;
+
+                case FunctionCallContent call:
+                    fixedTokens += TokensPerToolCall;
+                    parts.Add(call.CallId);
+                    parts.Add(call.Name);
+                    parts.Add(call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+                    state.Add(call.CallId);
+                    state.Add(call.Name);
+                    comparable &= AddArgumentsState(call.Arguments, state);
+                    break;
+
+                case FunctionResultContent result:
+                    parts.Add(result.CallId);
+                    parts.Add(ResultText(result.Result));
+                    state.Add(result.CallId);
+                    state.Add(result.Result);
+                    comparable &= IsImmutable(result.Result);
+                    break;
+
+                case DataContent data:
+                    // Data and media type are fixed at construction, so the object is its state.
+                    fixedTokens += data.HasTopLevelMediaType("image") ? imageTokens : (data.Data.Length + 2) / 3;
+                    break;
+
+                case UriContent uri:
+                    state.Add(uri.Uri);
+                    state.Add(uri.MediaType);
+                    if (uri.HasTopLevelMediaType("image"))
+                    {
+                        fixedTokens += imageTokens;
+                    }
+                    else
+                    {
+                        parts.Add(uri.Uri.OriginalString);
+                    }
+
+                    break;
+
+                default:
+                    // Unknown content: counted by its JSON form, never as zero; compared by content each call.
+                    parts.Add(SerializeUnknown(content));
+                    comparable = false;
+                    break;
+            }
+        }
+
+        UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts);
+        if (!TryGet(key, out int tokens))
+        {
+            tokens = fixedTokens;
+            foreach (string part in parts)
+            {
+                tokens += CountText(part, counter);
+            }
+
+            Store(key, tokens);
+        }
+
+        if (comparable)
+        {
+            _messages.AddOrUpdate(message, new MessageMemo(counter, imageTokens, message.Role, message.AuthorName, state.ToArray(), tokens));
+        }
+
+        return tokens;
+    }
+
+    private int CountText(string? text, ITokenCounter counter)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        Interlocked.Increment(ref _tokenizerCalls);
+        return counter.CountTokens(text);
+    }
+
+    private static UInt128 Hash(string encoding, int imageTokens, int fixedTokens, List<string> parts)
+    {
+        var hash = new XxHash128();
+        AppendText(hash, encoding);
+        Span<int> numbers = [imageTokens, fixedTokens, parts.Count];
+        hash.Append(MemoryMarshal.AsBytes(numbers));
+        foreach (string part in parts)
+        {
+            AppendText(hash, part);
+        }
+
+        return hash.GetCurrentHashAsUInt128();
+
+        static void AppendText(XxHash128 hash, string text)
+        {
+            Span<int> length = [text.Length];
+            hash.Append(MemoryMarshal.AsBytes(length));
+            hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+        }
+    }
+
+    private bool TryGet(UInt128 key, out int tokens)
+    {
+        if (Volatile.Read(ref _current).TryGetValue(key, out tokens))
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _previous).TryGetValue(key, out tokens))
+        {
+            Store(key, tokens);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Store(UInt128 key, int tokens)
+    {
+        if (Volatile.Read(ref _current).TryAdd(key, tokens) && Interlocked.Increment(ref _currentCount) >= GenerationCapacity)
+        {
+            lock (_rotateGate)
+            {
+                if (Volatile.Read(ref _currentCount) >= GenerationCapacity)
+                {
+                    // The older generation is dropped whole: memory stays within two generations.
+                    Volatile.Write(ref _previous, _current);
+                    Volatile.Write(ref _current, new ConcurrentDictionary<UInt128, int>());
+                    Volatile.Write(ref _currentCount, 0);
+                }
+            }
+        }
+    }
+
+    private static bool AddArgumentsState(IDictionary<string, object?>? arguments, List<object?> state)
+    {
+        state.Add(arguments);
+        if (arguments is null)
+        {
+            return true;
+        }
+
+        state.Add(arguments.Count);
+        bool comparable = true;
+        foreach (KeyValuePair<string, object?> argument in arguments)
+        {
+            state.Add(argument.Key);
+            state.Add(argument.Value);
+            comparable &= IsImmutable(argument.Value);
+        }
+
+        return comparable;
+    }
+
+    internal static bool IsImmutable(object? value) =>
+        value is null or string or JsonElement or bool or int or long or double or float or decimal or short or byte
+            or sbyte or ushort or uint or ulong or char or Guid or DateTime or DateTimeOffset or TimeSpan or Enum;
+
+    private static string ResultText(object? result) => result switch
+    {
+        null => string.Empty,
+        string text => text,
+        JsonElement { ValueKind: JsonValueKind.String } element => element.GetString() ?? string.Empty,
+        JsonElement element => element.GetRawText(),
+        _ => SerializeValue(result),
+    };
+
+    private static string SerializeValue(object value)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
+        {
+            return value.ToString() ?? string.Empty;
+        }
+    }
+
+    private static string SerializeUnknown(AIContent content)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(content, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(AIContent)));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
+        {
+            return content.ToString() ?? content.GetType().Name;
+        }
+    }
+
+    /// <summary>What a message's count was made from, compared by reference on the next call.</summary>
+    private sealed class MessageMemo(ITokenCounter counter, int imageTokens, ChatRole role, string? authorName, object?[] state, int tokens)
+    {
+        public int Tokens { get; } = tokens;
+
+        public bool Matches(ChatMessage message, ITokenCounter currentCounter, int currentImageTokens)
+        {
+            if (!ReferenceEquals(counter, currentCounter) || imageTokens != currentImageTokens ||
+                !ReferenceEquals(message.AuthorName, authorName) || !ReferenceEquals(message.Role.Value, role.Value))
+            {
+                return false;
+            }
+
+            IList<AIContent> contents = message.Contents;
+            int s = 0;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                AIContent content = contents[i];
+                if (s >= state.Length || !ReferenceEquals(state[s++], content))
+                {
+                    return false;
+                }
+
+                switch (content)
+                {
+                    case TextContent text:
+                        if (!Next(ref s, text.Text))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case TextReasoningContent reasoning:
+                        if (!Next(ref s, reasoning.Text))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case FunctionCallContent call:
+                        if (!Next(ref s, call.CallId) || !Next(ref s, call.Name) || !ArgumentsMatch(ref s, call.Arguments))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case FunctionResultContent result:
+                        if (!Next(ref s, result.CallId) || !Next(ref s, result.Result))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case UriContent uri:
+                        if (!Next(ref s, uri.Uri) || !Next(ref s, uri.MediaType))
+                        {
+                            return false;
+                        }
+
+                        break;
+                }
+            }
+
+            return s == state.Length;
+        }
+
+        private bool Next(ref int s, object? expected) => s < state.Length && ReferenceEquals(state[s++], expected);
+
+        private bool ArgumentsMatch(ref int s, IDictionary<string, object?>? arguments)
+        {
+            if (!Next(ref s, arguments))
+            {
+                return false;
+            }
+
+            if (arguments is null)
+            {
+                return true;
+            }
+
+            if (s >= state.Length || state[s++] is not int count || count != arguments.Count)
+            {
+                return false;
+            }
+
+            if (arguments is Dictionary<string, object?> dictionary)
+            {
+                foreach (KeyValuePair<string, object?> argument in dictionary)
+                {
+                    if (!Next(ref s, argument.Key) || !Next(ref s, argument.Value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            foreach (KeyValuePair<string, object?> argument in arguments)
+            {
+                if (!Next(ref s, argument.Key) || !Next(ref s, argument.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private sealed record FixedMemo(ITokenCounter Counter, int Tokens);
+}
