@@ -17,6 +17,12 @@ internal sealed class TokenBudgeter
     private readonly TokenCounterRegistry _registry;
     private readonly TokenCountCache _cache;
     private WindowChoice? _lastWindow;
+    private CounterChoice? _lastCounter;
+
+    // Memos of the last conversation by position: a growing conversation re-finds its messages without
+    // a table lookup. Written without locks by concurrent calls; a torn or foreign hint is only a hint
+    // (a memo is checked against the message before it is used).
+    private TokenCountCache.MessageMemo?[] _hints = new TokenCountCache.MessageMemo?[64];
 
     public TokenBudgeter(TokenBudgetOptions options, TokenCounterRegistry? registry, TokenCountCache? cache)
     {
@@ -38,7 +44,7 @@ internal sealed class TokenBudgeter
 
         int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
         int limit = contextWindow - reserved - _options.SafetyMarginTokens;
-        ITokenCounter counter = _registry.GetCounter(modelId, _options.DefaultEncoding);
+        ITokenCounter counter = FindCounter(modelId);
         IList<ChatMessage> list = messages as IList<ChatMessage> ?? new List<ChatMessage>(messages);
 
         Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners()
@@ -53,10 +59,19 @@ internal sealed class TokenBudgeter
             try
             {
                 int largest = -1;
+                TokenCountCache.MessageMemo?[] hints = _hints;
+                if (hints.Length < n)
+                {
+                    hints = new TokenCountCache.MessageMemo?[Math.Max(n, hints.Length * 2)];
+                    _hints = hints;
+                }
+
                 for (int i = 0; i < n; i++)
                 {
                     ChatMessage message = list[i] ?? throw new ArgumentException($"The message at index {i} is null.", nameof(messages));
-                    int tokens = _cache.CountMessage(message, counter, imageTokens);
+                    TokenCountCache.MessageMemo? memo = hints[i];
+                    int tokens = _cache.CountMessage(message, counter, imageTokens, ref memo);
+                    hints[i] = memo;
                     counts[i] = tokens;
                     total += tokens;
                     if (largest < 0 || tokens > counts[largest])
@@ -123,6 +138,20 @@ internal sealed class TokenBudgeter
         }
 
         return _options.ContextWindowTokens;
+    }
+
+    private ITokenCounter FindCounter(string? modelId)
+    {
+        CounterChoice? last = _lastCounter;
+        int version = _registry.Version;
+        if (last is not null && ReferenceEquals(last.ModelId, modelId) && last.Version == version)
+        {
+            return last.Counter;
+        }
+
+        ITokenCounter counter = _registry.GetCounter(modelId, _options.DefaultEncoding);
+        _lastCounter = new CounterChoice(modelId, version, counter);
+        return counter;
     }
 
     private List<ChatMessage> Trim(IList<ChatMessage> list, int[] counts, int total, int limit, ITokenCounter counter, string? modelId, int window, int reserved, out int after, out int dropped)
@@ -457,4 +486,6 @@ internal sealed class TokenBudgeter
         new(message, modelId, limit, required, largest, largest >= 0 ? counts[largest] : 0);
 
     private sealed record WindowChoice(string ModelId, int? Tokens);
+
+    private sealed record CounterChoice(string? ModelId, int Version, ITokenCounter Counter);
 }

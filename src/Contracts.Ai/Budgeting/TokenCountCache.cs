@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO.Hashing;
@@ -35,12 +36,28 @@ internal sealed class TokenCountCache
     private const int TokensPerToolDefinition = 8;
     private const int TokensForToolList = 12;
 
+    // As providers send JSON: MEAI's defaults indent, which would count whitespace the model never sees.
+    private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     private readonly ConditionalWeakTable<ChatMessage, MessageMemo> _messages = new();
     private readonly ConditionalWeakTable<object, FixedMemo> _fixed = new();
     private readonly object _rotateGate = new();
     private ConcurrentDictionary<UInt128, int> _current = new();
     private ConcurrentDictionary<UInt128, int> _previous = new();
     private int _currentCount;
+
+    private readonly int _generationCapacity;
+
+    /// <summary>Initializes a new instance of the <see cref="TokenCountCache"/> class.</summary>
+    /// <param name="generationCapacity">How many content hashes one generation holds; two generations are kept.</param>
+    public TokenCountCache(int generationCapacity = GenerationCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(generationCapacity, 1);
+        _generationCapacity = generationCapacity;
+    }
+
+    /// <summary>Gets how many counts are stored by content hash (for tests).</summary>
+    internal int StoredCounts => Volatile.Read(ref _current).Count + Volatile.Read(ref _previous).Count;
 
     /// <summary>Gets the cache the budgeting stages share when none is given.</summary>
     public static TokenCountCache Shared { get; } = new();
@@ -53,12 +70,26 @@ internal sealed class TokenCountCache
     /// <summary>Counts one message: 3 tokens, its role, its author name (+1) and its contents.</summary>
     public int CountMessage(ChatMessage message, ITokenCounter counter, int imageTokens)
     {
-        if (_messages.TryGetValue(message, out MessageMemo? memo) && memo.Matches(message, counter, imageTokens))
+        MessageMemo? memo = null;
+        return CountMessage(message, counter, imageTokens, ref memo);
+    }
+
+    /// <summary>Counts one message, trying <paramref name="memo"/> (a hint from an earlier call, possibly of another message) before the per-object table; on return it holds the message's memo, or <see langword="null"/> when its state cannot be compared by reference.</summary>
+    public int CountMessage(ChatMessage message, ITokenCounter counter, int imageTokens, ref MessageMemo? memo)
+    {
+        // A memo matches only the same role, name and content objects with the same texts, so a hint that
+        // belonged to another message is still either right or rejected.
+        if (memo is not null && memo.Matches(message, counter, imageTokens))
         {
             return memo.Tokens;
         }
 
-        return CountAndRemember(message, counter, imageTokens);
+        if (_messages.TryGetValue(message, out memo) && memo.Matches(message, counter, imageTokens))
+        {
+            return memo.Tokens;
+        }
+
+        return CountAndRemember(message, counter, imageTokens, out memo);
     }
 
     /// <summary>Counts the instructions as a system message (0 when there are none).</summary>
@@ -131,100 +162,109 @@ internal sealed class TokenCountCache
         return tokens;
     }
 
-    private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens)
+    private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens, out MessageMemo? memo)
     {
-        var parts = new List<string>();
-        var state = new List<object?>();
-        bool comparable = true;
-        int fixedTokens = TokensPerMessage;
-
-        parts.Add(message.Role.Value);
-        if (message.AuthorName is { } authorName)
+        var parts = new PooledList<string>(8);
+        var state = new PooledList<object?>(8);
+        try
         {
-            fixedTokens += TokensPerName;
-            parts.Add(authorName);
-        }
+            bool comparable = true;
+            int fixedTokens = TokensPerMessage;
 
-        IList<AIContent> contents = message.Contents;
-        for (int i = 0; i < contents.Count; i++)
-        {
-            AIContent content = contents[i];
-            state.Add(content);
-            switch (content)
+            parts.Add(message.Role.Value);
+            if (message.AuthorName is { } authorName)
             {
-                case TextContent text:
-                    parts.Add(text.Text);
-                    state.Add(text.Text);
-                    break;
-
-                case TextReasoningContent reasoning:
-                    parts.Add(reasoning.Text);
-                    state.Add(reasoning.Text);
-                    break;
-
-                case FunctionCallContent call:
-                    fixedTokens += TokensPerToolCall;
-                    parts.Add(call.CallId);
-                    parts.Add(call.Name);
-                    parts.Add(call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
-                    state.Add(call.CallId);
-                    state.Add(call.Name);
-                    comparable &= AddArgumentsState(call.Arguments, state);
-                    break;
-
-                case FunctionResultContent result:
-                    parts.Add(result.CallId);
-                    parts.Add(ResultText(result.Result));
-                    state.Add(result.CallId);
-                    state.Add(result.Result);
-                    comparable &= IsImmutable(result.Result);
-                    break;
-
-                case DataContent data:
-                    // Data and media type are fixed at construction, so the object is its state.
-                    fixedTokens += data.HasTopLevelMediaType("image") ? imageTokens : (data.Data.Length + 2) / 3;
-                    break;
-
-                case UriContent uri:
-                    state.Add(uri.Uri);
-                    state.Add(uri.MediaType);
-                    if (uri.HasTopLevelMediaType("image"))
-                    {
-                        fixedTokens += imageTokens;
-                    }
-                    else
-                    {
-                        parts.Add(uri.Uri.OriginalString);
-                    }
-
-                    break;
-
-                default:
-                    // Unknown content: counted by its JSON form, never as zero; compared by content each call.
-                    parts.Add(SerializeUnknown(content));
-                    comparable = false;
-                    break;
-            }
-        }
-
-        UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts);
-        if (!TryGet(key, out int tokens))
-        {
-            tokens = fixedTokens;
-            foreach (string part in parts)
-            {
-                tokens += CountText(part, counter);
+                fixedTokens += TokensPerName;
+                parts.Add(authorName);
             }
 
-            Store(key, tokens);
-        }
+            IList<AIContent> contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                AIContent content = contents[i];
+                state.Add(content);
+                switch (content)
+                {
+                    case TextContent text:
+                        parts.Add(text.Text);
+                        state.Add(text.Text);
+                        break;
 
-        if (comparable)
+                    case TextReasoningContent reasoning:
+                        parts.Add(reasoning.Text);
+                        state.Add(reasoning.Text);
+                        break;
+
+                    case FunctionCallContent call:
+                        fixedTokens += TokensPerToolCall;
+                        parts.Add(call.CallId);
+                        parts.Add(call.Name);
+                        parts.Add(call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, CompactJson.GetTypeInfo(typeof(IDictionary<string, object?>))));
+                        state.Add(call.CallId);
+                        state.Add(call.Name);
+                        comparable &= AddArgumentsState(call.Arguments, ref state);
+                        break;
+
+                    case FunctionResultContent result:
+                        parts.Add(result.CallId);
+                        parts.Add(ResultText(result.Result));
+                        state.Add(result.CallId);
+                        state.Add(result.Result);
+                        comparable &= IsImmutable(result.Result);
+                        break;
+
+                    case DataContent data:
+                        // Data and media type are fixed at construction, so the object is its state.
+                        fixedTokens += data.HasTopLevelMediaType("image") ? imageTokens : (data.Data.Length + 2) / 3;
+                        break;
+
+                    case UriContent uri:
+                        state.Add(uri.Uri);
+                        state.Add(uri.MediaType);
+                        if (uri.HasTopLevelMediaType("image"))
+                        {
+                            fixedTokens += imageTokens;
+                        }
+                        else
+                        {
+                            parts.Add(uri.Uri.OriginalString);
+                        }
+
+                        break;
+
+                    default:
+                        // Unknown content: counted by its JSON form, never as zero; compared by content each call.
+                        parts.Add(SerializeUnknown(content));
+                        comparable = false;
+                        break;
+                }
+            }
+
+            UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts.AsSpan());
+            if (!TryGet(key, out int tokens))
+            {
+                tokens = fixedTokens;
+                foreach (string part in parts.AsSpan())
+                {
+                    tokens += CountText(part, counter);
+                }
+
+                Store(key, tokens);
+            }
+
+            memo = comparable ? new MessageMemo(counter, imageTokens, message.Role.Value, message.AuthorName, state.AsSpan().ToArray(), tokens) : null;
+            if (memo is not null)
+            {
+                _messages.AddOrUpdate(message, memo);
+            }
+
+            return tokens;
+        }
+        finally
         {
-            _messages.AddOrUpdate(message, new MessageMemo(counter, imageTokens, message.Role, message.AuthorName, state.ToArray(), tokens));
+            parts.Dispose();
+            state.Dispose();
         }
-
-        return tokens;
     }
 
     private int CountText(string? text, ITokenCounter counter)
@@ -238,24 +278,46 @@ internal sealed class TokenCountCache
         return counter.CountTokens(text);
     }
 
-    private static UInt128 Hash(string encoding, int imageTokens, int fixedTokens, List<string> parts)
+    private static UInt128 Hash(string encoding, int imageTokens, int fixedTokens, ReadOnlySpan<string> parts)
     {
-        var hash = new XxHash128();
-        AppendText(hash, encoding);
-        Span<int> numbers = [imageTokens, fixedTokens, parts.Count];
-        hash.Append(MemoryMarshal.AsBytes(numbers));
+        // One contiguous buffer, each text prefixed by its length, hashed in one pass without allocating.
+        int length = encoding.Length + 8;
         foreach (string part in parts)
         {
-            AppendText(hash, part);
+            length += part.Length + 2;
         }
 
-        return hash.GetCurrentHashAsUInt128();
-
-        static void AppendText(XxHash128 hash, string text)
+        char[] buffer = ArrayPool<char>.Shared.Rent(length);
+        try
         {
-            Span<int> length = [text.Length];
-            hash.Append(MemoryMarshal.AsBytes(length));
-            hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+            int position = 0;
+            Write(buffer, ref position, imageTokens);
+            Write(buffer, ref position, fixedTokens);
+            Write(buffer, ref position, parts.Length);
+            WriteText(buffer, ref position, encoding);
+            foreach (string part in parts)
+            {
+                WriteText(buffer, ref position, part);
+            }
+
+            return XxHash128.HashToUInt128(MemoryMarshal.AsBytes(buffer.AsSpan(0, position)));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+
+        static void Write(char[] buffer, ref int position, int value)
+        {
+            buffer[position++] = (char)(value >> 16);
+            buffer[position++] = (char)value;
+        }
+
+        static void WriteText(char[] buffer, ref int position, string text)
+        {
+            Write(buffer, ref position, text.Length);
+            text.CopyTo(0, buffer, position, text.Length);
+            position += text.Length;
         }
     }
 
@@ -277,11 +339,11 @@ internal sealed class TokenCountCache
 
     private void Store(UInt128 key, int tokens)
     {
-        if (Volatile.Read(ref _current).TryAdd(key, tokens) && Interlocked.Increment(ref _currentCount) >= GenerationCapacity)
+        if (Volatile.Read(ref _current).TryAdd(key, tokens) && Interlocked.Increment(ref _currentCount) >= _generationCapacity)
         {
             lock (_rotateGate)
             {
-                if (Volatile.Read(ref _currentCount) >= GenerationCapacity)
+                if (Volatile.Read(ref _currentCount) >= _generationCapacity)
                 {
                     // The older generation is dropped whole: memory stays within two generations.
                     Volatile.Write(ref _previous, _current);
@@ -292,7 +354,7 @@ internal sealed class TokenCountCache
         }
     }
 
-    private static bool AddArgumentsState(IDictionary<string, object?>? arguments, List<object?> state)
+    private static bool AddArgumentsState(IDictionary<string, object?>? arguments, ref PooledList<object?> state)
     {
         state.Add(arguments);
         if (arguments is null)
@@ -329,7 +391,7 @@ internal sealed class TokenCountCache
     {
         try
         {
-            return JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
+            return JsonSerializer.Serialize(value, CompactJson.GetTypeInfo(value.GetType()));
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
         {
@@ -341,7 +403,7 @@ internal sealed class TokenCountCache
     {
         try
         {
-            return JsonSerializer.Serialize(content, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(AIContent)));
+            return JsonSerializer.Serialize(content, CompactJson.GetTypeInfo(typeof(AIContent)));
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
         {
@@ -350,19 +412,52 @@ internal sealed class TokenCountCache
     }
 
     /// <summary>What a message's count was made from, compared by reference on the next call.</summary>
-    private sealed class MessageMemo(ITokenCounter counter, int imageTokens, ChatRole role, string? authorName, object?[] state, int tokens)
+    internal sealed class MessageMemo
     {
-        public int Tokens { get; } = tokens;
+        private readonly ITokenCounter _counter;
+        private readonly int _imageTokens;
+        private readonly string _role;
+        private readonly string? _authorName;
+        private readonly object?[] _state;
+
+        // The common message, one text content, is checked without walking the state.
+        private readonly TextContent? _singleText;
+        private readonly string? _singleTextValue;
+
+        public MessageMemo(ITokenCounter counter, int imageTokens, string role, string? authorName, object?[] state, int tokens)
+        {
+            _counter = counter;
+            _imageTokens = imageTokens;
+            _role = role;
+            _authorName = authorName;
+            _state = state;
+            Tokens = tokens;
+            if (state.Length == 2 && state[0] is TextContent text && state[1] is string value)
+            {
+                _singleText = text;
+                _singleTextValue = value;
+            }
+        }
+
+        public int Tokens { get; }
 
         public bool Matches(ChatMessage message, ITokenCounter currentCounter, int currentImageTokens)
         {
-            if (!ReferenceEquals(counter, currentCounter) || imageTokens != currentImageTokens ||
-                !ReferenceEquals(message.AuthorName, authorName) || !ReferenceEquals(message.Role.Value, role.Value))
+            if (!ReferenceEquals(_counter, currentCounter) || _imageTokens != currentImageTokens ||
+                !ReferenceEquals(message.AuthorName, _authorName) || !ReferenceEquals(message.Role.Value, _role))
             {
                 return false;
             }
 
             IList<AIContent> contents = message.Contents;
+            if (_singleText is not null)
+            {
+                return contents is List<AIContent> list
+                    ? list.Count == 1 && ReferenceEquals(list[0], _singleText) && ReferenceEquals(_singleText.Text, _singleTextValue)
+                    : contents.Count == 1 && ReferenceEquals(contents[0], _singleText) && ReferenceEquals(_singleText.Text, _singleTextValue);
+            }
+
+            object?[] state = _state;
             int s = 0;
             for (int i = 0; i < contents.Count; i++)
             {
@@ -415,7 +510,7 @@ internal sealed class TokenCountCache
             return s == state.Length;
         }
 
-        private bool Next(ref int s, object? expected) => s < state.Length && ReferenceEquals(state[s++], expected);
+        private bool Next(ref int s, object? expected) => s < _state.Length && ReferenceEquals(_state[s++], expected);
 
         private bool ArgumentsMatch(ref int s, IDictionary<string, object?>? arguments)
         {
@@ -429,7 +524,7 @@ internal sealed class TokenCountCache
                 return true;
             }
 
-            if (s >= state.Length || state[s++] is not int count || count != arguments.Count)
+            if (s >= _state.Length || _state[s++] is not int count || count != arguments.Count)
             {
                 return false;
             }
@@ -460,4 +555,33 @@ internal sealed class TokenCountCache
     }
 
     private sealed record FixedMemo(ITokenCounter Counter, int Tokens);
+
+    /// <summary>A list on a pooled array, for the parts of one message while it is counted.</summary>
+    private struct PooledList<T>(int capacity)
+    {
+        private T[] _items = ArrayPool<T>.Shared.Rent(capacity);
+        private int _count;
+
+        public void Add(T item)
+        {
+            if (_count == _items.Length)
+            {
+                T[] larger = ArrayPool<T>.Shared.Rent(_items.Length * 2);
+                _items.AsSpan(0, _count).CopyTo(larger);
+                ArrayPool<T>.Shared.Return(_items, clearArray: true);
+                _items = larger;
+            }
+
+            _items[_count++] = item;
+        }
+
+        public readonly Span<T> AsSpan() => _items.AsSpan(0, _count);
+
+        public void Dispose()
+        {
+            ArrayPool<T>.Shared.Return(_items, clearArray: true);
+            _items = [];
+            _count = 0;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace Contracts.Ai;
 
@@ -18,6 +19,7 @@ public sealed class TokenCounterRegistry
     private readonly ConcurrentDictionary<string, ITokenCounter> _exact = new(StringComparer.OrdinalIgnoreCase);
     private readonly object _gate = new();
     private KeyValuePair<string, ITokenCounter>[] _prefixes = [];
+    private int _version;
 
     /// <summary>Initializes a new instance of the <see cref="TokenCounterRegistry"/> class with no registered counters.</summary>
     public TokenCounterRegistry()
@@ -45,6 +47,7 @@ public sealed class TokenCounterRegistry
         if (!modelId.EndsWith('*'))
         {
             _exact[modelId] = counter;
+            Interlocked.Increment(ref _version);
             return this;
         }
 
@@ -68,10 +71,14 @@ public sealed class TokenCounterRegistry
             prefixes.Add(new(prefix, counter));
             prefixes.Sort(static (a, b) => b.Key.Length.CompareTo(a.Key.Length));
             _prefixes = prefixes.ToArray();
+            Interlocked.Increment(ref _version);
         }
 
         return this;
     }
+
+    /// <summary>Gets a number that changes whenever a counter is registered, so callers may cache what <see cref="GetCounter"/> chose.</summary>
+    internal int Version => Volatile.Read(ref _version);
 
     /// <summary>Returns the counter for a model.</summary>
     /// <param name="modelId">The model id, or <see langword="null"/> when the client reports none.</param>
