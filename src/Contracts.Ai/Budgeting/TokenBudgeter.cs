@@ -97,7 +97,7 @@ internal sealed class TokenBudgeter
                 {
                     throw Exceeded(
                         $"The conversation for model '{modelId}' needs {total} input tokens but the limit is {limit} (context window {contextWindow} - reserved output {reserved} - safety margin {_options.SafetyMarginTokens}); " +
-                        $"the largest message is #{largest} ({list[largest].Role}) with {counts[largest]} tokens. OnOverflow is Throw.",
+                        $"{DescribeLargest(list, counts, largest)}. OnOverflow is Throw.",
                         modelId, limit, total, largest, counts);
                 }
 
@@ -275,7 +275,7 @@ internal sealed class TokenBudgeter
             throw Exceeded(
                 $"The messages that must be kept for model '{modelId}' (system messages, pinned messages, the newest user turn, instructions and tool definitions) need {total} input tokens " +
                 $"but the limit is {limit} (context window {window} - reserved output {reserved} - safety margin {_options.SafetyMarginTokens}); " +
-                $"the largest message is #{largest} ({(largest >= 0 ? list[largest].Role.Value : "none")}) with {(largest >= 0 ? counts[largest] : 0)} tokens. " +
+                $"{DescribeLargest(list, counts, largest)}. " +
                 "Enable TokenBudgetOptions.TruncateOversizeMessage to cut it from the middle.",
                 modelId, limit, total, largest, counts);
         }
@@ -481,6 +481,9 @@ internal sealed class TokenBudgeter
             GovernedAiTelemetry.BudgetMessagesDropped.Add(dropped, tags);
         }
     }
+
+    private static string DescribeLargest(IList<ChatMessage> list, int[] counts, int largest) =>
+        largest < 0 ? "there are no messages" : $"the largest message is #{largest} ({list[largest].Role}) with {counts[largest]} tokens";
 
     private static ContextBudgetExceededException Exceeded(string message, string? modelId, int limit, int required, int largest, int[] counts) =>
         new(message, modelId, limit, required, largest, largest >= 0 ? counts[largest] : 0);

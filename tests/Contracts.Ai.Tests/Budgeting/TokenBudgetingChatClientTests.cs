@@ -243,6 +243,22 @@ public class TokenBudgetingChatClientTests
         Assert.Same(big, messages[3]);
     }
 
+    [Theory]
+    [InlineData(BudgetOverflowPolicy.Trim)]
+    [InlineData(BudgetOverflowPolicy.Throw)]
+    public async Task Instructions_alone_over_the_limit_are_refused_even_without_messages(BudgetOverflowPolicy policy)
+    {
+        ScriptedChatClient inner = Inner();
+        using var client = new TokenBudgetingChatClient(inner, Window(50, policy));
+
+        ContextBudgetExceededException error = await Assert.ThrowsAsync<ContextBudgetExceededException>(
+            () => client.GetResponseAsync([], new ChatOptions { Instructions = Words("rule", 100) }));
+
+        Assert.Equal(-1, error.LargestMessageIndex);
+        Assert.True(error.RequiredTokens > 50);
+        Assert.Equal(0, inner.CallCount);
+    }
+
     [Fact]
     public async Task ChatOptions_MaxOutputTokens_is_the_reserved_output_when_set()
     {
