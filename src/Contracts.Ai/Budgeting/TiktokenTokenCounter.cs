@@ -1,6 +1,5 @@
 using System;
 using System.Text.RegularExpressions;
-using System.Threading;
 using Microsoft.ML.Tokenizers;
 
 namespace Contracts.Ai;
@@ -28,8 +27,9 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
     /// <summary>The name of the encoding of GPT-4, GPT-3.5 Turbo and the text-embedding-3 models: <c>cl100k_base</c>.</summary>
     public const string Cl100kBase = "cl100k_base";
 
-    private static TiktokenTokenCounter? s_o200kBase;
-    private static TiktokenTokenCounter? s_cl100kBase;
+    // Created once per process on first use; the vocabulary is loaded exactly once even when first uses race.
+    private static readonly Lazy<TiktokenTokenCounter> s_o200kBase = new(() => new TiktokenTokenCounter(O200kBase, O200kBasePreTokenizer()));
+    private static readonly Lazy<TiktokenTokenCounter> s_cl100kBase = new(() => new TiktokenTokenCounter(Cl100kBase, Cl100kBasePreTokenizer()));
 
     private readonly TiktokenTokenizer _tokenizer;
     private readonly Regex _preTokenizer;
@@ -73,12 +73,12 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
         ArgumentNullException.ThrowIfNull(encoding);
         if (string.Equals(encoding, O200kBase, StringComparison.OrdinalIgnoreCase))
         {
-            return Volatile.Read(ref s_o200kBase) ?? Create(ref s_o200kBase, O200kBase, O200kBasePreTokenizer());
+            return s_o200kBase.Value;
         }
 
         if (string.Equals(encoding, Cl100kBase, StringComparison.OrdinalIgnoreCase))
         {
-            return Volatile.Read(ref s_cl100kBase) ?? Create(ref s_cl100kBase, Cl100kBase, Cl100kBasePreTokenizer());
+            return s_cl100kBase.Value;
         }
 
         throw new ArgumentException($"Unsupported tiktoken encoding '{encoding}'; supported: '{O200kBase}', '{Cl100kBase}'.", nameof(encoding));
@@ -160,12 +160,6 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
         }
 
         return count;
-    }
-
-    private static TiktokenTokenCounter Create(ref TiktokenTokenCounter? slot, string encoding, Regex preTokenizer)
-    {
-        var created = new TiktokenTokenCounter(encoding, preTokenizer);
-        return Interlocked.CompareExchange(ref slot, created, null) ?? created;
     }
 
     // The pre-tokenization patterns of OpenAI's tiktoken (tiktoken_ext/openai_public.py).

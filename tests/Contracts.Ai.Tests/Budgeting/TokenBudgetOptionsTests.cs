@@ -1,5 +1,6 @@
 using Contracts.Ai.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using static Contracts.Ai.Tests.Budgeting.BudgetTestConversation;
@@ -52,6 +53,30 @@ public class TokenBudgetOptionsTests
         OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => builder.UseTokenBudget(o => o.ReservedOutputTokens = -1));
 
         Assert.Contains("TokenBudget:ReservedOutputTokens must not be negative", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_bind_from_the_GovernedAi_TokenBudget_section()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["GovernedAi:TokenBudget:ModelContextWindows:my-model"] = "32000",
+            ["GovernedAi:TokenBudget:OnOverflow"] = "Throw",
+            ["GovernedAi:TokenBudget:DefaultEncoding"] = "cl100k_base",
+            ["GovernedAi:TokenBudget:TruncateOversizeMessage"] = "true",
+            ["GovernedAi:TokenBudget:ReservedOutputTokens"] = "1000",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton(configuration);
+        services.AddGovernedAi(_ => Inner());
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        TokenBudgetOptions options = provider.GetRequiredService<IOptions<GovernedAiOptions>>().Value.TokenBudget;
+
+        Assert.Equal(32000, options.ModelContextWindows["MY-MODEL"]);
+        Assert.Equal(BudgetOverflowPolicy.Throw, options.OnOverflow);
+        Assert.Equal("cl100k_base", options.DefaultEncoding);
+        Assert.True(options.TruncateOversizeMessage);
+        Assert.Equal(1000, options.ReservedOutputTokens);
     }
 
     [Fact]
