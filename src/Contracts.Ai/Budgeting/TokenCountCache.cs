@@ -44,9 +44,9 @@ internal sealed class TokenCountCache
     private readonly object _rotateGate = new();
     private ConcurrentDictionary<UInt128, int> _current = new();
     private ConcurrentDictionary<UInt128, int> _previous = new();
-    private int _currentCount;
-
     private readonly int _generationCapacity;
+    private int _currentCount;
+    private long _tokenizerCalls;
 
     /// <summary>Initializes a new instance of the <see cref="TokenCountCache"/> class.</summary>
     /// <param name="generationCapacity">How many content hashes one generation holds; two generations are kept.</param>
@@ -56,16 +56,14 @@ internal sealed class TokenCountCache
         _generationCapacity = generationCapacity;
     }
 
-    /// <summary>Gets how many counts are stored by content hash (for tests).</summary>
-    internal int StoredCounts => Volatile.Read(ref _current).Count + Volatile.Read(ref _previous).Count;
-
     /// <summary>Gets the cache the budgeting stages share when none is given.</summary>
     public static TokenCountCache Shared { get; } = new();
 
+    /// <summary>Gets how many counts are stored by content hash (for tests).</summary>
+    internal int StoredCounts => Volatile.Read(ref _current).Count + Volatile.Read(ref _previous).Count;
+
     /// <summary>Gets how many times a text was actually handed to a tokenizer (for tests).</summary>
     internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
-
-    private long _tokenizerCalls;
 
     /// <summary>Counts one message: 3 tokens, its role, its author name (+1) and its contents.</summary>
     public int CountMessage(ChatMessage message, ITokenCounter counter, int imageTokens)
