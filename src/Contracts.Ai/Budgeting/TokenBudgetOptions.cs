@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace Contracts.Ai;
@@ -6,9 +7,13 @@ namespace Contracts.Ai;
 /// <remarks>Bindable from configuration section <c>GovernedAi:TokenBudget</c>; validated once at start.</remarks>
 public sealed class TokenBudgetOptions
 {
-    /// <summary>Gets or sets the model's context window in tokens.</summary>
-    /// <value>Defaults to <see langword="null"/>: taken from the model id when it is a known model.</value>
+    /// <summary>Gets or sets the context window, in tokens, of every model the stage budgets for.</summary>
+    /// <value>Defaults to <see langword="null"/>: taken from <see cref="ModelContextWindows"/>, else from the built-in windows of known OpenAI models. When no window is known for the model, the stage passes the messages through unbudgeted.</value>
     public int? ContextWindowTokens { get; set; }
+
+    /// <summary>Gets the context windows, in tokens, per model id (case-insensitive); an entry wins over <see cref="ContextWindowTokens"/> and the built-in windows.</summary>
+    /// <value>Defaults to empty. Bind from configuration as <c>GovernedAi:TokenBudget:ModelContextWindows:my-model</c>.</value>
+    public IDictionary<string, int> ModelContextWindows { get; } = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the tokens kept free for the model's answer; <c>ChatOptions.MaxOutputTokens</c> wins when set.</summary>
     /// <value>Defaults to 4,096.</value>
@@ -21,6 +26,22 @@ public sealed class TokenBudgetOptions
     /// <summary>Gets or sets what happens when the conversation does not fit.</summary>
     /// <value>Defaults to <see cref="BudgetOverflowPolicy.Trim"/>.</value>
     public BudgetOverflowPolicy OnOverflow { get; set; } = BudgetOverflowPolicy.Trim;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether, when the messages that must be kept still do not fit
+    /// after trimming, the largest text message is cut from the middle (at token boundaries, with a
+    /// visible <c>[… N tokens truncated …]</c> marker) instead of throwing <see cref="ContextBudgetExceededException"/>.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool TruncateOversizeMessage { get; set; }
+
+    /// <summary>Gets or sets the tiktoken encoding used for models that have no registered counter and are not known OpenAI models; <see langword="null"/> makes such models an error.</summary>
+    /// <value>Defaults to <c>o200k_base</c>.</value>
+    public string? DefaultEncoding { get; set; } = TiktokenTokenCounter.O200kBase;
+
+    /// <summary>Gets or sets the tokens counted for each image in a message (a <c>DataContent</c> or <c>UriContent</c> with an <c>image/*</c> media type).</summary>
+    /// <value>Defaults to 1,105: the most one high-detail image costs on OpenAI's GPT-4o-class models (85 + 6 × 170 tiles).</value>
+    public int ImageTokens { get; set; } = 1105;
 
     internal void Validate(string path, List<string> errors)
     {
@@ -39,9 +60,44 @@ public sealed class TokenBudgetOptions
             errors.Add($"{path}:SafetyMarginTokens must not be negative, but was {SafetyMarginTokens}.");
         }
 
+        if (ImageTokens < 0)
+        {
+            errors.Add($"{path}:ImageTokens must not be negative, but was {ImageTokens}.");
+        }
+
+        if (!Enum.IsDefined(OnOverflow))
+        {
+            errors.Add($"{path}:OnOverflow must be Trim or Throw, but was {(int)OnOverflow}.");
+        }
+
+        if (DefaultEncoding is not null &&
+            !string.Equals(DefaultEncoding, TiktokenTokenCounter.O200kBase, StringComparison.OrdinalIgnoreCase) &&
+            !string.Equals(DefaultEncoding, TiktokenTokenCounter.Cl100kBase, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{path}:DefaultEncoding must be '{TiktokenTokenCounter.O200kBase}', '{TiktokenTokenCounter.Cl100kBase}' or null, but was '{DefaultEncoding}'.");
+        }
+
         if (ContextWindowTokens is int window && ReservedOutputTokens + SafetyMarginTokens >= window)
         {
             errors.Add($"{path}:ReservedOutputTokens + SafetyMarginTokens ({ReservedOutputTokens + SafetyMarginTokens}) must be less than ContextWindowTokens ({window}).");
+        }
+
+        if (ModelContextWindows is null)
+        {
+            errors.Add($"{path}:ModelContextWindows must not be null.");
+            return;
+        }
+
+        foreach (KeyValuePair<string, int> entry in ModelContextWindows)
+        {
+            if (entry.Value <= 0)
+            {
+                errors.Add($"{path}:ModelContextWindows:{entry.Key} must be positive, but was {entry.Value}.");
+            }
+            else if (ReservedOutputTokens + SafetyMarginTokens >= entry.Value)
+            {
+                errors.Add($"{path}:ModelContextWindows:{entry.Key} ({entry.Value}) must be greater than ReservedOutputTokens + SafetyMarginTokens ({ReservedOutputTokens + SafetyMarginTokens}).");
+            }
         }
     }
 }

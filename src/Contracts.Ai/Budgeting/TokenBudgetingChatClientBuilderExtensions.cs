@@ -12,7 +12,9 @@ public static class TokenBudgetingChatClientBuilderExtensions
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <remarks>Token counters registered with <c>AddGovernedAi().AddTokenCounter(...)</c> (the <see cref="TokenCounterRegistry"/> in the service provider) are used when present.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">The configured options are invalid; each error names the option.</exception>
     public static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, Action<TokenBudgetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -21,6 +23,12 @@ public static class TokenBudgetingChatClientBuilderExtensions
         {
             options = new TokenBudgetOptions();
             configure(options);
+            var errors = new System.Collections.Generic.List<string>();
+            options.Validate("TokenBudget", errors);
+            if (errors.Count > 0)
+            {
+                throw new OptionsValidationException(Options.Options.DefaultName, typeof(TokenBudgetOptions), errors);
+            }
         }
 
         return builder.UseTokenBudget(options);
@@ -29,5 +37,7 @@ public static class TokenBudgetingChatClientBuilderExtensions
     internal static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, TokenBudgetOptions? options) =>
         builder.Use((innerClient, services) => new TokenBudgetingChatClient(
             innerClient,
-            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.TokenBudget ?? new TokenBudgetOptions()));
+            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.TokenBudget ?? new TokenBudgetOptions(),
+            services.GetService<TokenCounterRegistry>(),
+            services.GetService<TokenCountCache>()));
 }
