@@ -150,7 +150,23 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
             throw new ToolOutputViolationException(Name, [new ToolViolation("$", "timeout", $"the tool did not answer within {runtime.Timeout!.Value.TotalMilliseconds:0} ms")]);
         }
 
-        return ToolOutputReader.Read(Name, raw, runtime.OutputContract, runtime.MaxOutputBytes, InnerFunction.JsonSerializerOptions);
+        object? output = ToolOutputReader.Read(Name, raw, runtime.OutputContract, runtime.MaxOutputBytes, InnerFunction.JsonSerializerOptions);
+        if (runtime.MaxOutputTokens is int cap && runtime.TokenCounter is { } counter)
+        {
+            string? text = output switch
+            {
+                JsonElement element => element.GetRawText(),
+                string s => s,
+                _ => null,
+            };
+            int tokens = text is null ? 0 : counter.CountTokens(text);
+            if (tokens > cap)
+            {
+                throw new ToolOutputViolationException(Name, [new ToolViolation("$", "maxTokens", $"the output is {tokens} tokens ({counter.Encoding}); the cap is {cap}")]);
+            }
+        }
+
+        return output;
     }
 
     private async ValueTask<JsonElement> RunAsElementAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
@@ -205,12 +221,6 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         string outcome = replayed ? "replayed" : "ok";
         activity?.SetTag(TelemetryNames.Attributes.ToolOutcome, outcome);
         call?.AddToolCall(new ToolCallRecord(Name, outcome, keyHash));
-        if (replayed && GovernedAiTelemetry.IdempotencyReplays.Enabled)
-        {
-            var tags = default(TagList);
-            tags.Add(TelemetryNames.Attributes.GenAiToolName, Name);
-            GovernedAiTelemetry.IdempotencyReplays.Add(1, tags);
-        }
     }
 
     private JsonElement Reject(GovernedAiException exception, string rejection, string? keyHash, GovernedCall? call, Activity? activity)
@@ -251,7 +261,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         string kind = exception.Violations.Count > 0 ? exception.Violations[0].Kind : string.Empty;
         return kind switch
         {
-            "maxBytes" => "too_large",
+            "maxBytes" or "maxTokens" => "too_large",
             "timeout" => "timeout",
             "unsafe" => "unsafe",
             "notJson" or "duplicateKey" or "serialization" => "not_json",

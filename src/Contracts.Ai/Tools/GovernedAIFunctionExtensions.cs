@@ -115,6 +115,20 @@ public static class GovernedAIFunctionExtensions
         return Govern(function, policy => policy with { MaxOutputBytes = bytes });
     }
 
+    /// <summary>Caps the output at <paramref name="tokens"/> tokens of its JSON text; a longer output is rejected before it reaches the model.</summary>
+    /// <param name="function">The tool.</param>
+    /// <param name="tokens">The cap, at least 1.</param>
+    /// <param name="counter">The token counter of the model the output goes to; <see langword="null"/> for o200k_base.</param>
+    /// <returns>The governed tool.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is less than 1.</exception>
+    public static GovernedAIFunction WithMaxOutputTokens(this AIFunction function, int tokens, ITokenCounter? counter = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1);
+        return Govern(function, policy => policy with { MaxOutputTokens = tokens, TokenCounter = counter ?? policy.TokenCounter });
+    }
+
     /// <summary>Marks the tool safe to retry (a read, or a write that is idempotent by itself): transient failures and timeouts are retried.</summary>
     /// <param name="function">The tool.</param>
     /// <param name="maxRetryAttempts">How many retries after the first attempt, from 1 to 10.</param>

@@ -35,10 +35,11 @@ public static class ToolGovernanceChatClientBuilderExtensions
         builder.Use((innerClient, services) =>
         {
             GovernedAiOptions? governed = services.GetService<IOptions<GovernedAiOptions>>()?.Value;
-            IIdempotencyStore? store = services.GetService<IIdempotencyStore>();
-            IdempotencyCoordinator? coordinator = store is null
-                ? null
-                : new IdempotencyCoordinator(store, governed?.Idempotency ?? new IdempotencyOptions(), services.GetService<TimeProvider>() ?? TimeProvider.System);
+            IdempotencyCoordinator? coordinator = services.GetService<IdempotencyCoordinator>();
+            if (coordinator is null && services.GetService<IIdempotencyStore>() is { } store)
+            {
+                coordinator = new IdempotencyCoordinator(store, governed?.Idempotency ?? new IdempotencyOptions(), services.GetService<TimeProvider>() ?? TimeProvider.System);
+            }
             return new ToolGovernanceChatClient(
                 innerClient,
                 options ?? governed?.Tools ?? new ToolGovernanceOptions(),

@@ -63,8 +63,17 @@ public sealed class ToolGovernanceOptions
     /// </value>
     public bool RequireApprovalForHighRiskTools { get; set; }
 
+    /// <summary>Gets or sets the largest tool output accepted, in tokens of its JSON text (counted with o200k_base unless the tool names a counter).</summary>
+    /// <value>Defaults to <see langword="null"/>: no token cap (the byte cap still applies).</value>
+    public int? MaxOutputTokens { get; set; }
+
     internal void Validate(string path, List<string> errors)
     {
+        if (MaxOutputTokens is < 1)
+        {
+            errors.Add($"{path}:MaxOutputTokens must be at least 1, or null for no cap, but was {MaxOutputTokens}.");
+        }
+
         if (!Enum.IsDefined(OnRejection))
         {
             errors.Add($"{path}:OnRejection must be ReturnError or Throw.");

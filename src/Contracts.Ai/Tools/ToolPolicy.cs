@@ -14,6 +14,10 @@ internal sealed record ToolPolicy
 
     public int? MaxOutputBytes { get; init; }
 
+    public int? MaxOutputTokens { get; init; }
+
+    public ITokenCounter? TokenCounter { get; init; }
+
     /// <summary>Set when the tool is marked safe to retry: how many retries.</summary>
     public int? MaxRetryAttempts { get; init; }
 
@@ -34,6 +38,7 @@ internal sealed record ToolPolicy
         {
             Timeout = Timeout ?? options.DefaultTimeout,
             MaxOutputBytes = MaxOutputBytes ?? options.MaxOutputBytes,
+            MaxOutputTokens = MaxOutputTokens ?? options.MaxOutputTokens,
             MaxRetryAttempts = MaxRetryAttempts ?? (safeToRetry ? options.MaxRetryAttempts : null),
             RetryDelay = RetryDelay ?? options.RetryDelay,
             Idempotent = idempotent,

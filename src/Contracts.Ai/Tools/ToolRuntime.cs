@@ -24,6 +24,11 @@ internal sealed class ToolRuntime
         OutputContract = policy.OutputContract;
         Timeout = policy.Timeout;
         MaxOutputBytes = policy.MaxOutputBytes ?? options.MaxOutputBytes;
+        MaxOutputTokens = policy.MaxOutputTokens ?? options.MaxOutputTokens;
+        if (MaxOutputTokens is > 0)
+        {
+            TokenCounter = policy.TokenCounter ?? TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase);
+        }
         MaxRetryAttempts = policy.MaxRetryAttempts ?? 0;
         Idempotent = policy.Idempotent;
         IdempotencyKeyArguments = policy.IdempotencyKeyArguments.Count == 0 ? null : policy.IdempotencyKeyArguments;
@@ -44,6 +49,12 @@ internal sealed class ToolRuntime
     public TimeSpan? Timeout { get; }
 
     public int MaxOutputBytes { get; }
+
+    /// <summary>Gets the cap in tokens of the output's JSON text, or <see langword="null"/> for none.</summary>
+    public int? MaxOutputTokens { get; }
+
+    /// <summary>Gets the counter for <see cref="MaxOutputTokens"/>.</summary>
+    public ITokenCounter? TokenCounter { get; }
 
     public int MaxRetryAttempts { get; }
 

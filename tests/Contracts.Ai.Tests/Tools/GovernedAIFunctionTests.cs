@@ -288,7 +288,27 @@ public class GovernedAIFunctionTests
         Assert.Equal(1042, Assert.IsType<JsonElement>(result).GetProperty("id").GetInt32());
     }
 
-    [Fact(Skip = "Needs the idempotency coordinator")]
+    [Fact]
+    public async Task Output_over_the_token_cap_is_rejected_and_a_short_one_passes()
+    {
+        string words = string.Join(' ', Enumerable.Repeat("delivery", 300));
+        GovernedAIFunction ok = Returning(() => "sunny, 21 degrees").WithMaxOutputTokens(20);
+        GovernedAIFunction tooLong = Returning(() => words).WithMaxOutputTokens(100);
+
+        Assert.Equal("sunny, 21 degrees", Text(await ok.InvokeAsync(Args())).Trim('"'));
+        string rejected = Text(await tooLong.InvokeAsync(Args()));
+        Assert.Contains("too_large", rejected);
+        Assert.Contains("the cap is 100", rejected);
+        Assert.DoesNotContain("delivery delivery", rejected);
+    }
+
+    [Fact]
+    public void Token_cap_must_be_positive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Returning(() => "x").WithMaxOutputTokens(0));
+    }
+
+    [Fact]
     public async Task Idempotent_tool_called_twice_with_the_same_key_runs_once_and_replays()
     {
         int calls = 0;
@@ -301,7 +321,7 @@ public class GovernedAIFunctionTests
         Assert.Equal(Text(first), Text(second));
     }
 
-    [Fact(Skip = "Needs the idempotency coordinator")]
+    [Fact]
     public async Task Idempotent_key_uses_only_the_named_arguments()
     {
         int calls = 0;
