@@ -67,6 +67,10 @@ public static class RedisGovernedAiBuilderExtensions
 
         builder.Services.RemoveAll<IIdempotencyStore>();
         builder.Services.AddSingleton<IIdempotencyStore>(sp => new RedisIdempotencyStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options));
+
+        // Rollback decisions of rollouts are shared by the fleet through the same connection and prefix.
+        builder.Services.RemoveAll<IRolloutStateStore>();
+        builder.Services.AddSingleton<IRolloutStateStore>(sp => new RedisRolloutStateStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer));
         return builder;
     }
 }

@@ -21,7 +21,7 @@ public sealed class RedisRolloutStateStore : IRolloutStateStore
     /// <param name="connection">The Redis connection.</param>
     /// <param name="keyPrefix">The prefix of every key this store writes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="connection"/> is <see langword="null"/>.</exception>
-    public RedisRolloutStateStore(IConnectionMultiplexer connection, string keyPrefix = "contracts_ai:")
+    public RedisRolloutStateStore(IConnectionMultiplexer connection, string keyPrefix = "contracts-ai:")
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(keyPrefix);
