@@ -386,8 +386,10 @@ public sealed class PromptContract
     private PromptContract SetOutputType(Type type, JsonSerializerOptions serializerOptions)
     {
         ThrowIfFrozen();
-        JsonElement schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: serializerOptions, inferenceOptions: ContractJson.SchemaCreateOptions);
-        JsonTypeInfo strictTypeInfo = ContractJson.GetStrictTypeInfo(serializerOptions, type);
+        // The schema comes from the same strict options as the parse, so the two never disagree.
+        JsonSerializerOptions strict = ContractJson.GetStrictOptions(serializerOptions);
+        JsonElement schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: strict, inferenceOptions: ContractJson.SchemaCreateOptions);
+        JsonTypeInfo strictTypeInfo = strict.GetTypeInfo(type);
         _outputSchema = schema;
         _outputType = type;
         _outputTypeInfo = strictTypeInfo;
