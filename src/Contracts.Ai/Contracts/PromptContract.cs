@@ -83,7 +83,7 @@ public sealed class PromptContract
     /// <value>Defaults to 2: at most three model calls in all.</value>
     public int MaxReasks { get => _maxReasks; set => Set(ref _maxReasks, value); }
 
-    /// <summary>Gets or sets the answer returned under <see cref="ContractFailurePolicy.Fallback"/>; required by that policy.</summary>
+    /// <summary>Gets or sets the answer returned under <see cref="ContractFailurePolicy.Fallback"/>; required by that policy, and checked against <see cref="OutputSchema"/> at registration.</summary>
     public string? FallbackResponse { get => _fallbackResponse; set => Set(ref _fallbackResponse, value); }
 
     /// <summary>Gets free-form tags, such as <c>domain</c>, <c>purpose</c> and <c>risk</c>.</summary>
@@ -272,7 +272,11 @@ public sealed class PromptContract
             {
                 try
                 {
-                    _ = CompiledJsonSchema.Compile(schema);
+                    CompiledJsonSchema compiled = CompiledJsonSchema.Compile(schema);
+                    if (_fallbackResponse is not null && !FallbackSatisfies(compiled, _fallbackResponse))
+                    {
+                        problems.Add("FallbackResponse is not JSON that satisfies OutputSchema");
+                    }
                 }
                 catch (ArgumentException ex)
                 {
@@ -358,6 +362,19 @@ public sealed class PromptContract
         }
 
         return true;
+    }
+
+    private static bool FallbackSatisfies(CompiledJsonSchema schema, string fallback)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(fallback);
+            return schema.Validate(document.RootElement).IsValid;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool SequenceEquals(IList<string>? left, IList<string>? right)

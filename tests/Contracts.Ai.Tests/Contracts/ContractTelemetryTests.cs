@@ -98,6 +98,32 @@ public class ContractTelemetryTests
         Assert.DoesNotContain(collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
     }
 
+    [Fact]
+    public async Task RenderedPromptHash_IsRecordedForTheAudit_NeverThePrompt()
+    {
+        IChatClient client = Governed(new ScriptedChatClient(_ => ScriptedTurn.Reply(ValidTicket)), Registry(TicketContract(id: "audit.triage")));
+        GovernedCall Call(string ticket, out ChatOptions options)
+        {
+            var call = new GovernedCall();
+            options = new ChatOptions().WithContract("audit.triage", new { customer = "Ada", ticket });
+            options.AdditionalProperties![GovernedCall.PropertyKey] = call;
+            return call;
+        }
+
+        GovernedCall first = Call("charged twice", out ChatOptions one);
+        GovernedCall same = Call("charged twice", out ChatOptions two);
+        GovernedCall other = Call("outage", out ChatOptions three);
+        await client.GetResponseAsync(Ask(), one);
+        await client.GetResponseAsync(Ask(), two);
+        await client.GetResponseAsync(Ask(), three);
+
+        Assert.Matches("^[0-9a-f]{16}$", first.RenderedPromptHash);
+        Assert.Equal(first.RenderedPromptHash, same.RenderedPromptHash);
+        Assert.NotEqual(first.RenderedPromptHash, other.RenderedPromptHash);
+        Assert.Equal("passed", first.ValidationOutcome);
+        Assert.Equal(("audit.triage", "1.0.0"), (first.ContractId, first.ContractVersion));
+    }
+
     private static Dictionary<string, long> ViolationsByKind(List<Metric> metrics, string contractId)
     {
         var result = new Dictionary<string, long>();
