@@ -62,12 +62,23 @@ public sealed class CompiledJsonSchema
         }
         catch (UnsupportedSchemaException)
         {
-            return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
+            // Fall through: the fallback evaluates this schema.
         }
         catch (ArgumentException e) when (e.ParamName is null)
         {
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
+
+        try
+        {
+            SchemaCompiler.CheckLocalReferences(copy);
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            throw new ArgumentException(e.Message, nameof(schema), e);
+        }
+
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
     }
 
     /// <summary>Validates a document and reports every error found.</summary>
@@ -103,6 +114,10 @@ public sealed class CompiledJsonSchema
     /// <summary>Checks whether a document is valid, stopping at the first error and reporting none.</summary>
     /// <param name="instance">The document.</param>
     /// <returns><see langword="true"/> when the document is valid.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The schema is evaluated by JsonSchema.Net (<see cref="UsesFallback"/>) and turns out to be unusable
+    /// for this document, for example a reference that cannot be resolved.
+    /// </exception>
     public bool IsValid(JsonElement instance)
     {
         if (_fallback is not null)
