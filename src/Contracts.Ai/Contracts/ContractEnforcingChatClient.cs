@@ -167,7 +167,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         RecordViolations(request.Plan.Contract, result.Violations!);
         request.Call?.SetValidation(ValidationOutcomes.Failed, 1);
         Log.AnswerRejected(_logger, request.Plan.Contract.Id, request.Plan.Contract.Version, 1, result.Violations!.Count);
-        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: null), response.Usage);
+        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage);
     }
 
     /// <summary>Resolves the contract and checks the inputs, then builds the options the model sees.</summary>
@@ -253,6 +253,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     {
         PromptContract contract = request.Plan.Contract;
         List<ChatMessage>? conversation = null;
+        ChatOptions attemptOptions = request.Options;
         List<string>? failures = null;
         UsageDetails? total = null;
         for (int attempt = 1; ; attempt++)
@@ -263,7 +264,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             if (streaming)
             {
                 updates = new List<ChatResponseUpdate>();
-                await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(sent, request.Options, cancellationToken).ConfigureAwait(false))
+                await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
                 {
                     updates.Add(update);
                 }
@@ -272,7 +273,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             }
             else
             {
-                response = await base.GetResponseAsync(sent, request.Options, cancellationToken).ConfigureAwait(false);
+                response = await base.GetResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false);
             }
 
             total = Sum(total, response.Usage);
@@ -310,9 +311,21 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
                 else
                 {
                     Log.Reasking(_logger, contract.Id, contract.Version, attempt + 1);
-                    conversation ??= new List<ChatMessage>(messages);
-                    conversation.AddRange(response.Messages);
-                    conversation.Add(new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations)));
+                    var feedback = new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations));
+                    if (response.ConversationId is not null)
+                    {
+                        // The service keeps the conversation: send only the feedback, in the same conversation.
+                        attemptOptions = request.Options.Clone();
+                        attemptOptions.ConversationId = response.ConversationId;
+                        conversation = new List<ChatMessage> { feedback };
+                    }
+                    else
+                    {
+                        conversation ??= new List<ChatMessage>(messages);
+                        conversation.AddRange(response.Messages);
+                        conversation.Add(feedback);
+                    }
+
                     continue;
                 }
             }

@@ -167,7 +167,7 @@ public sealed class PromptContract
         {
             if (_plan is null)
             {
-                IReadOnlyList<string> problems = Validate();
+                IReadOnlyList<string> problems = Validate(out CompiledJsonSchema? schema);
                 if (problems.Count > 0)
                 {
                     throw new ArgumentException(
@@ -183,7 +183,7 @@ public sealed class PromptContract
                 _allowedTools = _allowedTools is null ? null : new ReadOnlyCollection<string>(new List<string>(_allowedTools));
                 _tags = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(_tags, StringComparer.Ordinal));
                 _validators = new ReadOnlyCollection<IContractValidator>(new List<IContractValidator>(_validators));
-                Volatile.Write(ref _plan, new ContractPlan(this));
+                Volatile.Write(ref _plan, new ContractPlan(this, schema));
             }
 
             return _plan;
@@ -191,8 +191,9 @@ public sealed class PromptContract
     }
 
     /// <summary>Returns every problem with the contract's definition, each naming what and where.</summary>
-    internal IReadOnlyList<string> Validate()
+    internal IReadOnlyList<string> Validate(out CompiledJsonSchema? compiledSchema)
     {
+        compiledSchema = null;
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Id))
         {
@@ -272,8 +273,8 @@ public sealed class PromptContract
             {
                 try
                 {
-                    CompiledJsonSchema compiled = CompiledJsonSchema.Compile(schema);
-                    if (_fallbackResponse is not null && !FallbackSatisfies(compiled, _fallbackResponse))
+                    compiledSchema = CompiledJsonSchema.Compile(schema);
+                    if (_fallbackResponse is not null && !FallbackSatisfies(compiledSchema, _fallbackResponse))
                     {
                         problems.Add("FallbackResponse is not JSON that satisfies OutputSchema");
                     }

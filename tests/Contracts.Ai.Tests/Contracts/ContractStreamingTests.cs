@@ -43,7 +43,7 @@ public class ContractStreamingTests
         (ContractViolationException error, List<ChatResponseUpdate> updates) = await FailAsync(client, streaming: true, TicketOptions());
 
         Assert.Equal("It is about billing I think", string.Concat(updates.Select(u => u.Text)));
-        Assert.Equal(new[] { "$: the answer contains no JSON value" }, error.Violations);
+        Assert.Equal(new[] { "attempt 1: $: the answer contains no JSON value" }, error.Violations);
         Assert.Equal(27, error.Usage!.TotalTokenCount);
         Assert.Equal(1, inner.CallCount);
     }
