@@ -333,7 +333,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             if (contract.OnFailure == ContractFailurePolicy.Fallback)
             {
                 request.Call?.SetValidation(ValidationOutcomes.Fallback, attempt);
-                return new Outcome(Fallback(contract, response, total, attempt), null);
+                return new Outcome(Fallback(contract, response, total), null);
             }
 
             request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
@@ -377,10 +377,8 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         return changed;
     }
 
-    private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total, int attempts)
-    {
-        _ = attempts;
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, contract.FallbackResponse))
+    private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total) =>
+        new(new ChatMessage(ChatRole.Assistant, contract.FallbackResponse))
         {
             ModelId = last.ModelId,
             ConversationId = last.ConversationId,
@@ -389,7 +387,6 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             Usage = total,
             AdditionalProperties = new AdditionalPropertiesDictionary { [ContractChatResponseExtensions.ValidationOutcomeKey] = ValidationOutcomes.Fallback },
         };
-    }
 
     private void CheckToolCalls(Request request, IList<AIContent> contents, int attempt, UsageDetails? usage)
     {

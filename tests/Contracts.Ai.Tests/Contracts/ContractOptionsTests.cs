@@ -77,6 +77,19 @@ public class ContractOptionsTests
     }
 
     [Fact]
+    public async Task InputValueThatCannotBecomeJson_IsRejectedNamingTheInput()
+    {
+        var inner = new ScriptedChatClient();
+        IChatClient client = Governed(inner, Registry(TicketContract()));
+        var options = new ChatOptions().WithContract("support.triage", new Dictionary<string, object?> { ["customer"] = typeof(string), ["ticket"] = "x" });
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask(), options));
+
+        Assert.Contains("Input 'customer'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, inner.CallCount);
+    }
+
+    [Fact]
     public void ContractInUse_CannotChange()
     {
         PromptContract contract = TicketContract();
