@@ -14,7 +14,7 @@ namespace Contracts.Ai;
 /// </summary>
 internal sealed class SchemaCompiler
 {
-    internal static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan DefaultPatternTimeout = TimeSpan.FromSeconds(2);
 
     private const string Draft202012 = "https://json-schema.org/draft/2020-12/schema";
 
@@ -26,16 +26,21 @@ internal sealed class SchemaCompiler
     };
 
     private readonly JsonElement _root;
+    private readonly TimeSpan _patternTimeout;
     private readonly Dictionary<string, SchemaNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _anchors = new(StringComparer.Ordinal);
     private readonly List<(RefKeyword Keyword, string Reference, string Location)> _refs = [];
     private readonly Queue<(SchemaNode Node, JsonElement Schema, string Location)> _pending = new();
 
-    private SchemaCompiler(JsonElement root) => _root = root;
-
-    public static SchemaNode Compile(JsonElement root)
+    private SchemaCompiler(JsonElement root, TimeSpan patternTimeout)
     {
-        SchemaCompiler compiler = new(root);
+        _root = root;
+        _patternTimeout = patternTimeout;
+    }
+
+    public static SchemaNode Compile(JsonElement root, TimeSpan patternTimeout)
+    {
+        SchemaCompiler compiler = new(root, patternTimeout);
         compiler.CollectAnchors(root, "#");
         SchemaNode node = compiler.NodeFor(root, "#");
         compiler.Drain();
@@ -58,7 +63,7 @@ internal sealed class SchemaCompiler
     /// </summary>
     public static void CheckLocalReferences(JsonElement root)
     {
-        SchemaCompiler compiler = new(root);
+        SchemaCompiler compiler = new(root, DefaultPatternTimeout);
         compiler.CollectAnchors(root, "#");
         List<(string Reference, string Location)> references = [];
         if (CollectReferences(root, "#", references))
@@ -537,7 +542,7 @@ internal sealed class SchemaCompiler
         throw Invalid(at, "'" + keyword + "' must be a non-negative integer");
     }
 
-    private static Regex CreateRegex(string pattern, string at)
+    private Regex CreateRegex(string pattern, string at)
     {
         string translated = EcmaPattern.Translate(pattern, out bool usesUnicodeProperties);
         if (!usesUnicodeProperties)
@@ -545,7 +550,7 @@ internal sealed class SchemaCompiler
             try
             {
                 // ECMAScript mode gives ECMA-262's ASCII meaning of \d and \w; it rejects Unicode property escapes.
-                return new Regex(translated, RegexOptions.ECMAScript | RegexOptions.Compiled, PatternTimeout);
+                return new Regex(translated, RegexOptions.ECMAScript | RegexOptions.Compiled, _patternTimeout);
             }
             catch (ArgumentException)
             {
@@ -555,7 +560,7 @@ internal sealed class SchemaCompiler
 
         try
         {
-            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled, PatternTimeout);
+            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled, _patternTimeout);
         }
         catch (ArgumentException e)
         {

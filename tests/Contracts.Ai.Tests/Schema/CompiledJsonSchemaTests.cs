@@ -263,6 +263,20 @@ public class CompiledJsonSchemaTests
     }
 
     [Fact]
+    public void PatternThatRunsAwayFailsValidationInsteadOfPassing()
+    {
+        JsonElement schemaJson = Parse("""{"properties":{"code":{"pattern":"^(a+)+$"},"other":{"anyOf":[{"pattern":"^(a|aa)+$"}]}}}""");
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromMilliseconds(10));
+        string hostile = new string('a', 40) + "!";
+
+        SchemaValidationResult result = schema.Validate(Parse($$"""{"code":"{{hostile}}","other":"{{hostile}}"}"""));
+
+        Assert.Equal(["$.code pattern", "$.other anyOf"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+        Assert.Contains("could not be evaluated within", result.Errors[0].Message, StringComparison.Ordinal);
+        Assert.True(schema.IsValid(Parse("""{"code":"aaaa","other":"aaa"}""")));
+    }
+
+    [Fact]
     public void BooleanSchemas()
     {
         Assert.True(Compile("true").Validate(Parse("{\"a\":1}")).IsValid);
