@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Contracts.Ai;
 
@@ -7,6 +8,6 @@ internal static class BudgetingServiceRegistration
 {
     public static void Add(IServiceCollection services)
     {
-        _ = services;
+        services.TryAddSingleton(static sp => new TokenCounterRegistry(sp.GetServices<TokenCounterRegistration>()));
     }
 }
