@@ -1,4 +1,6 @@
+using System;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Contracts.Ai;
 
@@ -7,6 +9,29 @@ internal static class ContractsServiceRegistration
 {
     public static void Add(IServiceCollection services)
     {
-        _ = services;
+        services.TryAddSingleton(CreateRegistry);
+        services.TryAddSingleton<IPromptRegistry>(static sp => sp.GetRequiredService<InMemoryPromptRegistry>());
+    }
+
+    private static InMemoryPromptRegistry CreateRegistry(IServiceProvider services)
+    {
+        var registry = new InMemoryPromptRegistry();
+        foreach (ContractRegistration registration in services.GetServices<ContractRegistration>())
+        {
+            registry.Register(registration.Contract);
+        }
+
+        foreach (ContractLabelRegistration label in services.GetServices<ContractLabelRegistration>())
+        {
+            registry.SetLabel(label.ContractId, label.Label, label.Version);
+        }
+
+        return registry;
     }
 }
+
+/// <summary>A contract added with <c>AddContract</c>, registered when the registry is created.</summary>
+internal sealed record ContractRegistration(PromptContract Contract);
+
+/// <summary>A label set with <c>SetContractLabel</c>, applied after every contract is registered.</summary>
+internal sealed record ContractLabelRegistration(string ContractId, string Label, string Version);

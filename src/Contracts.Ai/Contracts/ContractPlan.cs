@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.Extensions.AI;
+
+namespace Contracts.Ai;
+
+/// <summary>What enforcing a frozen contract needs, computed once per contract version: compiled schema, input rules, parsed template, allow-list and response format.</summary>
+internal sealed class ContractPlan
+{
+    private int _deprecationLogged;
+
+    public ContractPlan(PromptContract contract)
+    {
+        Contract = contract;
+        var inputs = new Dictionary<string, InputRule>(contract.Inputs.Count, StringComparer.Ordinal);
+        foreach (ContractInput input in contract.Inputs)
+        {
+            Regex? pattern = input.Pattern is null ? null : new Regex(input.Pattern, RegexOptions.CultureInvariant, ContractInputTypes.PatternTimeout);
+            inputs.Add(input.Name, new InputRule(input, pattern));
+        }
+
+        Inputs = inputs;
+        Template = contract.Template is null ? null : PromptTemplate.Parse(contract.Template);
+        if (contract.AllowedTools is not null)
+        {
+            AllowedTools = new HashSet<string>(contract.AllowedTools, StringComparer.Ordinal);
+        }
+
+        if (contract.OutputSchema is JsonElement schema)
+        {
+            Schema = CompiledJsonSchema.Compile(schema);
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, SchemaName(contract.Id), contract.Description);
+            SchemaDescribesSchemaMembers = DeclaresSchemaMembers(schema);
+        }
+    }
+
+    public PromptContract Contract { get; }
+
+    public IReadOnlyDictionary<string, InputRule> Inputs { get; }
+
+    public PromptTemplate? Template { get; }
+
+    public HashSet<string>? AllowedTools { get; }
+
+    public CompiledJsonSchema? Schema { get; }
+
+    public ChatResponseFormat? ResponseFormat { get; }
+
+    /// <summary>Whether the answer's own data may legitimately have members such as <c>properties</c> or <c>$schema</c>.</summary>
+    public bool SchemaDescribesSchemaMembers { get; }
+
+    public bool IsDeprecated(DateTimeOffset now) => Contract.DeprecatedAfter is DateTimeOffset after && now >= after;
+
+    /// <summary>True the first time only, so a deprecation warning is logged once per version.</summary>
+    public bool ShouldLogDeprecation() => Interlocked.Exchange(ref _deprecationLogged, 1) == 0;
+
+    public bool IsToolAllowed(string name) => AllowedTools is null || AllowedTools.Contains(name);
+
+    private static string SchemaName(string id)
+    {
+        // Providers accept [a-zA-Z0-9_-]{1,64} as a schema name.
+        var builder = new StringBuilder(Math.Min(id.Length, 64));
+        foreach (char c in id)
+        {
+            if (builder.Length == 64)
+            {
+                break;
+            }
+
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
+        }
+
+        return builder.Length == 0 ? "output" : builder.ToString();
+    }
+
+    private static bool DeclaresSchemaMembers(JsonElement schema) =>
+        schema.ValueKind == JsonValueKind.Object &&
+        schema.TryGetProperty("properties", out JsonElement properties) &&
+        properties.ValueKind == JsonValueKind.Object &&
+        (properties.TryGetProperty("properties", out _) || properties.TryGetProperty("$schema", out _) || properties.TryGetProperty("type", out _));
+}
+
+/// <summary>A declared input with its compiled pattern.</summary>
+internal sealed record InputRule(ContractInput Input, Regex? Pattern);

@@ -1,0 +1,303 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The built-in <see cref="IPromptRegistry"/>: contract versions and labels held in memory, for one process.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Versions are semantic versions ordered by precedence. The label <see cref="PromptLabels.Latest"/>
+/// always points at the highest release (or, while only pre-releases exist, the highest pre-release).
+/// Any other label, such as <see cref="PromptLabels.Production"/>, is moved with <see cref="SetLabel"/>;
+/// moving it back to an earlier version is the rollback, and <see cref="RollbackLabel"/> does that to
+/// the version the label pointed at before.
+/// </para>
+/// <para>
+/// Registering freezes the contract. Registering the same definition again is a no-op; registering a
+/// different one under an existing id and version is an error. Safe to use from many threads at once:
+/// resolving never blocks, changes to one contract id are serialised.
+/// </para>
+/// </remarks>
+public sealed class InMemoryPromptRegistry : IPromptRegistry
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the ids of the registered contracts.</summary>
+    public IReadOnlyCollection<string> ContractIds => (IReadOnlyCollection<string>)_entries.Keys;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="contract"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The contract is not valid: its version is not a semantic version, an input or the template is malformed, the schema does not compile. The message lists every problem.</exception>
+    /// <exception cref="InvalidOperationException">A different contract is already registered under the same id and version, or under a version of the same precedence.</exception>
+    public void Register(PromptContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        _ = contract.GetPlan();
+        SemanticVersion version = SemanticVersion.Parse(contract.Version);
+        Entry entry = _entries.GetOrAdd(contract.Id, static _ => new Entry());
+        lock (entry.Gate)
+        {
+            Snapshot current = entry.Current;
+            if (current.Contracts.TryGetValue(contract.Version, out PromptContract? existing))
+            {
+                if (existing.HasSameDefinition(contract))
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException(
+                    $"Contract '{contract.Id}' version {contract.Version} is already registered with a different definition. Register the change as a new version.");
+            }
+
+            foreach (SemanticVersion registered in current.Ordered)
+            {
+                if (registered.CompareTo(version) == 0)
+                {
+                    throw new InvalidOperationException(
+                        $"Contract '{contract.Id}' version {contract.Version} has the same precedence as registered version {registered.Text} (they differ only in build metadata).");
+                }
+            }
+
+            entry.Current = current.With(version, contract);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space, or <paramref name="versionOrLabel"/> is empty or white space.</exception>
+    public PromptContract Resolve(string id, string? versionOrLabel = null)
+    {
+        if (TryResolve(id, versionOrLabel, out PromptContract? contract))
+        {
+            return contract;
+        }
+
+        if (!_entries.TryGetValue(id, out Entry? entry))
+        {
+            throw new KeyNotFoundException($"No contract '{id}' is registered.");
+        }
+
+        Snapshot snapshot = entry.Current;
+        throw new KeyNotFoundException(
+            $"Contract '{id}' has no version or label '{versionOrLabel}'. Versions: {string.Join(", ", snapshot.VersionList)}; labels: {string.Join(", ", snapshot.Labels.Keys)}.");
+    }
+
+    /// <summary>Resolves a contract by id and exact version or label, without throwing when it is not there.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <param name="versionOrLabel">An exact version, a label, or <see langword="null"/> for label <c>production</c> when set, else <c>latest</c>.</param>
+    /// <param name="contract">The contract, when found.</param>
+    /// <returns><see langword="true"/> when found.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space, or <paramref name="versionOrLabel"/> is empty or white space.</exception>
+    public bool TryResolve(string id, string? versionOrLabel, [NotNullWhen(true)] out PromptContract? contract)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (versionOrLabel is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(versionOrLabel);
+        }
+
+        contract = null;
+        if (!_entries.TryGetValue(id, out Entry? entry))
+        {
+            return false;
+        }
+
+        Snapshot snapshot = entry.Current;
+        string key = versionOrLabel
+            ?? (snapshot.Labels.ContainsKey(PromptLabels.Production) ? PromptLabels.Production : PromptLabels.Latest);
+        if (snapshot.Contracts.TryGetValue(key, out contract))
+        {
+            return true;
+        }
+
+        return snapshot.Labels.TryGetValue(key, out string? version) && snapshot.Contracts.TryGetValue(version, out contract);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">An argument is null, empty or white space; <paramref name="label"/> is <c>latest</c> (kept by the registry), looks like a version, or has characters other than letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</exception>
+    public void SetLabel(string id, string label, string version)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ValidateLabel(label);
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        Entry entry = GetEntry(id);
+        lock (entry.Gate)
+        {
+            Snapshot current = entry.Current;
+            if (!current.Contracts.ContainsKey(version))
+            {
+                throw new KeyNotFoundException(
+                    $"Contract '{id}' has no version {version} to point label '{label}' at. Versions: {string.Join(", ", current.VersionList)}.");
+            }
+
+            if (current.Labels.TryGetValue(label, out string? previous))
+            {
+                if (string.Equals(previous, version, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                entry.PushHistory(label, previous);
+            }
+
+            entry.Current = current.WithLabel(label, version);
+        }
+    }
+
+    /// <summary>Moves a label back to the version it pointed at before its last move.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <param name="label">The label, such as <c>production</c>.</param>
+    /// <returns>The version the label points at now.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or white space, or <paramref name="label"/> is <c>latest</c>.</exception>
+    /// <exception cref="KeyNotFoundException">The contract is not registered.</exception>
+    /// <exception cref="InvalidOperationException">The label was never moved, so there is nothing to roll back to.</exception>
+    public string RollbackLabel(string id, string label)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ValidateLabel(label);
+        Entry entry = GetEntry(id);
+        lock (entry.Gate)
+        {
+            string previous = entry.PopHistory(label)
+                ?? throw new InvalidOperationException($"Label '{label}' of contract '{id}' has no earlier version to roll back to.");
+            entry.Current = entry.Current.WithLabel(label, previous);
+            return previous;
+        }
+    }
+
+    /// <summary>Gets a contract's registered versions, lowest precedence first.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <returns>The versions; empty when the contract is not registered.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space.</exception>
+    public IReadOnlyList<string> GetVersions(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return _entries.TryGetValue(id, out Entry? entry) ? entry.Current.VersionList : Array.Empty<string>();
+    }
+
+    /// <summary>Gets a contract's labels and the versions they point at, <c>latest</c> included.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <returns>The labels; empty when the contract is not registered.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space.</exception>
+    public IReadOnlyDictionary<string, string> GetLabels(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return _entries.TryGetValue(id, out Entry? entry)
+            ? new ReadOnlyDictionary<string, string>(entry.Current.Labels)
+            : ReadOnlyDictionary<string, string>.Empty;
+    }
+
+    private Entry GetEntry(string id) =>
+        _entries.TryGetValue(id, out Entry? entry) ? entry : throw new KeyNotFoundException($"No contract '{id}' is registered.");
+
+    private static void ValidateLabel(string label)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        if (string.Equals(label, PromptLabels.Latest, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Label 'latest' is kept on the highest version by the registry and cannot be moved.", nameof(label));
+        }
+
+        if (SemanticVersion.TryParse(label, out _))
+        {
+            throw new ArgumentException($"Label '{label}' looks like a version; labels must not be versions, so that resolving is unambiguous.", nameof(label));
+        }
+
+        if (!PromptTemplate.IsValidName(label))
+        {
+            throw new ArgumentException($"Label '{label}' is not valid: use letters, digits, '_', '-' and '.'.", nameof(label));
+        }
+    }
+
+    private sealed class Entry
+    {
+        private readonly Dictionary<string, Stack<string>> _history = new(StringComparer.Ordinal);
+
+        public object Gate { get; } = new();
+
+        public Snapshot Current { get => System.Threading.Volatile.Read(ref _current); set => System.Threading.Volatile.Write(ref _current, value); }
+
+        private Snapshot _current = Snapshot.Empty;
+
+        public void PushHistory(string label, string version)
+        {
+            if (!_history.TryGetValue(label, out Stack<string>? stack))
+            {
+                _history[label] = stack = new Stack<string>();
+            }
+
+            stack.Push(version);
+        }
+
+        public string? PopHistory(string label) =>
+            _history.TryGetValue(label, out Stack<string>? stack) && stack.Count > 0 ? stack.Pop() : null;
+    }
+
+    /// <summary>An immutable view of one contract id: replaced whole on every change, so readers never lock.</summary>
+    private sealed class Snapshot
+    {
+        public static readonly Snapshot Empty = new(
+            new Dictionary<string, PromptContract>(StringComparer.Ordinal),
+            Array.Empty<SemanticVersion>(),
+            new Dictionary<string, string>(StringComparer.Ordinal));
+
+        private Snapshot(Dictionary<string, PromptContract> contracts, SemanticVersion[] ordered, Dictionary<string, string> labels)
+        {
+            Contracts = contracts;
+            Ordered = ordered;
+            Labels = labels;
+            var list = new string[ordered.Length];
+            for (int i = 0; i < ordered.Length; i++)
+            {
+                list[i] = ordered[i].Text;
+            }
+
+            VersionList = Array.AsReadOnly(list);
+        }
+
+        public Dictionary<string, PromptContract> Contracts { get; }
+
+        public SemanticVersion[] Ordered { get; }
+
+        public ReadOnlyCollection<string> VersionList { get; }
+
+        public Dictionary<string, string> Labels { get; }
+
+        public Snapshot With(SemanticVersion version, PromptContract contract)
+        {
+            var contracts = new Dictionary<string, PromptContract>(Contracts, StringComparer.Ordinal) { [version.Text] = contract };
+            var ordered = new SemanticVersion[Ordered.Length + 1];
+            int at = 0;
+            while (at < Ordered.Length && Ordered[at].CompareTo(version) < 0)
+            {
+                at++;
+            }
+
+            Array.Copy(Ordered, 0, ordered, 0, at);
+            ordered[at] = version;
+            Array.Copy(Ordered, at, ordered, at + 1, Ordered.Length - at);
+            var labels = new Dictionary<string, string>(Labels, StringComparer.Ordinal) { [PromptLabels.Latest] = Latest(ordered).Text };
+            return new Snapshot(contracts, ordered, labels);
+        }
+
+        public Snapshot WithLabel(string label, string version) =>
+            new(Contracts, Ordered, new Dictionary<string, string>(Labels, StringComparer.Ordinal) { [label] = version });
+
+        private static SemanticVersion Latest(SemanticVersion[] ordered)
+        {
+            for (int i = ordered.Length - 1; i >= 0; i--)
+            {
+                if (!ordered[i].IsPreRelease)
+                {
+                    return ordered[i];
+                }
+            }
+
+            return ordered[^1];
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// A contract template parsed once into literal text and <c>{{name}}</c> placeholders, rendered in a
+/// single pass: inserted values are never scanned again, so a value that contains <c>{{other}}</c> or
+/// role markers stays data.
+/// </summary>
+internal sealed class PromptTemplate
+{
+    private readonly string[] _literals;
+    private readonly string[] _placeholders;
+    private readonly int _literalLength;
+
+    private PromptTemplate(string[] literals, string[] placeholders)
+    {
+        _literals = literals;
+        _placeholders = placeholders;
+        foreach (string literal in literals)
+        {
+            _literalLength += literal.Length;
+        }
+    }
+
+    /// <summary>Gets the placeholder names, in order of appearance (repeats included).</summary>
+    public IReadOnlyList<string> Placeholders => _placeholders;
+
+    public static PromptTemplate Parse(string template)
+    {
+        var literals = new List<string>();
+        var placeholders = new List<string>();
+        var literal = new StringBuilder();
+        int position = 0;
+        while (position < template.Length)
+        {
+            int open = template.IndexOf("{{", position, StringComparison.Ordinal);
+            if (open < 0)
+            {
+                literal.Append(template, position, template.Length - position);
+                break;
+            }
+
+            int close = template.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                literal.Append(template, position, template.Length - position);
+                break;
+            }
+
+            string name = template.Substring(open + 2, close - open - 2).Trim();
+            if (!IsValidName(name))
+            {
+                // Not a placeholder (for example a JSON example in the prompt): keep the braces as text.
+                literal.Append(template, position, open + 2 - position);
+                position = open + 2;
+                continue;
+            }
+
+            literal.Append(template, position, open - position);
+            literals.Add(literal.ToString());
+            literal.Clear();
+            placeholders.Add(name);
+            position = close + 2;
+        }
+
+        literals.Add(literal.ToString());
+        return new PromptTemplate(literals.ToArray(), placeholders.ToArray());
+    }
+
+    public static IReadOnlyList<string> GetPlaceholders(string template) => Parse(template).Placeholders;
+
+    public static bool IsValidName(string name)
+    {
+        if (name.Length is 0 or > 128)
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Renders the template; <paramref name="valueOf"/> gives each placeholder's text (empty when absent).</summary>
+    public string Render<TState>(TState state, Func<TState, string, string?> valueOf)
+    {
+        if (_placeholders.Length == 0)
+        {
+            return _literals[0];
+        }
+
+        var values = new string?[_placeholders.Length];
+        int length = _literalLength;
+        for (int i = 0; i < _placeholders.Length; i++)
+        {
+            values[i] = valueOf(state, _placeholders[i]);
+            length += values[i]?.Length ?? 0;
+        }
+
+        var builder = new StringBuilder(length);
+        for (int i = 0; i < _placeholders.Length; i++)
+        {
+            builder.Append(_literals[i]).Append(values[i]);
+        }
+
+        return builder.Append(_literals[^1]).ToString();
+    }
+}
