@@ -148,7 +148,7 @@ internal static partial class PromptFileParser
                     break;
                 case "version":
                     version = context.Text(value, key);
-                    if (version is not null && !PromptVersions.IsValid(version))
+                    if (version is not null && !SemanticVersion.TryParse(version, out _))
                     {
                         context.Add(value, key, $"'{version}' is not a semantic version (major.minor.patch, such as 1.0.0).");
                     }
@@ -336,6 +336,19 @@ internal static partial class PromptFileParser
             ReplacedBy = replacedBy,
         };
 
+        foreach (string problem in contract.Validate())
+        {
+            string field = problem.StartsWith("OutputSchema", StringComparison.Ordinal) ? outputSources[0]
+                : problem.StartsWith("input", StringComparison.OrdinalIgnoreCase) ? "inputs"
+                : "front matter";
+            context.AddAt(context.Positions.TryGetValue(field, out (int, int) at) ? at : (2, 1), field, problem + ".");
+        }
+
+        if (context.HasErrors)
+        {
+            return null;
+        }
+
         return new PromptFile(context.Path, contract, context.Positions)
         {
             Name = name,
@@ -388,9 +401,9 @@ internal static partial class PromptFileParser
 
             string field = "inputs." + name;
             context.Positions[field] = Context.Position(keyNode);
-            if (!InputNameRegex().IsMatch(name))
+            if (!PromptTemplate.IsValidName(name))
             {
-                context.Add(keyNode, field, $"'{name}' is not an input name (a letter or '_', then letters, digits or '_').");
+                context.Add(keyNode, field, $"'{name}' is not an input name (letters, digits, '_', '-', '.').");
                 continue;
             }
 
@@ -668,7 +681,7 @@ internal static partial class PromptFileParser
 
                         string weightField = field + "." + version;
                         context.Positions[weightField] = Context.Position(versionNode);
-                        if (!PromptVersions.IsValid(version))
+                        if (!SemanticVersion.TryParse(version, out _))
                         {
                             context.Add(versionNode, weightField, $"'{version}' is not a semantic version.");
                             continue;
@@ -827,9 +840,9 @@ internal static partial class PromptFileParser
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (PromptPlaceholder placeholder in PromptPlaceholder.FindAll(template, templateLine))
         {
-            if (!InputNameRegex().IsMatch(placeholder.Name))
+            if (!PromptTemplate.IsValidName(placeholder.Name))
             {
-                context.AddAt(placeholder.Line, placeholder.Column, "template", $"placeholder '{{{{{placeholder.Name}}}}}' is not an input name.");
+                // Not a placeholder (such as a JSON example): the renderer keeps it as text.
                 continue;
             }
 
@@ -883,9 +896,6 @@ internal static partial class PromptFileParser
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-/]*$", RegexOptions.CultureInvariant)]
     private static partial Regex IdRegex();
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
-    internal static partial Regex InputNameRegex();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
     private static partial Regex LabelRegex();
@@ -1079,7 +1089,7 @@ internal static partial class PromptFileParser
         public string? Version(YamlNode node, string field)
         {
             string? text = Text(node, field);
-            if (text is not null && !PromptVersions.IsValid(text))
+            if (text is not null && !SemanticVersion.TryParse(text, out _))
             {
                 Add(node, field, $"'{text}' is not a semantic version (major.minor.patch, such as 1.0.0).");
                 return null;
