@@ -29,7 +29,7 @@ internal static class PromptCatalog
                 string version = file.Contract.Version;
                 if (known.TryGetValue(version, out PromptFile? first))
                 {
-                    errors.Add(file.ErrorAt("version", $"version {version} of '{id}' is also declared in {first.Path}: each version has one file."));
+                    errors.Add(file.ErrorAt("version", $"version {version} of '{id}' is also declared in {first.Path}: each version has one file.", "version-duplicate"));
                     continue;
                 }
 
@@ -38,7 +38,7 @@ internal static class PromptCatalog
                     (SemanticVersion Version, PromptFile File) same = precedence.Find(p => p.Version.CompareTo(parsed) == 0);
                     if (same.File is not null)
                     {
-                        errors.Add(file.ErrorAt("version", $"version {version} of '{id}' differs from {same.Version.Text} in {same.File.Path} only in build metadata."));
+                        errors.Add(file.ErrorAt("version", $"version {version} of '{id}' differs from {same.Version.Text} in {same.File.Path} only in build metadata.", "version-duplicate"));
                         continue;
                     }
 
@@ -56,7 +56,7 @@ internal static class PromptCatalog
                 {
                     if (labelOwners.TryGetValue(label, out PromptFile? holder) && !ReferenceEquals(holder, file))
                     {
-                        errors.Add(file.ErrorAt("labels", $"label '{label}' of '{id}' is on version {holder.Contract.Version} ({holder.Path}) and on {file.Contract.Version}: a label points to one version."));
+                        errors.Add(file.ErrorAt("labels", $"label '{label}' of '{id}' is on version {holder.Contract.Version} ({holder.Path}) and on {file.Contract.Version}: a label points to one version.", "label-conflict"));
                     }
                     else
                     {
@@ -66,7 +66,7 @@ internal static class PromptCatalog
 
                 if (file.Contract.ReplacedBy is { } replacement && !known.ContainsKey(replacement))
                 {
-                    errors.Add(file.ErrorAt("deprecation.replaced_by", $"replaced_by points to version {replacement} of '{id}', which no file declares."));
+                    errors.Add(file.ErrorAt("deprecation.replaced_by", $"replaced_by points to version {replacement} of '{id}', which no file declares.", "replaced-by-unknown"));
                 }
 
                 if (file.Rollout is { } rollout)
@@ -81,7 +81,7 @@ internal static class PromptCatalog
     {
         if (owners.TryGetValue(rollout.Label, out PromptFile? owner))
         {
-            errors.Add(file.ErrorAt("rollout", $"the rollout of label '{rollout.Label}' of '{id}' is also declared in {owner.Path}: declare a rollout once."));
+            errors.Add(file.ErrorAt("rollout", $"the rollout of label '{rollout.Label}' of '{id}' is also declared in {owner.Path}: declare a rollout once.", "rollout-conflict"));
             return;
         }
 
@@ -91,7 +91,7 @@ internal static class PromptCatalog
             string field = "rollout.weights." + version;
             if (!known.TryGetValue(version, out PromptFile? target))
             {
-                errors.Add(file.ErrorAt(field, $"the rollout of '{rollout.Label}' sends traffic to version {version} of '{id}', which no file declares."));
+                errors.Add(file.ErrorAt(field, $"the rollout of '{rollout.Label}' sends traffic to version {version} of '{id}', which no file declares.", "rollout-unknown-version"));
             }
             else if (weight > 0)
             {
@@ -103,7 +103,7 @@ internal static class PromptCatalog
         {
             if (!known.TryGetValue(shadow, out PromptFile? target))
             {
-                errors.Add(file.ErrorAt("rollout.shadow", $"the rollout of '{rollout.Label}' shadows version {shadow} of '{id}', which no file declares."));
+                errors.Add(file.ErrorAt("rollout.shadow", $"the rollout of '{rollout.Label}' shadows version {shadow} of '{id}', which no file declares.", "rollout-unknown-version"));
             }
             else
             {
@@ -123,11 +123,11 @@ internal static class PromptCatalog
         string replacement = target.Contract.ReplacedBy is { } next ? $"; move it to {next}" : string.Empty;
         if (now >= after)
         {
-            errors.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated since {date}{replacement}."));
+            errors.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated since {date}{replacement}.", "rollout-deprecated"));
         }
         else
         {
-            warnings.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated after {date}{replacement}."));
+            warnings.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated after {date}{replacement}.", "rollout-deprecated"));
         }
     }
 }

@@ -97,9 +97,9 @@ public sealed class PromptFile
     internal (int Line, int Column) PositionOf(string field) =>
         _positions.TryGetValue(field, out (int Line, int Column) position) ? position : (1, 1);
 
-    internal PromptFileError ErrorAt(string field, string message)
+    internal PromptFileError ErrorAt(string field, string message, string code)
     {
         (int line, int column) = PositionOf(field);
-        return new PromptFileError(Path, line, column, field, message);
+        return new PromptFileError(Path, line, column, field, message) { Code = code };
     }
 }

@@ -11,6 +11,10 @@ namespace Contracts.Ai;
 /// <param name="Message">What is wrong and what was expected. Never contains input values or secrets found in the file.</param>
 public sealed record PromptFileError(string File, int Line, int Column, string Field, string Message)
 {
+    /// <summary>Gets the kind of problem, a stable code such as <c>version-invalid</c>, <c>placeholder-undeclared</c> or <c>schema-invalid</c>, for tools that filter or count problems.</summary>
+    /// <value>Defaults to <c>field-invalid</c>.</value>
+    public string Code { get; init; } = "field-invalid";
+
     /// <summary>Returns the problem as <c>file:line:column: field: message</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() =>

@@ -39,7 +39,7 @@ internal static partial class PromptFileParser
         string[] lines = text.TrimStart('\uFEFF').Split('\n');
         if (lines.Length == 0 || lines[0].Trim() != "---")
         {
-            context.AddAt(1, 1, "front matter", "a prompt file starts with a '---' line, then the YAML front matter, a closing '---' line and the template.");
+            context.AddAt(1, 1, "front matter", "a prompt file starts with a '---' line, then the YAML front matter, a closing '---' line and the template.", "front-matter");
             return null;
         }
 
@@ -55,7 +55,7 @@ internal static partial class PromptFileParser
 
         if (close < 0)
         {
-            context.AddAt(1, 1, "front matter", "the front matter is not closed: add a '---' line between it and the template.");
+            context.AddAt(1, 1, "front matter", "the front matter is not closed: add a '---' line between it and the template.", "front-matter");
             return null;
         }
 
@@ -83,19 +83,19 @@ internal static partial class PromptFileParser
         }
         catch (YamlException ex)
         {
-            context.AddAt(ex.Start.Line + Context.FrontMatterLineOffset, (int)ex.Start.Column, "front matter", "invalid YAML: " + ex.Message);
+            context.AddAt(ex.Start.Line + Context.FrontMatterLineOffset, (int)ex.Start.Column, "front matter", "invalid YAML: " + ex.Message, "yaml-syntax");
             return null;
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
-            context.AddAt(2, 1, "front matter", "the front matter is empty: declare at least name (or id) and version.");
+            context.AddAt(2, 1, "front matter", "the front matter is empty: declare at least name (or id) and version.", "front-matter");
             return null;
         }
 
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            context.Add(stream.Documents[0].RootNode, "front matter", "the front matter must be a mapping of fields (name: value).");
+            context.Add(stream.Documents[0].RootNode, "front matter", "the front matter must be a mapping of fields (name: value).", "front-matter");
             return null;
         }
 
@@ -150,7 +150,7 @@ internal static partial class PromptFileParser
                     version = context.Text(value, key);
                     if (version is not null && !SemanticVersion.TryParse(version, out _))
                     {
-                        context.Add(value, key, $"'{version}' is not a semantic version (major.minor.patch, such as 1.0.0).");
+                        context.Add(value, key, $"'{version}' is not a semantic version (major.minor.patch, such as 1.0.0).", "version-invalid");
                     }
 
                     break;
@@ -256,7 +256,7 @@ internal static partial class PromptFileParser
                     ReadTemplateEngine(value, context);
                     break;
                 default:
-                    context.Add(keyNode, key, $"unknown field '{key}'; expected one of: {string.Join(", ", TopLevelFields, 1, TopLevelFields.Length - 1)}.");
+                    context.Add(keyNode, key, $"unknown field '{key}'; expected one of: {string.Join(", ", TopLevelFields, 1, TopLevelFields.Length - 1)}.", "unknown-field");
                     break;
             }
         }
@@ -282,7 +282,7 @@ internal static partial class PromptFileParser
 
         if (version is null && !context.Positions.ContainsKey("version"))
         {
-            context.AddAt(2, 1, "version", "missing: set the contract version, such as 1.0.0.");
+            context.AddAt(2, 1, "version", "missing: set the contract version, such as 1.0.0.", "version-invalid");
         }
 
         if (policy == ContractFailurePolicy.Fallback && fallback is null)
@@ -341,7 +341,7 @@ internal static partial class PromptFileParser
             string field = problem.StartsWith("OutputSchema", StringComparison.Ordinal) ? outputSources[0]
                 : problem.StartsWith("input", StringComparison.OrdinalIgnoreCase) ? "inputs"
                 : "front matter";
-            context.AddAt(context.Positions.TryGetValue(field, out (int, int) at) ? at : (2, 1), field, problem + ".");
+            context.AddAt(context.Positions.TryGetValue(field, out (int, int) at) ? at : (2, 1), field, problem + ".", field == "front matter" ? "contract-invalid" : field == "inputs" ? "field-invalid" : "schema-invalid");
         }
 
         if (context.HasErrors)
@@ -531,14 +531,14 @@ internal static partial class PromptFileParser
             YamlNode at = FindNode(yaml, pointer, prefix) ?? yaml;
             foreach (KeyValuePair<string, string> error in detail.Errors)
             {
-                context.Add(at, field, $"not a valid JSON Schema at '{(pointer.Length == 0 ? "/" : pointer)}': {error.Value}");
+                context.Add(at, field, $"not a valid JSON Schema at '{(pointer.Length == 0 ? "/" : pointer)}': {error.Value}", "schema-invalid");
                 reported = true;
             }
         }
 
         if (!reported)
         {
-            context.Add(yaml, field, "not a valid JSON Schema (draft 2020-12).");
+            context.Add(yaml, field, "not a valid JSON Schema (draft 2020-12).", "schema-invalid");
         }
 
         return null;
@@ -683,7 +683,7 @@ internal static partial class PromptFileParser
                         context.Positions[weightField] = Context.Position(versionNode);
                         if (!SemanticVersion.TryParse(version, out _))
                         {
-                            context.Add(versionNode, weightField, $"'{version}' is not a semantic version.");
+                            context.Add(versionNode, weightField, $"'{version}' is not a semantic version.", "version-invalid");
                             continue;
                         }
 
@@ -816,7 +816,7 @@ internal static partial class PromptFileParser
             string line = lines[i].TrimEnd('\r');
             if (RoleMarkerRegex().Match(line) is { Success: true } role)
             {
-                context.AddAt(i + 1, 1, "template", $"role section '{role.Groups[1].Value}:' is not supported: the template is the system prompt, and the conversation comes from the caller.");
+                context.AddAt(i + 1, 1, "template", $"role section '{role.Groups[1].Value}:' is not supported: the template is the system prompt, and the conversation comes from the caller.", "template-invalid");
             }
 
             if (i > first)
@@ -829,7 +829,7 @@ internal static partial class PromptFileParser
 
         if (text.Length == 0)
         {
-            context.AddAt(Math.Min(start + 1, lines.Length), 1, "template", "the template is empty: write the system prompt after the closing '---'.");
+            context.AddAt(Math.Min(start + 1, lines.Length), 1, "template", "the template is empty: write the system prompt after the closing '---'.", "template-invalid");
         }
 
         return (text.ToString(), first + 1);
@@ -849,7 +849,7 @@ internal static partial class PromptFileParser
             used.Add(placeholder.Name);
             if (!inputs.Exists(i => i.Input.Name == placeholder.Name))
             {
-                context.AddAt(placeholder.Line, placeholder.Column, "template", $"placeholder {{{{{placeholder.Name}}}}} is not declared under inputs.");
+                context.AddAt(placeholder.Line, placeholder.Column, "template", $"placeholder {{{{{placeholder.Name}}}}} is not declared under inputs.", "placeholder-undeclared");
             }
         }
 
@@ -857,7 +857,7 @@ internal static partial class PromptFileParser
         {
             if (!used.Contains(input.Name))
             {
-                context.Add(node, "inputs." + input.Name, $"input '{input.Name}' is declared but the template never uses {{{{{input.Name}}}}}.");
+                context.Add(node, "inputs." + input.Name, $"input '{input.Name}' is declared but the template never uses {{{{{input.Name}}}}}.", "input-unused");
             }
         }
     }
@@ -922,16 +922,16 @@ internal static partial class PromptFileParser
 
         public static (int Line, int Column) Position(YamlNode node) => ((int)node.Start.Line + FrontMatterLineOffset, (int)node.Start.Column);
 
-        public void Add(YamlNode node, string field, string message)
+        public void Add(YamlNode node, string field, string message, string code = "field-invalid")
         {
             (int line, int column) = Position(node);
-            AddAt(line, column, field, message);
+            AddAt(line, column, field, message, code);
         }
 
-        public void AddAt((int Line, int Column) position, string field, string message) => AddAt(position.Line, position.Column, field, message);
+        public void AddAt((int Line, int Column) position, string field, string message, string code = "field-invalid") => AddAt(position.Line, position.Column, field, message, code);
 
-        public void AddAt(long line, long column, string field, string message) =>
-            errors.Add(new PromptFileError(Path, (int)line, (int)column, field, message));
+        public void AddAt(long line, long column, string field, string message, string code = "field-invalid") =>
+            errors.Add(new PromptFileError(Path, (int)line, (int)column, field, message) { Code = code });
 
         public string? Key(YamlNode node, string? parent)
         {
@@ -956,7 +956,7 @@ internal static partial class PromptFileParser
                 Positions[parent + "." + key] = Position(keyNode);
                 if (Array.IndexOf(allowed, key) < 0)
                 {
-                    Add(keyNode, parent + "." + key, $"unknown field '{key}'; expected one of: {string.Join(", ", allowed)}.");
+                    Add(keyNode, parent + "." + key, $"unknown field '{key}'; expected one of: {string.Join(", ", allowed)}.", "unknown-field");
                     continue;
                 }
 
@@ -1091,7 +1091,7 @@ internal static partial class PromptFileParser
             string? text = Text(node, field);
             if (text is not null && !SemanticVersion.TryParse(text, out _))
             {
-                Add(node, field, $"'{text}' is not a semantic version (major.minor.patch, such as 1.0.0).");
+                Add(node, field, $"'{text}' is not a semantic version (major.minor.patch, such as 1.0.0).", "version-invalid");
                 return null;
             }
 

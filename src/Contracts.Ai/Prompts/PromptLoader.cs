@@ -120,11 +120,11 @@ internal sealed partial class PromptLoader : IDisposable
             }
             catch (InvalidOperationException ex)
             {
-                errors.Add(file.ErrorAt("version", ex.Message));
+                errors.Add(file.ErrorAt("version", ex.Message, "registry-conflict"));
             }
             catch (ArgumentException ex)
             {
-                errors.Add(file.ErrorAt("front matter", ex.Message));
+                errors.Add(file.ErrorAt("front matter", ex.Message, "contract-invalid"));
             }
         }
 

@@ -30,7 +30,7 @@ internal abstract class PromptSource(PromptFilesOptions options)
             {
                 if (!Options.OutputTypes.TryGetValue(typeName, out Func<PromptContract, PromptContract>? apply))
                 {
-                    errors.Add(file.ErrorAt("output_type", $"output type '{typeName}' is not mapped: map it with options.MapOutputType(\"{typeName}\", MyJsonContext.Default.MyType) in AddPromptsFrom...()."));
+                    errors.Add(file.ErrorAt("output_type", $"output type '{typeName}' is not mapped: map it with options.MapOutputType(\"{typeName}\", MyJsonContext.Default.MyType) in AddPromptsFrom...().", "output-type-unmapped"));
                     continue;
                 }
 
@@ -76,7 +76,7 @@ internal sealed class DirectoryPromptSource(string path, PromptFilesOptions opti
         string directory = Resolve(services);
         if (!Directory.Exists(directory))
         {
-            errors.Add(new PromptFileError(directory, 1, 1, "directory", $"the prompt directory '{Path}' does not exist (looked under the content root, the app's base directory and the current directory)."));
+            errors.Add(new PromptFileError(directory, 1, 1, "directory", $"the prompt directory '{Path}' does not exist (looked under the content root, the app's base directory and the current directory).") { Code = "source-missing" });
             return Array.Empty<(string, string)>();
         }
 
@@ -91,11 +91,11 @@ internal sealed class DirectoryPromptSource(string path, PromptFilesOptions opti
             }
             catch (IOException ex)
             {
-                errors.Add(new PromptFileError(file, 1, 1, "file", "cannot be read: " + ex.Message));
+                errors.Add(new PromptFileError(file, 1, 1, "file", "cannot be read: " + ex.Message) { Code = "source-missing" });
             }
             catch (UnauthorizedAccessException ex)
             {
-                errors.Add(new PromptFileError(file, 1, 1, "file", "cannot be read: " + ex.Message));
+                errors.Add(new PromptFileError(file, 1, 1, "file", "cannot be read: " + ex.Message) { Code = "source-missing" });
             }
         }
 
@@ -126,7 +126,7 @@ internal sealed class EmbeddedPromptSource(Assembly assembly, string prefix, Pro
 
         if (files.Count == 0)
         {
-            errors.Add(new PromptFileError(assembly.GetName().Name + ":" + prefix, 1, 1, "resources", $"no embedded resource of assembly '{assembly.GetName().Name}' starts with '{prefix}' and ends with '{suffix}'. Embed the files with <EmbeddedResource Include=\"prompts/**/*.prompty\" />."));
+            errors.Add(new PromptFileError(assembly.GetName().Name + ":" + prefix, 1, 1, "resources", $"no embedded resource of assembly '{assembly.GetName().Name}' starts with '{prefix}' and ends with '{suffix}'. Embed the files with <EmbeddedResource Include=\"prompts/**/*.prompty\" />.") { Code = "source-missing" });
         }
 
         return files;
