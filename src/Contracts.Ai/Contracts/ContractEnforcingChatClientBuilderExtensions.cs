@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using Contracts.Ai;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.AI;
@@ -8,26 +10,60 @@ namespace Microsoft.Extensions.AI;
 /// <summary>Adds the <see cref="ContractEnforcingChatClient"/> stage to a chat pipeline.</summary>
 public static class ContractEnforcingChatClientBuilderExtensions
 {
-    /// <summary>Adds the <see cref="ContractEnforcingChatClient"/> stage to the pipeline.</summary>
+    /// <summary>Adds the <see cref="ContractEnforcingChatClient"/> stage to the pipeline, resolving contracts from the service provider's <see cref="IPromptRegistry"/>.</summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">The configured options are invalid.</exception>
+    /// <remarks>Without an <see cref="IPromptRegistry"/> in the service provider the stage starts with an empty registry: requests that name a contract then fail. Register contracts with <c>AddGovernedAi().AddContract(...)</c>, or pass a registry.</remarks>
     public static ChatClientBuilder UseContracts(this ChatClientBuilder builder, Action<ContractOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ContractOptions? options = null;
-        if (configure is not null)
-        {
-            options = new ContractOptions();
-            configure(options);
-        }
+        return builder.UseContracts(Configure(configure));
+    }
 
-        return builder.UseContracts(options);
+    /// <summary>Adds the <see cref="ContractEnforcingChatClient"/> stage to the pipeline, resolving contracts from <paramref name="registry"/>.</summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="registry">Where contracts are resolved.</param>
+    /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="registry"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">The configured options are invalid.</exception>
+    public static ChatClientBuilder UseContracts(this ChatClientBuilder builder, IPromptRegistry registry, Action<ContractOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(registry);
+        return builder.UseContracts(Configure(configure), registry);
     }
 
     internal static ChatClientBuilder UseContracts(this ChatClientBuilder builder, ContractOptions? options) =>
+        builder.UseContracts(options, registry: null);
+
+    private static ChatClientBuilder UseContracts(this ChatClientBuilder builder, ContractOptions? options, IPromptRegistry? registry) =>
         builder.Use((innerClient, services) => new ContractEnforcingChatClient(
             innerClient,
-            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Contracts ?? new ContractOptions()));
+            registry ?? services.GetService<IPromptRegistry>() ?? new InMemoryPromptRegistry(),
+            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Contracts ?? new ContractOptions(),
+            services.GetService<ILoggerFactory>(),
+            services.GetService<TimeProvider>()));
+
+    private static ContractOptions? Configure(Action<ContractOptions>? configure)
+    {
+        if (configure is null)
+        {
+            return null;
+        }
+
+        var options = new ContractOptions();
+        configure(options);
+        var errors = new List<string>();
+        options.Validate("Contracts", errors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Options.Options.DefaultName, typeof(ContractOptions), errors);
+        }
+
+        return options;
+    }
 }

@@ -57,7 +57,7 @@ internal static class ContractJson
 
     private static JsonSerializerOptions CreateInputOptions()
     {
-        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { PropertyNamingPolicy = null, DictionaryKeyPolicy = null };
+        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { PropertyNamingPolicy = null, DictionaryKeyPolicy = null, WriteIndented = false };
         options.MakeReadOnly();
         return options;
     }

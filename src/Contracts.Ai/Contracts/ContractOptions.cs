@@ -3,13 +3,38 @@ using System.Collections.Generic;
 namespace Contracts.Ai;
 
 /// <summary>Options for prompt contract enforcement.</summary>
-/// <remarks>Bindable from configuration section <c>GovernedAi</c>; validated once at start.</remarks>
+/// <remarks>Bindable from configuration section <c>GovernedAi:Contracts</c>; validated once at start.</remarks>
 public sealed class ContractOptions
 {
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Validates instance settings as the options grow.")]
+    /// <summary>
+    /// Gets or sets a value indicating whether streaming calls hold the answer back until it is validated.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="false"/>: updates pass through as they arrive (time to first token
+    /// unchanged) and the assembled answer is validated at the end; a failure then surfaces as
+    /// <see cref="ContractViolationException"/> at the end of the stream, whatever the contract's
+    /// <see cref="PromptContract.OnFailure"/>, because the text was already shown. When
+    /// <see langword="true"/>, nothing is yielded until the answer passes, so
+    /// <see cref="ContractFailurePolicy.Reask"/> and <see cref="ContractFailurePolicy.Fallback"/> work
+    /// in streaming too; use it for callers that must not show unvalidated text.
+    /// </value>
+    public bool BufferStreaming { get; set; }
+
+    /// <summary>
+    /// Gets or sets the most tokens a call may have used, summed over its attempts, for another re-ask to be made.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: only <see cref="PromptContract.MaxReasks"/> bounds re-asking.
+    /// Usage is what the model reports (total tokens, else input plus output); an attempt that reports
+    /// none counts as zero.
+    /// </value>
+    public long? ReaskTokenBudget { get; set; }
+
     internal void Validate(string path, List<string> errors)
     {
-        _ = path;
-        _ = errors;
+        if (ReaskTokenBudget is <= 0)
+        {
+            errors.Add($"{path}:{nameof(ReaskTokenBudget)} must be positive, was {ReaskTokenBudget}.");
+        }
     }
 }

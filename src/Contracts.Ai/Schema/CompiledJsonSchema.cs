@@ -5,64 +5,119 @@ using System.Text.Json;
 namespace Contracts.Ai;
 
 /// <summary>
-/// A JSON Schema compiled once into a validator that checks documents without re-walking the
-/// schema per value. Used for contract outputs and tool arguments and outputs.
+/// A JSON Schema (draft 2020-12) compiled once into a validator that checks documents without
+/// re-walking the schema per value. Used for contract outputs and tool arguments and outputs.
 /// </summary>
-/// <remarks>Compiled schemas are immutable and safe to share between threads.</remarks>
+/// <remarks>
+/// <para>
+/// The compiled validator implements the keywords structured outputs and tool schemas use: <c>type</c>,
+/// <c>properties</c>, <c>required</c>, <c>additionalProperties</c>, <c>patternProperties</c>, <c>enum</c>,
+/// <c>const</c>, <c>items</c>, <c>prefixItems</c>, <c>anyOf</c>, <c>oneOf</c>, <c>allOf</c>, <c>not</c>,
+/// <c>$ref</c> / <c>$defs</c> / <c>$anchor</c> within the document, the numeric, length and count limits,
+/// <c>pattern</c>, <c>uniqueItems</c>, and boolean schemas. <c>format</c> and the other annotation keywords
+/// are not asserted. A schema using any other keyword (for example <c>if</c>, <c>unevaluatedProperties</c>
+/// or a remote <c>$ref</c>) is evaluated by JsonSchema.Net instead; see <see cref="UsesFallback"/>.
+/// </para>
+/// <para>Compiled schemas are immutable and safe to share between threads.</para>
+/// </remarks>
 public sealed class CompiledJsonSchema
 {
-    private CompiledJsonSchema(JsonElement schema)
+    private readonly SchemaNode? _root;
+    private readonly FallbackJsonSchema? _fallback;
+
+    private CompiledJsonSchema(JsonElement schema, SchemaNode? root, FallbackJsonSchema? fallback)
     {
         Schema = schema;
+        _root = root;
+        _fallback = fallback;
     }
 
     /// <summary>Gets the schema this validator was compiled from.</summary>
     public JsonElement Schema { get; }
 
-    /// <summary>Compiles a JSON Schema (draft 2020-12).</summary>
-    /// <param name="schema">The schema.</param>
-    /// <returns>The compiled validator.</returns>
-    /// <exception cref="ArgumentException">The schema is not a valid JSON Schema.</exception>
-    public static CompiledJsonSchema Compile(JsonElement schema) => new(schema.Clone());
+    /// <summary>
+    /// Gets a value indicating whether the schema uses keywords outside the compiled subset and is
+    /// therefore evaluated by JsonSchema.Net, which is correct but much slower.
+    /// </summary>
+    public bool UsesFallback => _fallback is not null;
 
-    /// <summary>Validates a document.</summary>
+    /// <summary>Compiles a JSON Schema (draft 2020-12).</summary>
+    /// <param name="schema">The schema: an object or a boolean. It is copied, so the caller's document may be disposed.</param>
+    /// <returns>The compiled validator.</returns>
+    /// <exception cref="ArgumentException">
+    /// The schema is not a valid JSON Schema (for example a wrong keyword value, an unresolvable local
+    /// <c>$ref</c> or a regular expression that does not parse); the message names the schema location.
+    /// </exception>
+    public static CompiledJsonSchema Compile(JsonElement schema)
+    {
+        if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new ArgumentException("Invalid JSON Schema at '#': a schema must be an object or a boolean.", nameof(schema));
+        }
+
+        JsonElement copy = schema.Clone();
+        try
+        {
+            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy), fallback: null);
+        }
+        catch (UnsupportedSchemaException)
+        {
+            return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            throw new ArgumentException(e.Message, nameof(schema), e);
+        }
+    }
+
+    /// <summary>Validates a document and reports every error found.</summary>
     /// <param name="instance">The document.</param>
-    /// <returns>The result, with every error found, each with its JSON path and keyword.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The schema is evaluated by JsonSchema.Net (<see cref="UsesFallback"/>) and turns out to be unusable
+    /// for this document, for example a reference that cannot be resolved.
+    /// </exception>
+    /// <returns>
+    /// The result, with every error found, each with its JSON path and keyword. For a valid document
+    /// this is <see cref="SchemaValidationResult.Valid"/>, and the compiled validator allocates nothing.
+    /// </returns>
     public SchemaValidationResult Validate(JsonElement instance)
     {
-        _ = Schema;
-        _ = instance;
-        return SchemaValidationResult.Valid;
+        if (_fallback is not null)
+        {
+            return _fallback.Validate(instance);
+        }
+
+        ValidationState state = ValidationState.Rent(collecting: true);
+        try
+        {
+            _root!.Validate(instance, state);
+            List<SchemaValidationError>? errors = state.TakeErrors();
+            return errors is null ? SchemaValidationResult.Valid : new SchemaValidationResult(errors);
+        }
+        finally
+        {
+            ValidationState.Return(state);
+        }
     }
-}
 
-/// <summary>The result of validating a document against a <see cref="CompiledJsonSchema"/>.</summary>
-public sealed class SchemaValidationResult
-{
-    /// <summary>A result with no errors.</summary>
-    public static SchemaValidationResult Valid { get; } = new(Array.Empty<SchemaValidationError>());
-
-    /// <summary>Initializes a new instance of the <see cref="SchemaValidationResult"/> class.</summary>
-    /// <param name="errors">The errors found.</param>
-    public SchemaValidationResult(IReadOnlyList<SchemaValidationError> errors)
+    /// <summary>Checks whether a document is valid, stopping at the first error and reporting none.</summary>
+    /// <param name="instance">The document.</param>
+    /// <returns><see langword="true"/> when the document is valid.</returns>
+    public bool IsValid(JsonElement instance)
     {
-        ArgumentNullException.ThrowIfNull(errors);
-        Errors = errors;
+        if (_fallback is not null)
+        {
+            return _fallback.IsValid(instance);
+        }
+
+        ValidationState state = ValidationState.Rent(collecting: false);
+        try
+        {
+            return _root!.Validate(instance, state);
+        }
+        finally
+        {
+            ValidationState.Return(state);
+        }
     }
-
-    /// <summary>Gets a value indicating whether the document is valid.</summary>
-    public bool IsValid => Errors.Count == 0;
-
-    /// <summary>Gets every error found.</summary>
-    public IReadOnlyList<SchemaValidationError> Errors { get; }
-}
-
-/// <summary>One schema violation.</summary>
-/// <param name="Path">Where in the document, as a JSON path such as <c>$.items[2].sku</c>.</param>
-/// <param name="Keyword">The schema keyword that failed, such as <c>required</c> or <c>maxLength</c>.</param>
-/// <param name="Message">What was expected and what came, without the document's values.</param>
-public sealed record SchemaValidationError(string Path, string Keyword, string Message)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Path}: {Message} ({Keyword})";
 }

@@ -1,0 +1,234 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// Reads a request's inputs (a dictionary, a <see cref="JsonElement"/>, or any object, anonymous ones
+/// included, converted through JSON) into text values, and checks them against the contract's
+/// declared inputs.
+/// </summary>
+internal static class ContractInputValues
+{
+    [Flags]
+    private enum JsonKinds
+    {
+        None = 0,
+        String = 1,
+        Number = 2,
+        Integer = 4,
+        Boolean = 8,
+        Object = 16,
+        Array = 32,
+    }
+
+    /// <summary>Reads and checks the inputs; returns their text values (absent and null ones left out) and adds every violation found.</summary>
+    public static Dictionary<string, string> Read(ContractPlan plan, object? inputs, List<ContractViolation> violations)
+    {
+        var values = new Dictionary<string, string>(plan.Inputs.Count, StringComparer.Ordinal);
+        switch (inputs)
+        {
+            case null:
+                break;
+            case JsonElement element:
+                ReadElement(plan, element, values, violations);
+                break;
+            case IReadOnlyDictionary<string, object?> dictionary:
+                foreach (KeyValuePair<string, object?> pair in dictionary)
+                {
+                    Add(plan, pair.Key, pair.Value, values, violations);
+                }
+
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                foreach (KeyValuePair<string, object?> pair in pairs)
+                {
+                    Add(plan, pair.Key, pair.Value, values, violations);
+                }
+
+                break;
+            case IEnumerable<KeyValuePair<string, string?>> pairs:
+                foreach (KeyValuePair<string, string?> pair in pairs)
+                {
+                    Add(plan, pair.Key, pair.Value, values, violations);
+                }
+
+                break;
+            case IDictionary dictionary:
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    Add(plan, Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty, entry.Value, values, violations);
+                }
+
+                break;
+            default:
+                // Anonymous and plain objects go through System.Text.Json, which needs no reflection
+                // of ours; under Native AOT pass a dictionary or a JsonElement instead.
+                JsonElement converted;
+                try
+                {
+                    converted = JsonSerializer.SerializeToElement(inputs, ContractJson.InputOptions.GetTypeInfo(inputs.GetType()));
+                }
+                catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
+                {
+                    throw new ArgumentException(
+                        $"The inputs of contract '{plan.Contract.Id}' (a {inputs.GetType().Name}) cannot be read: pass an IReadOnlyDictionary<string, object?>, a JsonElement, or an object System.Text.Json can serialise.",
+                        nameof(inputs),
+                        ex);
+                }
+
+                ReadElement(plan, converted, values, violations);
+                break;
+        }
+
+        foreach (KeyValuePair<string, InputRule> declared in plan.Inputs)
+        {
+            if (declared.Value.Input.Required && !values.ContainsKey(declared.Key))
+            {
+                violations.Add(new(ContractViolationKinds.InputMissing, $"input '{declared.Key}' is required but missing"));
+            }
+        }
+
+        return values;
+    }
+
+    private static void ReadElement(ContractPlan plan, JsonElement element, Dictionary<string, string> values, List<ContractViolation> violations)
+    {
+        if (element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            return;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException(
+                $"The inputs of contract '{plan.Contract.Id}' must be a JSON object of named values, was a JSON {element.ValueKind}.");
+        }
+
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            Add(plan, property.Name, property.Value, values, violations);
+        }
+    }
+
+    private static void Add(ContractPlan plan, string name, object? value, Dictionary<string, string> values, List<ContractViolation> violations)
+    {
+        if (!plan.Inputs.TryGetValue(name, out InputRule? rule))
+        {
+            violations.Add(new(ContractViolationKinds.InputUnknown, $"input '{name}' is not declared by the contract"));
+            return;
+        }
+
+        (JsonKinds kinds, string? text) = Describe(value);
+        if (text is null)
+        {
+            return;
+        }
+
+        ContractInput input = rule.Input;
+        JsonKinds expected = input.Type switch
+        {
+            ContractInputTypes.String => JsonKinds.String,
+            ContractInputTypes.Number => JsonKinds.Number,
+            ContractInputTypes.Integer => JsonKinds.Integer,
+            ContractInputTypes.Boolean => JsonKinds.Boolean,
+            ContractInputTypes.Object => JsonKinds.Object,
+            _ => JsonKinds.Array,
+        };
+        if ((kinds & expected) == 0)
+        {
+            violations.Add(new(ContractViolationKinds.InputType, $"input '{name}' must be {input.Type} but was {Name(kinds)}"));
+        }
+
+        if (input.MaxLength is int maxLength && text.Length > maxLength)
+        {
+            violations.Add(new(ContractViolationKinds.InputLength, $"input '{name}' is {text.Length} characters long; at most {maxLength} are allowed"));
+        }
+
+        if (rule.Pattern is Regex pattern)
+        {
+            bool matches;
+            try
+            {
+                matches = pattern.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                matches = false;
+            }
+
+            if (!matches)
+            {
+                violations.Add(new(ContractViolationKinds.InputPattern, $"input '{name}' does not match its pattern"));
+            }
+        }
+
+        values[name] = text;
+    }
+
+    private static (JsonKinds Kinds, string? Text) Describe(object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return (JsonKinds.None, null);
+            case string s:
+                return (JsonKinds.String, s);
+            case bool b:
+                return (JsonKinds.Boolean, b ? "true" : "false");
+            case char or Guid or Uri or Enum or TimeSpan:
+                return (JsonKinds.String, Convert.ToString(value, CultureInfo.InvariantCulture));
+            case DateTime dateTime:
+                return (JsonKinds.String, dateTime.ToString("O", CultureInfo.InvariantCulture));
+            case DateTimeOffset dateTimeOffset:
+                return (JsonKinds.String, dateTimeOffset.ToString("O", CultureInfo.InvariantCulture));
+            case DateOnly date:
+                return (JsonKinds.String, date.ToString("O", CultureInfo.InvariantCulture));
+            case TimeOnly time:
+                return (JsonKinds.String, time.ToString("O", CultureInfo.InvariantCulture));
+            case sbyte or byte or short or ushort or int or uint or long or ulong or nint or nuint or Int128 or UInt128:
+                return (JsonKinds.Number | JsonKinds.Integer, Convert.ToString(value, CultureInfo.InvariantCulture));
+            case double d:
+                return (NumberKinds(double.IsFinite(d), d == Math.Truncate(d)), d.ToString("R", CultureInfo.InvariantCulture));
+            case float f:
+                return (NumberKinds(float.IsFinite(f), f == MathF.Truncate(f)), f.ToString("R", CultureInfo.InvariantCulture));
+            case decimal m:
+                return (NumberKinds(true, m == decimal.Truncate(m)), m.ToString(CultureInfo.InvariantCulture));
+            case Half h:
+                return (NumberKinds(Half.IsFinite(h), Half.IsInteger(h)), h.ToString(CultureInfo.InvariantCulture));
+            case JsonElement element:
+                return Describe(element);
+            default:
+                JsonElement converted = JsonSerializer.SerializeToElement(value, ContractJson.InputOptions.GetTypeInfo(value.GetType()));
+                return Describe(converted);
+        }
+    }
+
+    private static (JsonKinds Kinds, string? Text) Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => (JsonKinds.String, element.GetString()),
+        JsonValueKind.True => (JsonKinds.Boolean, "true"),
+        JsonValueKind.False => (JsonKinds.Boolean, "false"),
+        JsonValueKind.Number => (NumberKinds(true, element.TryGetDecimal(out decimal m) ? m == decimal.Truncate(m) : element.TryGetInt64(out _)), element.GetRawText()),
+        JsonValueKind.Object => (JsonKinds.Object, element.GetRawText()),
+        JsonValueKind.Array => (JsonKinds.Array, element.GetRawText()),
+        _ => (JsonKinds.None, null),
+    };
+
+    // NaN and infinities are not JSON numbers: they match no declared type.
+    private static JsonKinds NumberKinds(bool finite, bool whole) =>
+        !finite ? JsonKinds.None : whole ? JsonKinds.Number | JsonKinds.Integer : JsonKinds.Number;
+
+    private static string Name(JsonKinds kinds) =>
+        (kinds & JsonKinds.Integer) != 0 ? ContractInputTypes.Integer
+        : (kinds & JsonKinds.Number) != 0 ? ContractInputTypes.Number
+        : (kinds & JsonKinds.String) != 0 ? ContractInputTypes.String
+        : (kinds & JsonKinds.Boolean) != 0 ? ContractInputTypes.Boolean
+        : (kinds & JsonKinds.Object) != 0 ? ContractInputTypes.Object
+        : (kinds & JsonKinds.Array) != 0 ? ContractInputTypes.Array
+        : "not a JSON value";
+}

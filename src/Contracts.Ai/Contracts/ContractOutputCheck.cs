@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.AI;
+
+namespace Contracts.Ai;
+
+/// <summary>Validates a final answer against its contract: JSON extraction, echoed-schema check, schema, strict CLR parse, custom validators.</summary>
+internal static class ContractOutputCheck
+{
+    public static async ValueTask<OutputResult> ValidateAsync(ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
+    {
+        PromptContract contract = plan.Contract;
+        string text = FinalText(response);
+        if (plan.Schema is null)
+        {
+            if (contract.Validators.Count == 0)
+            {
+                return OutputResult.Passed;
+            }
+
+            List<ContractViolation>? custom = await RunValidatorsAsync(contract, response, text, null, null, cancellationToken).ConfigureAwait(false);
+            return custom is null ? OutputResult.Passed : new OutputResult(custom, null, null);
+        }
+
+        if (!AnswerJson.TryExtract(text, out string json, out AnswerJson.Failure failure))
+        {
+            return Fail(failure == AnswerJson.Failure.Truncated
+                ? new ContractViolation(ContractViolationKinds.OutputTruncated, "$: the answer's JSON is incomplete (cut off before the value ended)")
+                : new ContractViolation(ContractViolationKinds.OutputNotJson, "$: the answer contains no JSON value"));
+        }
+
+        using JsonDocument document = JsonDocument.Parse(json);
+        JsonElement root = document.RootElement;
+        if (IsEchoedSchema(plan, root))
+        {
+            return Fail(new ContractViolation(ContractViolationKinds.OutputEchoedSchema, "$: the answer is a JSON Schema, not data that satisfies the schema"));
+        }
+
+        SchemaValidationResult result = plan.Schema.Validate(root);
+        if (!result.IsValid)
+        {
+            var violations = new List<ContractViolation>(result.Errors.Count);
+            foreach (SchemaValidationError error in result.Errors)
+            {
+                violations.Add(new(ContractViolationKinds.OutputSchema, error.ToString()));
+            }
+
+            return new OutputResult(violations, null, null);
+        }
+
+        object? value = null;
+        if (contract.OutputTypeInfo is { } typeInfo)
+        {
+            try
+            {
+                value = JsonSerializer.Deserialize(root, typeInfo);
+            }
+            catch (JsonException ex)
+            {
+                return Fail(new ContractViolation(ContractViolationKinds.OutputType, $"{ex.Path ?? "$"}: not a valid {typeInfo.Type.Name}: {StripLocation(ex.Message)}"));
+            }
+
+            if (value is null)
+            {
+                return Fail(new ContractViolation(ContractViolationKinds.OutputType, $"$: the answer is null, expected a {typeInfo.Type.Name}"));
+            }
+        }
+
+        List<ContractViolation>? failures = await RunValidatorsAsync(contract, response, json, root, value, cancellationToken).ConfigureAwait(false);
+        return failures is null ? new OutputResult(null, json, value) : new OutputResult(failures, null, null);
+    }
+
+    /// <summary>The answer is the text of the response's last message (earlier ones are tool rounds).</summary>
+    public static string FinalText(ChatResponse response) =>
+        response.Messages.Count == 0 ? string.Empty : response.Messages[^1].Text;
+
+    private static OutputResult Fail(ContractViolation violation) => new(new List<ContractViolation>(1) { violation }, null, null);
+
+    private static bool IsEchoedSchema(ContractPlan plan, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        if (ContractJson.SchemaEquals(root, plan.Contract.OutputSchema))
+        {
+            return true;
+        }
+
+        return !plan.SchemaDescribesSchemaMembers &&
+            (root.TryGetProperty("$schema", out _) ||
+             (root.TryGetProperty("properties", out JsonElement properties) && properties.ValueKind == JsonValueKind.Object &&
+              root.TryGetProperty("type", out JsonElement type) && type.ValueKind is JsonValueKind.String or JsonValueKind.Array));
+    }
+
+    private static async ValueTask<List<ContractViolation>?> RunValidatorsAsync(
+        PromptContract contract, ChatResponse response, string text, JsonElement? output, object? value, CancellationToken cancellationToken)
+    {
+        if (contract.Validators.Count == 0)
+        {
+            return null;
+        }
+
+        var context = new ContractValidationContext(contract, response, text, output, value);
+        foreach (IContractValidator validator in contract.Validators)
+        {
+            await validator.ValidateAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (context.Errors.Count == 0)
+        {
+            return null;
+        }
+
+        var violations = new List<ContractViolation>(context.Errors.Count);
+        foreach (string error in context.Errors)
+        {
+            violations.Add(new(ContractViolationKinds.OutputValidator, error));
+        }
+
+        return violations;
+    }
+
+    // System.Text.Json appends "Path: $.x | LineNumber: 0 | BytePositionInLine: 12."; the path is reported separately.
+    private static string StripLocation(string message)
+    {
+        int at = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return at < 0 ? message : message[..at];
+    }
+}
+
+/// <summary>The outcome of checking one answer.</summary>
+/// <param name="Violations">The violations, or <see langword="null"/> when the answer passed.</param>
+/// <param name="Json">The answer's JSON text when it passed and has a schema.</param>
+/// <param name="Value">The answer parsed into the contract's output type, when it has one.</param>
+internal sealed record OutputResult(List<ContractViolation>? Violations, string? Json, object? Value)
+{
+    public static OutputResult Passed { get; } = new(null, null, null);
+
+    public bool IsValid => Violations is null;
+}

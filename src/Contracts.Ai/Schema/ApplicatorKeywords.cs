@@ -1,0 +1,177 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Contracts.Ai;
+
+/// <summary><c>allOf</c>: every subschema applies; their own errors are reported.</summary>
+internal sealed class AllOfKeyword(SchemaNode[] schemas) : KeywordValidator
+{
+    public override bool Validate(JsonElement instance, ValidationState state)
+    {
+        bool valid = true;
+        for (int i = 0; i < schemas.Length; i++)
+        {
+            if (!schemas[i].Validate(instance, state))
+            {
+                if (!state.Collecting)
+                {
+                    return false;
+                }
+
+                valid = false;
+            }
+        }
+
+        return valid;
+    }
+}
+
+/// <summary><c>anyOf</c> / <c>oneOf</c>: branches are evaluated for a verdict only, without collecting their errors.</summary>
+internal sealed class AlternativesKeyword(SchemaNode[] schemas, bool exactlyOne) : KeywordValidator
+{
+    public override bool Validate(JsonElement instance, ValidationState state)
+    {
+        bool collecting = state.Collecting;
+        state.Collecting = false;
+        int first = -1;
+        int second = -1;
+        for (int i = 0; i < schemas.Length; i++)
+        {
+            if (schemas[i].Validate(instance, state))
+            {
+                if (first < 0)
+                {
+                    first = i;
+                    if (!exactlyOne)
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    second = i;
+                    break;
+                }
+            }
+        }
+
+        state.Collecting = collecting;
+        if (first >= 0 && second < 0)
+        {
+            return true;
+        }
+
+        if (collecting)
+        {
+            string keyword = exactlyOne ? "oneOf" : "anyOf";
+            state.AddError(keyword, first < 0
+                ? "value matches none of the " + schemas.Length + " allowed schemas"
+                : "value matches schemas " + first + " and " + second + "; expected exactly one");
+        }
+
+        return false;
+    }
+}
+
+/// <summary><c>not</c>.</summary>
+internal sealed class NotKeyword(SchemaNode schema) : KeywordValidator
+{
+    public override bool Validate(JsonElement instance, ValidationState state)
+    {
+        bool collecting = state.Collecting;
+        state.Collecting = false;
+        bool matches = schema.Validate(instance, state);
+        state.Collecting = collecting;
+        if (!matches)
+        {
+            return true;
+        }
+
+        if (collecting)
+        {
+            state.AddError("not", "value must not match the schema under 'not'");
+        }
+
+        return false;
+    }
+}
+
+/// <summary><c>$ref</c> to a schema in the same document; the target is bound after compilation so references may be recursive.</summary>
+internal sealed class RefKeyword : KeywordValidator
+{
+    public SchemaNode? Target { get; set; }
+
+    public override bool Validate(JsonElement instance, ValidationState state) => Target!.Validate(instance, state);
+}
+
+/// <summary><c>enum</c> and <c>const</c>: JSON equality with one of the allowed values.</summary>
+internal sealed class AllowedValuesKeyword : KeywordValidator
+{
+    private readonly JsonElement[] _values;
+    private readonly byte[]?[] _utf8Strings;
+    private readonly bool _isConst;
+
+    public AllowedValuesKeyword(JsonElement[] values, bool isConst)
+    {
+        _values = values;
+        _isConst = isConst;
+        _utf8Strings = new byte[]?[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i].ValueKind == JsonValueKind.String)
+            {
+                _utf8Strings[i] = Encoding.UTF8.GetBytes(values[i].GetString()!);
+            }
+        }
+    }
+
+    public override bool Validate(JsonElement instance, ValidationState state)
+    {
+        JsonValueKind kind = instance.ValueKind;
+        for (int i = 0; i < _values.Length; i++)
+        {
+            byte[]? utf8 = _utf8Strings[i];
+            if (utf8 is not null)
+            {
+                if (kind == JsonValueKind.String && instance.ValueEquals(utf8))
+                {
+                    return true;
+                }
+            }
+            else if (JsonValues.DeepEquals(instance, _values[i]))
+            {
+                return true;
+            }
+        }
+
+        if (state.Collecting)
+        {
+            if (_isConst)
+            {
+                state.AddError("const", "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]));
+            }
+            else
+            {
+                state.AddError("enum", "expected one of " + DescribeValues());
+            }
+        }
+
+        return false;
+    }
+
+    private string DescribeValues()
+    {
+        StringBuilder builder = new();
+        for (int i = 0; i < _values.Length && builder.Length < 120; i++)
+        {
+            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
+        }
+
+        if (builder.Length >= 120)
+        {
+            builder.Append(", ... (" + _values.Length + " values)");
+        }
+
+        return builder.ToString();
+    }
+}

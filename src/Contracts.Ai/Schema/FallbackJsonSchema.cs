@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Json.Schema;
+
+namespace Contracts.Ai;
+
+/// <summary>Evaluates schemas outside the compiled subset with JsonSchema.Net and maps its output to <see cref="SchemaValidationResult"/>.</summary>
+internal sealed class FallbackJsonSchema
+{
+    private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
+    private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
+
+    private readonly JsonSchema _schema;
+
+    private FallbackJsonSchema(JsonSchema schema) => _schema = schema;
+
+    public static FallbackJsonSchema Build(JsonElement schema)
+    {
+        try
+        {
+            // A registry per schema, so schemas declaring the same $id never collide.
+            BuildOptions options = new() { SchemaRegistry = new SchemaRegistry() };
+            return new FallbackJsonSchema(JsonSchema.Build(schema, options));
+        }
+        catch (Exception e) when (e is JsonSchemaException or JsonException or InvalidOperationException or ArgumentException or FormatException or UriFormatException or KeyNotFoundException)
+        {
+            throw new ArgumentException("Invalid JSON Schema at '#': " + e.Message, nameof(schema), e);
+        }
+    }
+
+    public bool IsValid(JsonElement instance) => Evaluate(instance, FlagOptions).IsValid;
+
+    public SchemaValidationResult Validate(JsonElement instance)
+    {
+        EvaluationResults results = Evaluate(instance, ListOptions);
+        if (results.IsValid)
+        {
+            return SchemaValidationResult.Valid;
+        }
+
+        List<SchemaValidationError> errors = [];
+        Add(results, instance, errors);
+        if (results.Details is not null)
+        {
+            foreach (EvaluationResults detail in results.Details)
+            {
+                Add(detail, instance, errors);
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.Add(new SchemaValidationError("$", "schema", "the value does not match the schema"));
+        }
+
+        return new SchemaValidationResult(errors);
+    }
+
+    private EvaluationResults Evaluate(JsonElement instance, EvaluationOptions options)
+    {
+        try
+        {
+            return _schema.Evaluate(instance, options);
+        }
+        catch (Exception e) when (e is JsonSchemaException or InvalidOperationException or KeyNotFoundException or UriFormatException)
+        {
+            // JsonSchema.Net resolves references lazily, so a defect in such a schema can surface only here.
+            throw new InvalidOperationException("The JSON Schema cannot be evaluated: " + e.Message, e);
+        }
+    }
+
+    private static void Add(EvaluationResults result, JsonElement instance, List<SchemaValidationError> errors)
+    {
+        if (result.Errors is null)
+        {
+            return;
+        }
+
+        string path = ToJsonPath(result.InstanceLocation.ToString(), instance);
+        foreach (KeyValuePair<string, string> error in result.Errors)
+        {
+            errors.Add(new SchemaValidationError(path, error.Key, error.Value));
+        }
+    }
+
+    /// <summary>Turns a JSON pointer into a JSON path, reading the document to tell array indexes from member names.</summary>
+    internal static string ToJsonPath(string pointer, JsonElement instance)
+    {
+        StringBuilder path = new("$");
+        if (pointer.Length == 0 || pointer == "#")
+        {
+            return "$";
+        }
+
+        JsonElement current = instance;
+        foreach (string raw in pointer.TrimStart('#')[1..].Split('/'))
+        {
+            string segment = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            if (current.ValueKind == JsonValueKind.Array && int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            {
+                path.Append('[').Append(segment).Append(']');
+                current = index < current.GetArrayLength() ? current[index] : default;
+            }
+            else
+            {
+                ValidationState.AppendName(path, segment);
+                current = current.ValueKind == JsonValueKind.Object && current.TryGetProperty(segment, out JsonElement child) ? child : default;
+            }
+        }
+
+        return path.ToString();
+    }
+}

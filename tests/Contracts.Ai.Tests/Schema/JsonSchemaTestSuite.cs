@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+
+namespace Contracts.Ai.Tests.Schema;
+
+/// <summary>Reads the official JSON-Schema-Test-Suite (draft 2020-12) from the shared data folder, which is not part of the repository.</summary>
+internal static class JsonSchemaTestSuite
+{
+    private const string SuiteFolder = "json-schema-test-suite/draft2020-12";
+
+    /// <summary>One schema of a suite file with its test cases.</summary>
+    internal sealed record Group(string File, string Description, JsonElement Schema, IReadOnlyList<Case> Cases);
+
+    /// <summary>One instance with the verdict the suite expects.</summary>
+    internal sealed record Case(string Description, JsonElement Data, bool Valid);
+
+    /// <summary>
+    /// The suite folder: <c>$CONTRACTS_AI_DATA/json-schema-test-suite/draft2020-12</c>, else the first
+    /// <c>shared/data</c> folder found walking up from the test binaries (it sits next to the repository).
+    /// </summary>
+    public static string Directory { get; } = Locate();
+
+    public static IReadOnlyList<Group> Load(string fileName)
+    {
+        string path = Path.Combine(Directory, fileName);
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
+        List<Group> groups = [];
+        foreach (JsonElement group in document.RootElement.EnumerateArray())
+        {
+            List<Case> cases = [];
+            foreach (JsonElement test in group.GetProperty("tests").EnumerateArray())
+            {
+                cases.Add(new Case(test.GetProperty("description").GetString()!, test.GetProperty("data").Clone(), test.GetProperty("valid").GetBoolean()));
+            }
+
+            groups.Add(new Group(fileName, group.GetProperty("description").GetString()!, group.GetProperty("schema").Clone(), cases));
+        }
+
+        return groups;
+    }
+
+    public static IEnumerable<string> AllFiles()
+    {
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
+        {
+            yield return Path.GetFileName(path);
+        }
+    }
+
+    private static string Locate()
+    {
+        string? configured = Environment.GetEnvironmentVariable("CONTRACTS_AI_DATA");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            string candidate = Path.Combine(configured, SuiteFolder);
+            return System.IO.Directory.Exists(candidate)
+                ? candidate
+                : throw new DirectoryNotFoundException($"CONTRACTS_AI_DATA is set but '{candidate}' does not exist.");
+        }
+
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, "shared", "data", SuiteFolder);
+            if (System.IO.Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException(
+            "The JSON-Schema-Test-Suite was not found: set CONTRACTS_AI_DATA to the data folder holding " + SuiteFolder +
+            ", or place it in a 'shared/data' folder next to the repository.");
+    }
+}
