@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lints the samples' prompt files with the contracts-ai CLI; fails on any error.
+# Lints the samples' prompt files and runs their scenarios with the contracts-ai CLI; fails on any error.
 # Reuses the Release build test.sh makes; builds the CLI alone when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,5 +13,7 @@ status=0
 for dir in samples/Contracts.Ai.Quickstart/prompts samples/Contracts.Ai.SupportDesk/prompts; do
   echo "contracts-ai lint $dir"
   dotnet "$cli" lint "$dir" || status=1
+  echo "contracts-ai test $dir"
+  dotnet "$cli" test "$dir" || status=1
 done
 exit "$status"

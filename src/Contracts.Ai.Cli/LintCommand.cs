@@ -20,9 +20,13 @@ internal static class LintCommand
 
         PromptFolder folder = PromptFolder.Load(directory, DateTimeOffset.UtcNow);
         List<Diagnostic> diagnostics = folder.Diagnostics;
+        var recognizer = new DefaultPiiRecognizer();
+        var detector = new HeuristicInjectionDetector();
         foreach (PromptFile file in folder.Files)
         {
             CheckTokens(file, diagnostics);
+            CheckSensitiveText(file, recognizer, diagnostics);
+            CheckSamples(file, recognizer, detector, diagnostics);
         }
 
         diagnostics.Sort(static (a, b) =>
@@ -90,6 +94,72 @@ internal static class LintCommand
                     $"the template takes {tokens} of the {budget} max_input_tokens, leaving little room for the conversation.");
             }
         }
+    }
+
+    /// <summary>PII and secrets in the template and the fallback answer: both reach the model or the user verbatim.</summary>
+    private static void CheckSensitiveText(PromptFile file, DefaultPiiRecognizer recognizer, List<Diagnostic> diagnostics)
+    {
+        string template = file.Contract.Template ?? string.Empty;
+        foreach (PiiMatch match in recognizer.Recognize(template))
+        {
+            (int line, int column) = LineAndColumn(template, match.Start, file.TemplateLine);
+            bool secret = IsSecret(match.EntityType);
+            diagnostics.Add(new Diagnostic(Diagnostic.Error, secret ? "secret" : "pii", Paths.Display(file.Path), line, column, "template",
+                $"the template contains {(secret ? "a secret" : "personal data")} ({match.EntityType}): move it out of the prompt{(secret ? " and rotate it" : string.Empty)}."));
+        }
+
+        if (file.Contract.FallbackResponse is { } fallback)
+        {
+            foreach (PiiMatch match in recognizer.Recognize(fallback))
+            {
+                bool secret = IsSecret(match.EntityType);
+                Add(diagnostics, file, Diagnostic.Error, secret ? "secret" : "pii", "on_failure.fallback",
+                    $"the fallback answer contains {(secret ? "a secret" : "personal data")} ({match.EntityType}).");
+            }
+        }
+    }
+
+    /// <summary>Secrets in sample values are errors, personal data warnings (samples are examples); injection-like phrasing in a sample is an error.</summary>
+    private static void CheckSamples(PromptFile file, DefaultPiiRecognizer recognizer, HeuristicInjectionDetector detector, List<Diagnostic> diagnostics)
+    {
+        foreach ((string name, JsonElement value) in file.Sample)
+        {
+            string text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+            string field = "sample." + name;
+            foreach (PiiMatch match in recognizer.Recognize(text))
+            {
+                bool secret = IsSecret(match.EntityType);
+                Add(diagnostics, file, secret ? Diagnostic.Error : Diagnostic.Warning, secret ? "secret" : "pii", field,
+                    secret
+                        ? $"the sample contains a secret ({match.EntityType}): remove it and rotate it."
+                        : $"the sample contains personal data ({match.EntityType}): use made-up values.");
+            }
+
+            InjectionVerdict verdict = detector.DetectAsync(text, ContentOrigin.UserPrompt).AsTask().GetAwaiter().GetResult();
+            if (verdict.IsInjection)
+            {
+                Add(diagnostics, file, Diagnostic.Error, "injection-sample", field,
+                    string.Create(CultureInfo.InvariantCulture, $"the sample reads like a prompt injection (score {verdict.Score:0.00}; {string.Join(", ", verdict.Signals)}): samples show normal inputs; test attacks in scenarios."));
+            }
+        }
+    }
+
+    private static bool IsSecret(string entityType) =>
+        entityType is PiiEntityTypes.ApiKey or PiiEntityTypes.Jwt or PiiEntityTypes.PrivateKey or PiiEntityTypes.Password;
+
+    private static (int Line, int Column) LineAndColumn(string text, int index, int firstLine)
+    {
+        int line = firstLine, lineStart = 0;
+        for (int i = 0; i < index && i < text.Length; i++)
+        {
+            if (text[i] == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+
+        return (line, index - lineStart + 1);
     }
 
     /// <summary>The template with each placeholder replaced by its sample value, when the file has one.</summary>

@@ -36,7 +36,7 @@ public static class Program
 
     private static RootCommand Build(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("contracts-ai: lint, test and diff Contracts.Ai prompt files (*.prompty) in CI.");
+        var root = new RootCommand("contracts-ai: lint, test and diff Contracts.Ai prompt files (*.prompty) in CI, and evaluate the built-in screening.");
 
         var lintDir = new Argument<string>("dir") { Description = "The folder of prompt files (searched recursively for *.prompty)." };
         Option<string> lintFormat = FormatOption(Formats);
@@ -68,6 +68,19 @@ public static class Program
         };
         diff.SetAction(result => DiffCommand.Run(result.GetRequiredValue(target), result.GetRequiredValue(from), result.GetRequiredValue(to), result.GetValue(diffDir), result.GetRequiredValue(diffFormat), output, error));
         root.Add(diff);
+
+        var dataFolder = new Argument<string?>("data-folder")
+        {
+            Description = "Holds injection/*.jsonl and pii/*.json (default: shared/data found upwards from the current directory, or $CONTRACTS_AI_EVAL_DATA).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        Option<string> evalFormat = FormatOption(["text", "json"]);
+        var eval = new Command("eval-screening", "Measure the built-in injection detector and PII recognizers on labelled data: precision, recall and F1 per source and entity type.")
+        {
+            dataFolder, evalFormat,
+        };
+        eval.SetAction((result, token) => EvalScreeningCommand.RunAsync(result.GetValue(dataFolder), result.GetRequiredValue(evalFormat), output, error, token));
+        root.Add(eval);
 
         return root;
     }
