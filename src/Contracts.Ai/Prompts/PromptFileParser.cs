@@ -507,41 +507,61 @@ internal static partial class PromptFileParser
     {
         using JsonDocument document = JsonDocument.Parse(schema?.ToJsonString() ?? "null");
         JsonElement element = document.RootElement.Clone();
-        EvaluationResults results = MetaSchemas.Draft202012.Evaluate(element, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults results = MetaSchemas.Draft202012.Evaluate(element, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
         if (results.IsValid)
         {
             return element;
         }
 
-        bool reported = false;
-        var all = new List<EvaluationResults> { results };
-        if (results.Details is not null)
+        // Only failures on the path that decides validity: a failed branch of an anyOf that passed is not an error.
+        var byLocation = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        CollectFailures(results, byLocation);
+        foreach ((string pointer, List<string> messages) in byLocation)
         {
-            all.AddRange(results.Details);
-        }
-
-        foreach (EvaluationResults detail in all)
-        {
-            if (detail.Errors is null)
-            {
-                continue;
-            }
-
-            string pointer = detail.InstanceLocation.ToString();
             YamlNode at = FindNode(yaml, pointer, prefix) ?? yaml;
-            foreach (KeyValuePair<string, string> error in detail.Errors)
-            {
-                context.Add(at, field, $"not a valid JSON Schema at '{(pointer.Length == 0 ? "/" : pointer)}': {error.Value}", "schema-invalid");
-                reported = true;
-            }
+            string value = at is YamlScalarNode { Value: { } scalar } ? $" ('{scalar}')" : string.Empty;
+            context.Add(at, field, $"not a valid JSON Schema at '{(pointer.Length == 0 ? "/" : pointer)}'{value}: {string.Join("; or ", messages)}", "schema-invalid");
         }
 
-        if (!reported)
+        if (byLocation.Count == 0)
         {
             context.Add(yaml, field, "not a valid JSON Schema (draft 2020-12).", "schema-invalid");
         }
 
         return null;
+    }
+
+    private static void CollectFailures(EvaluationResults node, SortedDictionary<string, List<string>> byLocation)
+    {
+        if (node.IsValid)
+        {
+            return;
+        }
+
+        if (node.Errors is not null)
+        {
+            string pointer = node.InstanceLocation.ToString();
+            if (!byLocation.TryGetValue(pointer, out List<string>? messages))
+            {
+                byLocation[pointer] = messages = new List<string>();
+            }
+
+            foreach (KeyValuePair<string, string> error in node.Errors)
+            {
+                if (!messages.Contains(error.Value))
+                {
+                    messages.Add(error.Value);
+                }
+            }
+        }
+
+        if (node.Details is not null)
+        {
+            foreach (EvaluationResults child in node.Details)
+            {
+                CollectFailures(child, byLocation);
+            }
+        }
     }
 
     private static YamlNode? FindNode(YamlNode root, string pointer, string prefix)
