@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -164,7 +167,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         RecordViolations(request.Plan.Contract, result.Violations!);
         request.Call?.SetValidation(ValidationOutcomes.Failed, 1);
         Log.AnswerRejected(_logger, request.Plan.Contract.Id, request.Plan.Contract.Version, 1, result.Violations!.Count);
-        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: null), response.Usage);
+        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage);
     }
 
     /// <summary>Resolves the contract and checks the inputs, then builds the options the model sees.</summary>
@@ -212,6 +215,11 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         {
             string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);
             request.Instructions = string.IsNullOrEmpty(options.Instructions) ? rendered : rendered + "\n\n" + options.Instructions;
+            if (call is not null)
+            {
+                // The audit can tell which exact prompt was sent without ever holding it.
+                call.RenderedPromptHash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(rendered.AsSpan())).ToString("x16", CultureInfo.InvariantCulture);
+            }
         }
 
         if (plan.AllowedTools is not null && request.Tools is { Count: > 0 } tools)
@@ -245,6 +253,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     {
         PromptContract contract = request.Plan.Contract;
         List<ChatMessage>? conversation = null;
+        ChatOptions attemptOptions = request.Options;
         List<string>? failures = null;
         UsageDetails? total = null;
         for (int attempt = 1; ; attempt++)
@@ -255,7 +264,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             if (streaming)
             {
                 updates = new List<ChatResponseUpdate>();
-                await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(sent, request.Options, cancellationToken).ConfigureAwait(false))
+                await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
                 {
                     updates.Add(update);
                 }
@@ -264,7 +273,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             }
             else
             {
-                response = await base.GetResponseAsync(sent, request.Options, cancellationToken).ConfigureAwait(false);
+                response = await base.GetResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false);
             }
 
             total = Sum(total, response.Usage);
@@ -302,9 +311,21 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
                 else
                 {
                     Log.Reasking(_logger, contract.Id, contract.Version, attempt + 1);
-                    conversation ??= new List<ChatMessage>(messages);
-                    conversation.AddRange(response.Messages);
-                    conversation.Add(new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations)));
+                    var feedback = new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations));
+                    if (response.ConversationId is not null)
+                    {
+                        // The service keeps the conversation: send only the feedback, in the same conversation.
+                        attemptOptions = request.Options.Clone();
+                        attemptOptions.ConversationId = response.ConversationId;
+                        conversation = new List<ChatMessage> { feedback };
+                    }
+                    else
+                    {
+                        conversation ??= new List<ChatMessage>(messages);
+                        conversation.AddRange(response.Messages);
+                        conversation.Add(feedback);
+                    }
+
                     continue;
                 }
             }
@@ -312,7 +333,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             if (contract.OnFailure == ContractFailurePolicy.Fallback)
             {
                 request.Call?.SetValidation(ValidationOutcomes.Fallback, attempt);
-                return new Outcome(Fallback(contract, response, total, attempt), null);
+                return new Outcome(Fallback(contract, response, total), null);
             }
 
             request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
@@ -356,10 +377,8 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         return changed;
     }
 
-    private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total, int attempts)
-    {
-        _ = attempts;
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, contract.FallbackResponse))
+    private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total) =>
+        new(new ChatMessage(ChatRole.Assistant, contract.FallbackResponse))
         {
             ModelId = last.ModelId,
             ConversationId = last.ConversationId,
@@ -368,7 +387,6 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             Usage = total,
             AdditionalProperties = new AdditionalPropertiesDictionary { [ContractChatResponseExtensions.ValidationOutcomeKey] = ValidationOutcomes.Fallback },
         };
-    }
 
     private void CheckToolCalls(Request request, IList<AIContent> contents, int attempt, UsageDetails? usage)
     {

@@ -123,7 +123,19 @@ internal static class ContractInputValues
             return;
         }
 
-        (JsonKinds kinds, string? text) = Describe(value);
+        JsonKinds kinds;
+        string? text;
+        try
+        {
+            (kinds, text) = Describe(value);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
+        {
+            throw new ArgumentException(
+                $"Input '{name}' of contract '{plan.Contract.Id}' (a {value!.GetType().Name}) cannot be converted to JSON: pass a string, number, boolean, JsonElement, or a type System.Text.Json can serialise.",
+                nameof(value),
+                ex);
+        }
         if (text is null)
         {
             return;

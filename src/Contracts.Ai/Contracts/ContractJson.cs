@@ -25,21 +25,24 @@ internal static class ContractJson
     };
 
     /// <summary>Returns metadata for <paramref name="type"/> under strict options derived from <paramref name="options"/>: unmapped members disallowed, required members and nullable annotations respected.</summary>
-    public static JsonTypeInfo GetStrictTypeInfo(JsonSerializerOptions options, Type type)
-    {
-        JsonSerializerOptions strict = StrictOptions.GetValue(options, static source =>
+    public static JsonTypeInfo GetStrictTypeInfo(JsonSerializerOptions options, Type type) => GetStrictOptions(options).GetTypeInfo(type);
+
+    /// <summary>Strict options derived from <paramref name="options"/>: unmapped members disallowed, required members and nullable annotations respected, numbers only as JSON numbers.</summary>
+    public static JsonSerializerOptions GetStrictOptions(JsonSerializerOptions options) =>
+        StrictOptions.GetValue(options, static source =>
         {
             var copy = new JsonSerializerOptions(source)
             {
                 UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
                 RespectNullableAnnotations = true,
                 RespectRequiredConstructorParameters = true,
+                NumberHandling = JsonNumberHandling.Strict,
             };
+            // Options without a resolver get MEAI's (source-generated, plus reflection where enabled).
+            copy.TypeInfoResolver ??= AIJsonUtilities.DefaultOptions.TypeInfoResolver;
             copy.MakeReadOnly();
             return copy;
         });
-        return strict.GetTypeInfo(type);
-    }
 
     public static bool SchemaEquals(JsonElement? left, JsonElement? right)
     {

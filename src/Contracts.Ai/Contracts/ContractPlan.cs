@@ -13,7 +13,9 @@ internal sealed class ContractPlan
 {
     private int _deprecationLogged;
 
-    public ContractPlan(PromptContract contract)
+    /// <param name="contract">The frozen contract.</param>
+    /// <param name="schema">Its output schema, compiled once when the contract was checked.</param>
+    public ContractPlan(PromptContract contract, CompiledJsonSchema? schema)
     {
         Contract = contract;
         var inputs = new Dictionary<string, InputRule>(contract.Inputs.Count, StringComparer.Ordinal);
@@ -30,11 +32,11 @@ internal sealed class ContractPlan
             AllowedTools = new HashSet<string>(contract.AllowedTools, StringComparer.Ordinal);
         }
 
-        if (contract.OutputSchema is JsonElement schema)
+        if (contract.OutputSchema is JsonElement json)
         {
-            Schema = CompiledJsonSchema.Compile(schema);
-            ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, SchemaName(contract.Id), contract.Description);
-            SchemaDescribesSchemaMembers = DeclaresSchemaMembers(schema);
+            Schema = schema ?? CompiledJsonSchema.Compile(json);
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(json, SchemaName(contract.Id), contract.Description);
+            SchemaDescribesSchemaMembers = DeclaresSchemaMembers(json);
         }
     }
 

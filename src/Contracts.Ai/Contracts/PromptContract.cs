@@ -83,7 +83,7 @@ public sealed class PromptContract
     /// <value>Defaults to 2: at most three model calls in all.</value>
     public int MaxReasks { get => _maxReasks; set => Set(ref _maxReasks, value); }
 
-    /// <summary>Gets or sets the answer returned under <see cref="ContractFailurePolicy.Fallback"/>; required by that policy.</summary>
+    /// <summary>Gets or sets the answer returned under <see cref="ContractFailurePolicy.Fallback"/>; required by that policy, and checked against <see cref="OutputSchema"/> at registration.</summary>
     public string? FallbackResponse { get => _fallbackResponse; set => Set(ref _fallbackResponse, value); }
 
     /// <summary>Gets free-form tags, such as <c>domain</c>, <c>purpose</c> and <c>risk</c>.</summary>
@@ -167,7 +167,7 @@ public sealed class PromptContract
         {
             if (_plan is null)
             {
-                IReadOnlyList<string> problems = Validate();
+                IReadOnlyList<string> problems = Validate(out CompiledJsonSchema? schema);
                 if (problems.Count > 0)
                 {
                     throw new ArgumentException(
@@ -183,7 +183,7 @@ public sealed class PromptContract
                 _allowedTools = _allowedTools is null ? null : new ReadOnlyCollection<string>(new List<string>(_allowedTools));
                 _tags = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(_tags, StringComparer.Ordinal));
                 _validators = new ReadOnlyCollection<IContractValidator>(new List<IContractValidator>(_validators));
-                Volatile.Write(ref _plan, new ContractPlan(this));
+                Volatile.Write(ref _plan, new ContractPlan(this, schema));
             }
 
             return _plan;
@@ -191,8 +191,9 @@ public sealed class PromptContract
     }
 
     /// <summary>Returns every problem with the contract's definition, each naming what and where.</summary>
-    internal IReadOnlyList<string> Validate()
+    internal IReadOnlyList<string> Validate(out CompiledJsonSchema? compiledSchema)
     {
+        compiledSchema = null;
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Id))
         {
@@ -272,7 +273,11 @@ public sealed class PromptContract
             {
                 try
                 {
-                    _ = CompiledJsonSchema.Compile(schema);
+                    compiledSchema = CompiledJsonSchema.Compile(schema);
+                    if (_fallbackResponse is not null && !FallbackSatisfies(compiledSchema, _fallbackResponse))
+                    {
+                        problems.Add("FallbackResponse is not JSON that satisfies OutputSchema");
+                    }
                 }
                 catch (ArgumentException ex)
                 {
@@ -360,6 +365,19 @@ public sealed class PromptContract
         return true;
     }
 
+    private static bool FallbackSatisfies(CompiledJsonSchema schema, string fallback)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(fallback);
+            return schema.Validate(document.RootElement).IsValid;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static bool SequenceEquals(IList<string>? left, IList<string>? right)
     {
         if (left is null || right is null)
@@ -386,8 +404,10 @@ public sealed class PromptContract
     private PromptContract SetOutputType(Type type, JsonSerializerOptions serializerOptions)
     {
         ThrowIfFrozen();
-        JsonElement schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: serializerOptions, inferenceOptions: ContractJson.SchemaCreateOptions);
-        JsonTypeInfo strictTypeInfo = ContractJson.GetStrictTypeInfo(serializerOptions, type);
+        // The schema comes from the same strict options as the parse, so the two never disagree.
+        JsonSerializerOptions strict = ContractJson.GetStrictOptions(serializerOptions);
+        JsonElement schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: strict, inferenceOptions: ContractJson.SchemaCreateOptions);
+        JsonTypeInfo strictTypeInfo = strict.GetTypeInfo(type);
         _outputSchema = schema;
         _outputType = type;
         _outputTypeInfo = strictTypeInfo;

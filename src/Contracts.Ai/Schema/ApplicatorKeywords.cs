@@ -110,6 +110,7 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private readonly JsonElement[] _values;
     private readonly byte[]?[] _utf8Strings;
     private readonly bool _isConst;
+    private string? _message;
 
     public AllowedValuesKeyword(JsonElement[] values, bool isConst)
     {
@@ -146,14 +147,9 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
 
         if (state.Collecting)
         {
-            if (_isConst)
-            {
-                state.AddError("const", "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]));
-            }
-            else
-            {
-                state.AddError("enum", "expected one of " + DescribeValues());
-            }
+            // Built on first use and cached; a race only builds the same string twice.
+            _message ??= _isConst ? "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]) : "expected one of " + DescribeValues();
+            state.AddError(_isConst ? "const" : "enum", _message);
         }
 
         return false;
@@ -162,14 +158,14 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
     private string DescribeValues()
     {
         StringBuilder builder = new();
-        for (int i = 0; i < _values.Length && builder.Length < 120; i++)
+        for (int i = 0; i < _values.Length; i++)
         {
-            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
-        }
+            if (builder.Length >= 120)
+            {
+                return builder.Append(", ... (").Append(_values.Length).Append(" values)").ToString();
+            }
 
-        if (builder.Length >= 120)
-        {
-            builder.Append(", ... (" + _values.Length + " values)");
+            builder.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.DescribeSchemaValue(_values[i]));
         }
 
         return builder.ToString();

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Contracts.Ai;
 
 /// <summary><c>prefixItems</c> and <c>items</c>: positional subschemas, then one subschema for the rest.</summary>
-internal sealed class ItemsKeyword(SchemaNode[] prefix, SchemaNode? rest) : KeywordValidator
+internal sealed class ItemsKeyword(SchemaNode[] prefix, SchemaNode? rest, bool restForbidden) : KeywordValidator
 {
     public override bool Validate(JsonElement instance, ValidationState state)
     {
@@ -18,7 +18,21 @@ internal sealed class ItemsKeyword(SchemaNode[] prefix, SchemaNode? rest) : Keyw
             }
 
             state.PushIndex(index);
-            bool ok = schema.Validate(item, state);
+            bool ok;
+            if (restForbidden && index >= prefix.Length)
+            {
+                // items: false says more to the reader than the generic "false schema" error.
+                ok = false;
+                if (state.Collecting)
+                {
+                    state.AddError("items", "array allows at most " + prefix.Length + " items");
+                }
+            }
+            else
+            {
+                ok = schema.Validate(item, state);
+            }
+
             state.Pop();
             if (!ok)
             {

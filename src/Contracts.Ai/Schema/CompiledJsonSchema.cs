@@ -48,7 +48,10 @@ public sealed class CompiledJsonSchema
     /// The schema is not a valid JSON Schema (for example a wrong keyword value, an unresolvable local
     /// <c>$ref</c> or a regular expression that does not parse); the message names the schema location.
     /// </exception>
-    public static CompiledJsonSchema Compile(JsonElement schema)
+    public static CompiledJsonSchema Compile(JsonElement schema) => Compile(schema, SchemaCompiler.DefaultPatternTimeout);
+
+    /// <summary>Compiles a schema with a given time limit per regular-expression match.</summary>
+    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternTimeout)
     {
         if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
@@ -58,19 +61,34 @@ public sealed class CompiledJsonSchema
         JsonElement copy = schema.Clone();
         try
         {
-            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy), fallback: null);
+            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy, patternTimeout), fallback: null);
         }
         catch (UnsupportedSchemaException)
         {
-            return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
+            // Fall through: the fallback evaluates this schema.
         }
         catch (ArgumentException e) when (e.ParamName is null)
         {
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
+
+        try
+        {
+            SchemaCompiler.CheckLocalReferences(copy);
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            throw new ArgumentException(e.Message, nameof(schema), e);
+        }
+
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
     }
 
     /// <summary>Validates a document and reports every error found.</summary>
+    /// <remarks>
+    /// Each <c>pattern</c> match has a time limit (2 seconds); a match that exceeds it fails validation with a
+    /// <c>pattern</c> error saying so, rather than passing.
+    /// </remarks>
     /// <param name="instance">The document.</param>
     /// <exception cref="InvalidOperationException">
     /// The schema is evaluated by JsonSchema.Net (<see cref="UsesFallback"/>) and turns out to be unusable
@@ -103,6 +121,10 @@ public sealed class CompiledJsonSchema
     /// <summary>Checks whether a document is valid, stopping at the first error and reporting none.</summary>
     /// <param name="instance">The document.</param>
     /// <returns><see langword="true"/> when the document is valid.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The schema is evaluated by JsonSchema.Net (<see cref="UsesFallback"/>) and turns out to be unusable
+    /// for this document, for example a reference that cannot be resolved.
+    /// </exception>
     public bool IsValid(JsonElement instance)
     {
         if (_fallback is not null)

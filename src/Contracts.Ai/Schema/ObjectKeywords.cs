@@ -1,134 +1,153 @@
+using System;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+#if NET9_0_OR_GREATER
+using System.Runtime.InteropServices;
+#endif
 
 namespace Contracts.Ai;
 
-/// <summary><c>properties</c>: each named member present in the instance is validated by its subschema.</summary>
-internal sealed class PropertiesKeyword(string[] names, byte[][] utf8Names, SchemaNode[] schemas) : KeywordValidator
+/// <summary>
+/// <c>properties</c>, <c>patternProperties</c>, <c>additionalProperties</c> and <c>required</c> of one schema,
+/// evaluated in a single pass over the instance's members: each member is looked up once among the
+/// declared names, validated by its subschema, by every matching pattern's subschema, or by the
+/// additional-properties subschema; required names not seen are reported after the pass.
+/// </summary>
+internal sealed class ObjectMembersKeyword : KeywordValidator
 {
+    private const int MaxTrackedOnStack = 64;
+
+    private readonly string[] _names;
+    private readonly byte[][] _utf8Names;
+    private readonly SchemaNode?[] _schemas;
+    private readonly int _declaredCount;
+    private readonly int[] _required;
+    private readonly Regex[] _patterns;
+    private readonly SchemaNode[] _patternSchemas;
+    private readonly SchemaNode? _additional;
+    private readonly string? _forbiddenAdditional;
+
+    /// <param name="names">Names from <c>properties</c> first (<paramref name="declaredCount"/> of them), then required names not declared there.</param>
+    /// <param name="utf8Names">The same names in UTF-8.</param>
+    /// <param name="schemas">The subschema of each declared name; null for the required-only names.</param>
+    /// <param name="declaredCount">How many names come from <c>properties</c>.</param>
+    /// <param name="required">Indexes into <paramref name="names"/> of the required names.</param>
+    /// <param name="patterns">The <c>patternProperties</c> expressions.</param>
+    /// <param name="patternSchemas">Their subschemas.</param>
+    /// <param name="additional">The <c>additionalProperties</c> subschema, if any.</param>
+    /// <param name="forbiddenAdditional">When <c>additionalProperties</c> is <c>false</c>: the message suffix naming what is allowed.</param>
+    public ObjectMembersKeyword(
+        string[] names,
+        byte[][] utf8Names,
+        SchemaNode?[] schemas,
+        int declaredCount,
+        int[] required,
+        Regex[] patterns,
+        SchemaNode[] patternSchemas,
+        SchemaNode? additional,
+        string? forbiddenAdditional)
+    {
+        _names = names;
+        _utf8Names = utf8Names;
+        _schemas = schemas;
+        _declaredCount = declaredCount;
+        _required = required;
+        _patterns = patterns;
+        _patternSchemas = patternSchemas;
+        _additional = additional;
+        _forbiddenAdditional = forbiddenAdditional;
+    }
+
     public override bool Validate(JsonElement instance, ValidationState state)
     {
         bool valid = true;
-        for (int i = 0; i < schemas.Length; i++)
+        ulong seenMask = 0;
+        bool[]? seenLarge = _names.Length > MaxTrackedOnStack && _required.Length > 0 ? new bool[_names.Length] : null;
+        foreach (JsonProperty property in instance.EnumerateObject())
         {
-            if (instance.TryGetProperty(utf8Names[i], out JsonElement value))
+            int index = _names.Length == 0 ? -1 : IndexOf(property);
+            if (index >= 0)
             {
-                state.PushProperty(names[i]);
-                bool ok = schemas[i].Validate(value, state);
-                state.Pop();
-                if (!ok)
+                if (seenLarge is not null)
                 {
+                    seenLarge[index] = true;
+                }
+                else
+                {
+                    seenMask |= 1UL << index;
+                }
+
+                if (index < _declaredCount && !Run(_schemas[index]!, property, state))
+                {
+                    valid = false;
                     if (!state.Collecting)
                     {
                         return false;
                     }
-
-                    valid = false;
                 }
             }
-        }
 
-        return valid;
-    }
-}
-
-/// <summary><c>required</c>: every listed member must be present.</summary>
-internal sealed class RequiredKeyword(string[] names, byte[][] utf8Names) : KeywordValidator
-{
-    public override bool Validate(JsonElement instance, ValidationState state)
-    {
-        bool valid = true;
-        for (int i = 0; i < utf8Names.Length; i++)
-        {
-            if (!instance.TryGetProperty(utf8Names[i], out _))
+            bool matchedPattern = false;
+            for (int i = 0; i < _patterns.Length; i++)
             {
-                if (!state.Collecting)
-                {
-                    return false;
-                }
-
-                valid = false;
-                state.AddError("required", "missing required property '" + SchemaMessages.Shorten(names[i]) + "'");
-            }
-        }
-
-        return valid;
-    }
-}
-
-/// <summary>
-/// <c>patternProperties</c> and <c>additionalProperties</c> together, since both walk the instance's members:
-/// members matching a pattern are validated by each matching subschema; members matched neither by
-/// <c>properties</c> nor by a pattern are validated by the additional-properties subschema.
-/// </summary>
-internal sealed class MemberPatternsKeyword(
-    byte[][] declaredNames,
-    Regex[] patterns,
-    SchemaNode[] patternSchemas,
-    SchemaNode? additional,
-    string? allowedNames) : KeywordValidator
-{
-    public override bool Validate(JsonElement instance, ValidationState state)
-    {
-        bool valid = true;
-        foreach (JsonProperty property in instance.EnumerateObject())
-        {
-            bool matched = false;
-            for (int i = 0; i < patterns.Length; i++)
-            {
-                if (!RegexMatch.IsMatch(patterns[i], property, state, out bool timedOut))
+                if (!RegexMatch.IsMatch(_patterns[i], property, state, out bool timedOut))
                 {
                     if (timedOut)
                     {
+                        valid = false;
                         if (!state.Collecting)
                         {
                             return false;
                         }
-
-                        valid = false;
                     }
 
                     continue;
                 }
 
-                matched = true;
-                state.PushProperty(property);
-                bool ok = patternSchemas[i].Validate(property.Value, state);
-                state.Pop();
-                if (!ok)
+                matchedPattern = true;
+                if (!Run(_patternSchemas[i], property, state))
                 {
+                    valid = false;
                     if (!state.Collecting)
                     {
                         return false;
                     }
-
-                    valid = false;
                 }
             }
 
-            if (matched || additional is null || IsDeclared(property))
+            if (_additional is null || matchedPattern || (index >= 0 && index < _declaredCount))
             {
                 continue;
             }
 
-            state.PushProperty(property);
-            bool additionalOk;
-            if (allowedNames is not null)
+            if (_forbiddenAdditional is not null)
             {
                 // additionalProperties: false says more to the reader than the generic "false schema" error.
-                additionalOk = false;
-                if (state.Collecting)
+                if (!state.Collecting)
                 {
-                    state.AddError("additionalProperties", "property is not allowed" + allowedNames);
+                    return false;
+                }
+
+                valid = false;
+                state.PushProperty(property);
+                state.AddError("additionalProperties", "property is not allowed" + _forbiddenAdditional);
+                state.Pop();
+            }
+            else if (!Run(_additional, property, state))
+            {
+                valid = false;
+                if (!state.Collecting)
+                {
+                    return false;
                 }
             }
-            else
-            {
-                additionalOk = additional.Validate(property.Value, state);
-            }
+        }
 
-            state.Pop();
-            if (!additionalOk)
+        for (int i = 0; i < _required.Length; i++)
+        {
+            int index = _required[i];
+            bool seen = seenLarge is not null ? seenLarge[index] : (seenMask & (1UL << index)) != 0;
+            if (!seen)
             {
                 if (!state.Collecting)
                 {
@@ -136,23 +155,49 @@ internal sealed class MemberPatternsKeyword(
                 }
 
                 valid = false;
+                state.AddError("required", "missing required property '" + SchemaMessages.Shorten(_names[index]) + "'");
             }
         }
 
         return valid;
     }
 
-    private bool IsDeclared(JsonProperty property)
+    private static bool Run(SchemaNode schema, JsonProperty property, ValidationState state)
     {
-        for (int i = 0; i < declaredNames.Length; i++)
+        state.PushProperty(property);
+        bool ok = schema.Validate(property.Value, state);
+        state.Pop();
+        return ok;
+    }
+
+    private int IndexOf(JsonProperty property)
+    {
+#if NET9_0_OR_GREATER
+        ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') < 0)
         {
-            if (property.NameEquals(declaredNames[i]))
+            byte[][] names = _utf8Names;
+            for (int i = 0; i < names.Length; i++)
             {
-                return true;
+                byte[] name = names[i];
+                if (name.Length == raw.Length && raw.SequenceEqual(name))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+#endif
+        for (int i = 0; i < _utf8Names.Length; i++)
+        {
+            if (property.NameEquals(_utf8Names[i]))
+            {
+                return i;
             }
         }
 
-        return false;
+        return -1;
     }
 }
 

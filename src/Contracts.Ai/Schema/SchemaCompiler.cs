@@ -14,7 +14,7 @@ namespace Contracts.Ai;
 /// </summary>
 internal sealed class SchemaCompiler
 {
-    internal static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan DefaultPatternTimeout = TimeSpan.FromSeconds(2);
 
     private const string Draft202012 = "https://json-schema.org/draft/2020-12/schema";
 
@@ -26,26 +26,97 @@ internal sealed class SchemaCompiler
     };
 
     private readonly JsonElement _root;
+    private readonly TimeSpan _patternTimeout;
     private readonly Dictionary<string, SchemaNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _anchors = new(StringComparer.Ordinal);
     private readonly List<(RefKeyword Keyword, string Reference, string Location)> _refs = [];
     private readonly Queue<(SchemaNode Node, JsonElement Schema, string Location)> _pending = new();
 
-    private SchemaCompiler(JsonElement root) => _root = root;
-
-    public static SchemaNode Compile(JsonElement root)
+    private SchemaCompiler(JsonElement root, TimeSpan patternTimeout)
     {
-        SchemaCompiler compiler = new(root);
+        _root = root;
+        _patternTimeout = patternTimeout;
+    }
+
+    public static SchemaNode Compile(JsonElement root, TimeSpan patternTimeout)
+    {
+        SchemaCompiler compiler = new(root, patternTimeout);
         compiler.CollectAnchors(root, "#");
         SchemaNode node = compiler.NodeFor(root, "#");
         compiler.Drain();
-        foreach ((RefKeyword keyword, string reference, string location) in compiler._refs)
+        // Resolving may reach schemas not compiled yet, which may add references: hence the index loop.
+        for (int i = 0; i < compiler._refs.Count; i++)
         {
-            keyword.Target = compiler.Resolve(reference, location);
+            (RefKeyword keyword, string reference, string location) = compiler._refs[i];
+            (JsonElement target, string targetLocation) = compiler.Resolve(reference, location);
+            keyword.Target = compiler.NodeFor(target, targetLocation);
             compiler.Drain();
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// Checks that every fragment-only <c>$ref</c> of a schema resolves within it. Used before handing a schema
+    /// to the fallback, which resolves references only when evaluation reaches them. Schemas with a nested
+    /// <c>$id</c> are skipped, since their fragments resolve against other base URIs.
+    /// </summary>
+    public static void CheckLocalReferences(JsonElement root)
+    {
+        SchemaCompiler compiler = new(root, DefaultPatternTimeout);
+        compiler.CollectAnchors(root, "#");
+        List<(string Reference, string Location)> references = [];
+        if (CollectReferences(root, "#", references))
+        {
+            foreach ((string reference, string location) in references)
+            {
+                _ = compiler.Resolve(reference, location);
+            }
+        }
+    }
+
+    private static bool CollectReferences(JsonElement element, string location, List<(string Reference, string Location)> references)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                string at = location + "/" + EscapePointer(property.Name);
+                if (property.NameEquals("enum") || property.NameEquals("const"))
+                {
+                    continue;
+                }
+
+                if (property.NameEquals("$id") && location != "#")
+                {
+                    return false;
+                }
+
+                if (property.NameEquals("$ref") && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString()!.StartsWith('#'))
+                {
+                    references.Add((property.Value.GetString()!, at));
+                }
+                else if (!CollectReferences(property.Value, at, references))
+                {
+                    return false;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (JsonElement item in element.EnumerateArray())
+            {
+                if (!CollectReferences(item, location + "/" + i.ToString(CultureInfo.InvariantCulture), references))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+        }
+
+        return true;
     }
 
     private void Drain()
@@ -94,6 +165,8 @@ internal sealed class SchemaCompiler
         List<KeywordValidator> arrays = [];
         List<KeywordValidator> strings = [];
         List<KeywordValidator> numbers = [];
+        List<NumberLimit> limits = [];
+        bool membersCompiled = false;
 
         foreach (JsonProperty keyword in schema.EnumerateObject())
         {
@@ -131,16 +204,13 @@ internal sealed class SchemaCompiler
                     types = ParseTypes(value, at);
                     break;
                 case "properties":
-                    objects.Add(CompileProperties(value, at));
-                    break;
                 case "required":
-                    objects.Add(CompileRequired(value, at));
-                    break;
                 case "patternProperties":
                 case "additionalProperties":
-                    if (name == "additionalProperties" || !schema.TryGetProperty("additionalProperties", out _))
+                    if (!membersCompiled)
                     {
-                        objects.Add(CompileMemberPatterns(schema, location));
+                        objects.Add(CompileMembers(schema, location));
+                        membersCompiled = true;
                     }
 
                     break;
@@ -204,7 +274,7 @@ internal sealed class SchemaCompiler
                         throw Invalid(at, "'" + name + "' must be a number");
                     }
 
-                    numbers.Add(new BoundKeyword(name, value, name.EndsWith("inimum", StringComparison.Ordinal), name.StartsWith("exclusive", StringComparison.Ordinal)));
+                    limits.Add(NumberLimit.Create(name, value));
                     break;
                 case "multipleOf":
                     if (value.ValueKind != JsonValueKind.Number || JsonValues.ToDouble(value) <= 0)
@@ -212,7 +282,7 @@ internal sealed class SchemaCompiler
                         throw Invalid(at, "'multipleOf' must be a number greater than 0");
                     }
 
-                    numbers.Add(new MultipleOfKeyword(value));
+                    limits.Add(NumberLimit.Create(name, value));
                     break;
                 case "allOf":
                     any.Add(new AllOfKeyword(CompileSchemaArray(value, at, name)));
@@ -266,54 +336,71 @@ internal sealed class SchemaCompiler
             }
         }
 
+        if (limits.Count > 0)
+        {
+            numbers.Add(new NumberKeyword([.. limits]));
+        }
+
         node.Initialize(false, types, [.. any], [.. objects], [.. arrays], [.. strings], [.. numbers]);
     }
 
-    private PropertiesKeyword CompileProperties(JsonElement value, string at)
+    private ObjectMembersKeyword CompileMembers(JsonElement schema, string location)
     {
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(at, "'properties' must be an object");
-        }
-
         List<string> names = [];
-        List<byte[]> utf8 = [];
-        List<SchemaNode> schemas = [];
-        foreach (JsonProperty property in value.EnumerateObject())
+        List<SchemaNode?> schemas = [];
+        if (schema.TryGetProperty("properties", out JsonElement properties))
         {
-            names.Add(property.Name);
-            utf8.Add(Encoding.UTF8.GetBytes(property.Name));
-            schemas.Add(NodeFor(property.Value, at + "/" + EscapePointer(property.Name)));
+            string at = location + "/properties";
+            if (properties.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(at, "'properties' must be an object");
+            }
+
+            foreach (JsonProperty property in properties.EnumerateObject())
+            {
+                if (names.Contains(property.Name))
+                {
+                    continue;
+                }
+
+                names.Add(property.Name);
+                schemas.Add(NodeFor(property.Value, at + "/" + EscapePointer(property.Name)));
+            }
         }
 
-        return new PropertiesKeyword([.. names], [.. utf8], [.. schemas]);
-    }
-
-    private static RequiredKeyword CompileRequired(JsonElement value, string at)
-    {
-        if (value.ValueKind != JsonValueKind.Array)
+        int declaredCount = names.Count;
+        List<int> required = [];
+        if (schema.TryGetProperty("required", out JsonElement requiredNames))
         {
-            throw Invalid(at, "'required' must be an array of strings");
-        }
-
-        List<string> names = [];
-        List<byte[]> utf8 = [];
-        foreach (JsonElement item in value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String)
+            string at = location + "/required";
+            if (requiredNames.ValueKind != JsonValueKind.Array)
             {
                 throw Invalid(at, "'required' must be an array of strings");
             }
 
-            names.Add(item.GetString()!);
-            utf8.Add(Encoding.UTF8.GetBytes(item.GetString()!));
+            foreach (JsonElement item in requiredNames.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                {
+                    throw Invalid(at, "'required' must be an array of strings");
+                }
+
+                string name = item.GetString()!;
+                int index = names.IndexOf(name);
+                if (index < 0)
+                {
+                    index = names.Count;
+                    names.Add(name);
+                    schemas.Add(null);
+                }
+
+                if (!required.Contains(index))
+                {
+                    required.Add(index);
+                }
+            }
         }
 
-        return new RequiredKeyword([.. names], [.. utf8]);
-    }
-
-    private MemberPatternsKeyword CompileMemberPatterns(JsonElement schema, string location)
-    {
         List<Regex> patterns = [];
         List<SchemaNode> patternSchemas = [];
         if (schema.TryGetProperty("patternProperties", out JsonElement patternProperties))
@@ -333,33 +420,45 @@ internal sealed class SchemaCompiler
         }
 
         SchemaNode? additional = null;
-        string? allowedNames = null;
-        List<byte[]> declared = [];
+        string? forbidden = null;
         if (schema.TryGetProperty("additionalProperties", out JsonElement additionalSchema))
         {
             additional = NodeFor(additionalSchema, location + "/additionalProperties");
-            StringBuilder allowed = new();
-            if (schema.TryGetProperty("properties", out JsonElement properties) && properties.ValueKind == JsonValueKind.Object)
-            {
-                foreach (JsonProperty property in properties.EnumerateObject())
-                {
-                    declared.Add(Encoding.UTF8.GetBytes(property.Name));
-                    if (allowed.Length < 120)
-                    {
-                        allowed.Append(allowed.Length == 0 ? "; allowed: " : ", ").Append(SchemaMessages.Shorten(property.Name));
-                    }
-                }
-            }
-
             if (additionalSchema.ValueKind == JsonValueKind.False)
             {
-                allowedNames = allowed.Length == 0 && patterns.Count == 0 ? "; the object allows no properties"
-                    : allowed.Length == 0 ? "; allowed: names matching the declared patterns"
-                    : allowed.ToString();
+                forbidden = DescribeAllowed(names, declaredCount, patterns.Count);
             }
         }
 
-        return new MemberPatternsKeyword([.. declared], [.. patterns], [.. patternSchemas], additional, allowedNames);
+        byte[][] utf8 = new byte[names.Count][];
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            utf8[i] = Encoding.UTF8.GetBytes(names[i]);
+        }
+
+        return new ObjectMembersKeyword([.. names], utf8, [.. schemas], declaredCount, [.. required], [.. patterns], [.. patternSchemas], additional, forbidden);
+    }
+
+    private static string DescribeAllowed(List<string> names, int declaredCount, int patternCount)
+    {
+        if (declaredCount == 0)
+        {
+            return patternCount == 0 ? "; the object allows no properties" : "; allowed: names matching the declared patterns";
+        }
+
+        StringBuilder allowed = new("; allowed: ");
+        for (int i = 0; i < declaredCount; i++)
+        {
+            if (allowed.Length > 120)
+            {
+                allowed.Append(", ...");
+                break;
+            }
+
+            allowed.Append(i == 0 ? string.Empty : ", ").Append(SchemaMessages.Shorten(names[i]));
+        }
+
+        return patternCount == 0 ? allowed.ToString() : allowed.Append(" and names matching the declared patterns").ToString();
     }
 
     private ItemsKeyword CompileItems(JsonElement schema, string location)
@@ -373,7 +472,7 @@ internal sealed class SchemaCompiler
         SchemaNode? rest = schema.TryGetProperty("items", out JsonElement items)
             ? NodeFor(items, location + "/items")
             : null;
-        return new ItemsKeyword(prefix, rest);
+        return new ItemsKeyword(prefix, rest, restForbidden: items.ValueKind == JsonValueKind.False);
     }
 
     private SchemaNode[] CompileSchemaArray(JsonElement value, string at, string keyword)
@@ -443,7 +542,7 @@ internal sealed class SchemaCompiler
         throw Invalid(at, "'" + keyword + "' must be a non-negative integer");
     }
 
-    private static Regex CreateRegex(string pattern, string at)
+    private Regex CreateRegex(string pattern, string at)
     {
         string translated = EcmaPattern.Translate(pattern, out bool usesUnicodeProperties);
         if (!usesUnicodeProperties)
@@ -451,7 +550,7 @@ internal sealed class SchemaCompiler
             try
             {
                 // ECMAScript mode gives ECMA-262's ASCII meaning of \d and \w; it rejects Unicode property escapes.
-                return new Regex(translated, RegexOptions.ECMAScript | RegexOptions.Compiled, PatternTimeout);
+                return new Regex(translated, RegexOptions.ECMAScript | RegexOptions.Compiled, _patternTimeout);
             }
             catch (ArgumentException)
             {
@@ -461,7 +560,7 @@ internal sealed class SchemaCompiler
 
         try
         {
-            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled, PatternTimeout);
+            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled, _patternTimeout);
         }
         catch (ArgumentException e)
         {
@@ -481,19 +580,19 @@ internal sealed class SchemaCompiler
         return values;
     }
 
-    private SchemaNode Resolve(string reference, string location)
+    private (JsonElement Target, string Location) Resolve(string reference, string location)
     {
         string fragment = Uri.UnescapeDataString(reference.AsSpan(1).ToString());
         if (fragment.Length == 0)
         {
-            return NodeFor(_root, "#");
+            return (_root, "#");
         }
 
         if (fragment[0] != '/')
         {
             if (_anchors.TryGetValue(fragment, out string? anchorLocation))
             {
-                return _nodes.TryGetValue(anchorLocation, out SchemaNode? anchored) ? anchored : NodeFor(Navigate(anchorLocation, reference, location), anchorLocation);
+                return (Navigate(anchorLocation), anchorLocation);
             }
 
             throw Invalid(location, "the reference '" + SchemaMessages.Shorten(reference) + "' names no $anchor in this schema");
@@ -520,19 +619,19 @@ internal sealed class SchemaCompiler
             normalized.Append('/').Append(EscapePointer(segment));
         }
 
-        return NodeFor(target, normalized.ToString());
+        return (target, normalized.ToString());
     }
 
-    private JsonElement Navigate(string pointer, string reference, string location)
+    // Follows a location this compiler produced itself (anchors), so every step exists.
+    private JsonElement Navigate(string location)
     {
         JsonElement target = _root;
-        foreach (string rawSegment in pointer[1..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string rawSegment in location[1..].Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             string segment = rawSegment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             target = target.ValueKind == JsonValueKind.Array
                 ? target[int.Parse(segment, CultureInfo.InvariantCulture)]
-                : target.TryGetProperty(segment, out JsonElement child) ? child
-                : throw Invalid(location, "the reference '" + SchemaMessages.Shorten(reference) + "' does not resolve within this schema");
+                : target.GetProperty(segment);
         }
 
         return target;
@@ -545,6 +644,12 @@ internal sealed class SchemaCompiler
             if (element.TryGetProperty("$anchor", out JsonElement anchor) && anchor.ValueKind == JsonValueKind.String)
             {
                 _anchors.TryAdd(anchor.GetString()!, location);
+            }
+
+            // A $dynamicAnchor is also a plain anchor for $ref (such schemas use the fallback, which needs the check too).
+            if (element.TryGetProperty("$dynamicAnchor", out JsonElement dynamicAnchor) && dynamicAnchor.ValueKind == JsonValueKind.String)
+            {
+                _anchors.TryAdd(dynamicAnchor.GetString()!, location);
             }
 
             foreach (JsonProperty property in element.EnumerateObject())

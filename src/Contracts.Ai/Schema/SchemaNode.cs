@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Contracts.Ai;
@@ -33,6 +34,7 @@ internal sealed class SchemaNode
     private static readonly KeywordValidator[] None = [];
 
     private JsonTypes _types;
+    private string _typeExpectation = string.Empty;
     private bool _alwaysFalse;
     private KeywordValidator[] _any = None;
     private KeywordValidator[] _object = None;
@@ -52,6 +54,7 @@ internal sealed class SchemaNode
     {
         _alwaysFalse = alwaysFalse;
         _types = types;
+        _typeExpectation = types == JsonTypes.None ? string.Empty : "expected " + Describe(types) + " but found ";
         _any = any;
         _object = objectKeywords;
         _array = arrayKeywords;
@@ -71,12 +74,13 @@ internal sealed class SchemaNode
             return false;
         }
 
-        if (++state.Depth > ValidationState.MaxDepth)
+        // The stack probe runs every 64 levels, so the common case pays one increment and two compares.
+        if (++state.Depth > ValidationState.MaxDepth || ((state.Depth & 63) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack()))
         {
             state.Depth--;
             if (state.Collecting)
             {
-                state.AddError("$ref", "the schema nests deeper than " + ValidationState.MaxDepth + " levels for this value");
+                state.AddError("$ref", "schemas nest too deeply for this value (a reference cycle or more than " + ValidationState.MaxDepth + " levels)");
             }
 
             return false;
@@ -93,7 +97,7 @@ internal sealed class SchemaNode
                 return false;
             }
 
-            state.AddError("type", "expected " + Describe(_types) + " but found " + Describe(instance));
+            state.AddError("type", _typeExpectation + Describe(instance));
         }
 
         KeywordValidator[] specific = kind switch
@@ -132,7 +136,16 @@ internal sealed class SchemaNode
         {
             if ((types & type) != 0)
             {
-                string name = type.ToString().ToLowerInvariant();
+                string name = type switch
+                {
+                    JsonTypes.Object => "object",
+                    JsonTypes.Array => "array",
+                    JsonTypes.String => "string",
+                    JsonTypes.Number => "number",
+                    JsonTypes.Integer => "integer",
+                    JsonTypes.Boolean => "boolean",
+                    _ => "null",
+                };
                 result = result.Length == 0 ? name : result + " or " + name;
             }
         }

@@ -14,7 +14,7 @@ namespace Contracts.Ai;
 internal sealed class ValidationState
 {
     // Deep enough for any real document; guards against $ref cycles that never consume the instance.
-    internal const int MaxDepth = 256;
+    internal const int MaxDepth = 1000;
 
     [ThreadStatic]
     private static ValidationState? t_cached;

@@ -351,6 +351,31 @@ public class ContractEnforcingChatClientTests
     }
 
     [Fact]
+    public async Task ReaskPolicy_WithAServiceThatKeepsTheConversation_SendsOnlyTheFeedback()
+    {
+        var inner = new ScriptedChatClient(ScriptedTurn.Reply("prose"), ScriptedTurn.Reply(ValidTicket));
+        IChatClient client = new ChatClientBuilder(inner)
+            .UseContracts(Registry(TicketContract(onFailure: ContractFailurePolicy.Reask)))
+            .Use((messages, options, next, cancellationToken) => StatefulAsync(next, messages, options, cancellationToken), null)
+            .Build();
+
+        ChatResponse response = await client.GetResponseAsync(Ask(), TicketOptions());
+
+        Assert.Equal(ValidTicket, response.Text);
+        ScriptedRequest reask = inner.Requests[1];
+        Assert.Equal("conv-1", reask.Options!.ConversationId);
+        ChatMessage feedback = Assert.Single(reask.Messages);
+        Assert.Contains("no JSON value", feedback.Text, StringComparison.Ordinal);
+    }
+
+    private static async Task<ChatResponse> StatefulAsync(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options, System.Threading.CancellationToken cancellationToken)
+    {
+        ChatResponse response = await inner.GetResponseAsync(messages, options, cancellationToken);
+        response.ConversationId = "conv-1";
+        return response;
+    }
+
+    [Fact]
     public async Task ReaskPolicy_StopsWhenTheTokenBudgetIsSpent()
     {
         var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("prose").WithUsage(900, 200));

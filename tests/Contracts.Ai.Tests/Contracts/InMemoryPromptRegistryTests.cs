@@ -136,6 +136,16 @@ public class InMemoryPromptRegistryTests
     }
 
     [Fact]
+    public void Register_RejectsAFallbackThatBreaksTheOutputSchema()
+    {
+        PromptContract contract = ContractTestKit.TicketContract(onFailure: ContractFailurePolicy.Fallback, fallback: """{"category":"unknown"}""");
+
+        var ex = Assert.Throws<ArgumentException>(() => new InMemoryPromptRegistry().Register(contract));
+
+        Assert.Contains("FallbackResponse is not JSON that satisfies OutputSchema", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Register_FreezesTheContract()
     {
         var contract = Contract("1.0.0");

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading.Tasks;
 using System.Text.Json;
 
 namespace Contracts.Ai.Tests.Schema;
@@ -52,6 +53,27 @@ public class CompiledJsonSchemaTests
         Assert.Empty(result.Errors);
         Assert.Same(SchemaValidationResult.Valid, result);
         Assert.False(schema.UsesFallback);
+    }
+
+    [Fact]
+    public void ValidDocumentAllocatesNothing()
+    {
+        CompiledJsonSchema schema = Compile(OrderSchema);
+        JsonElement document = Parse("""
+            {"id":"ORD-1234","status":"shipped","items":[{"sku":"ABCDE","qty":2},{"sku":"XYZ","qty":100}],"customer":{"email":"a@b.c","tier":"gold"}}
+            """);
+        for (int i = 0; i < 100; i++)
+        {
+            _ = schema.Validate(document);
+            _ = schema.IsValid(document);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool valid = schema.Validate(document).IsValid & schema.IsValid(document);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(valid);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
@@ -241,6 +263,20 @@ public class CompiledJsonSchemaTests
     }
 
     [Fact]
+    public void PatternThatRunsAwayFailsValidationInsteadOfPassing()
+    {
+        JsonElement schemaJson = Parse("""{"properties":{"code":{"pattern":"^(a+)+$"},"other":{"anyOf":[{"pattern":"^(a|aa)+$"}]}}}""");
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromMilliseconds(10));
+        string hostile = new string('a', 40) + "!";
+
+        SchemaValidationResult result = schema.Validate(Parse($$"""{"code":"{{hostile}}","other":"{{hostile}}"}"""));
+
+        Assert.Equal(["$.code pattern", "$.other anyOf"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+        Assert.Contains("could not be evaluated within", result.Errors[0].Message, StringComparison.Ordinal);
+        Assert.True(schema.IsValid(Parse("""{"code":"aaaa","other":"aaa"}""")));
+    }
+
+    [Fact]
     public void BooleanSchemas()
     {
         Assert.True(Compile("true").Validate(Parse("{\"a\":1}")).IsValid);
@@ -276,6 +312,120 @@ public class CompiledJsonSchemaTests
 
         Assert.True(schema.IsValid(Parse("\"a\"")));
         Assert.Equal("string", schema.Schema.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void ReferencesResolveEscapedPointersAnchorsAndPropertyLocations()
+    {
+        CompiledJsonSchema schema = Compile("""
+            {"$defs":{"a/b~c":{"type":"integer"},"positive":{"$anchor":"pos","minimum":0},"with space":{"maxLength":2}},
+             "properties":{
+               "p":{"$ref":"#/$defs/a~1b~0c"},
+               "q":{"$ref":"#pos"},
+               "r":{"$ref":"#/properties/p"},
+               "s":{"$ref":"#/$defs/with%20space"}}}
+            """);
+
+        SchemaValidationResult result = schema.Validate(Parse("""{"p":"x","q":-1,"r":1.5,"s":"long"}"""));
+
+        Assert.False(schema.UsesFallback);
+        Assert.Equal(["$.p type", "$.q minimum", "$.r type", "$.s maxLength"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+    }
+
+    [Fact]
+    public void ForbiddenAdditionalMembersAndItemsNameTheKeyword()
+    {
+        CompiledJsonSchema schema = Compile("""
+            {"properties":{"pair":{"prefixItems":[{"type":"string"},{"type":"integer"}],"items":false}},"additionalProperties":false}
+            """);
+
+        SchemaValidationResult result = schema.Validate(Parse("""{"pair":["a",1,true],"other":1}"""));
+
+        Assert.Equal(["$.pair[2] items", "$.other additionalProperties"], result.Errors.Select(e => $"{e.Path} {e.Keyword}"));
+        Assert.Contains("allowed: pair", result.Errors[1].Message, StringComparison.Ordinal);
+        Assert.Contains("at most 2 items", result.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnnotationsAndUnknownKeywordsAreNotAsserted()
+    {
+        CompiledJsonSchema schema = Compile("""
+            {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://example.com/answer","title":"t","description":"d",
+             "$comment":"c","x-vendor":{"type":"integer"},
+             "properties":{"email":{"type":"string","format":"email","default":"a@b.c","examples":["x"],"deprecated":true,"readOnly":true,"writeOnly":false,
+               "contentMediaType":"text/plain"}}}
+            """);
+
+        Assert.False(schema.UsesFallback);
+        Assert.True(schema.Validate(Parse("""{"email":"not an email"}""")).IsValid);
+    }
+
+    [Theory]
+    [InlineData("""{"if":{"minimum":0},"then":{"multipleOf":2}}""")]
+    [InlineData("""{"properties":{"a":{"unevaluatedProperties":false}}}""")]
+    [InlineData("""{"$defs":{"x":{"propertyNames":{"maxLength":3}}}}""")]
+    [InlineData("""{"$schema":"http://json-schema.org/draft-07/schema#"}""")]
+    [InlineData("""{"$ref":"https://json-schema.org/draft/2020-12/schema"}""")]
+    [InlineData("""{"properties":{"a":{"$id":"https://example.com/a","type":"string"}}}""")]
+    public void SchemasOutsideTheSubsetUseTheFallback(string schemaJson)
+    {
+        Assert.True(Compile(schemaJson).UsesFallback);
+    }
+
+    [Fact]
+    public void FallbackErrorsCarryJsonPaths()
+    {
+        CompiledJsonSchema schema = Compile("""{"type":"array","items":{"type":"object","dependentRequired":{"a":["b"]}}}""");
+
+        SchemaValidationResult result = schema.Validate(Parse("""[{},{"a":1}]"""));
+
+        Assert.True(schema.UsesFallback);
+        SchemaValidationError error = Assert.Single(result.Errors);
+        Assert.Equal("$[1]", error.Path);
+        Assert.Equal("dependentRequired", error.Keyword);
+    }
+
+    [Theory]
+    [InlineData("""{"if":true,"type":12}""")]
+    [InlineData("""{"type":12,"if":true}""")]
+    public void InvalidSchemaOutsideTheSubsetAlsoThrows(string schemaJson)
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => Compile(schemaJson));
+
+        Assert.Equal("schema", e.ParamName);
+        Assert.Contains("type", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnresolvableLocalReferenceThrowsAlsoWhenTheFallbackWouldEvaluate()
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => Compile("""{"if":true,"properties":{"a":{"$ref":"#/$defs/missing"}}}"""));
+
+        Assert.Equal("schema", e.ParamName);
+        Assert.Contains("'#/properties/a/$ref'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneCompiledSchemaValidatesConcurrently()
+    {
+        CompiledJsonSchema schema = Compile(OrderSchema);
+        JsonElement valid = Parse("""{"id":"ORD-1234","status":"open","items":[{"sku":"ABC","qty":2}]}""");
+        JsonElement invalid = Parse("""{"id":"x","status":"open","items":[{"sku":"A","qty":0},{"sku":"ABCD","qty":101}]}""");
+        string[] expected = schema.Validate(invalid).Errors.Select(e => e.ToString()).ToArray();
+
+        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            if (i % 2 == 0)
+            {
+                Assert.True(schema.Validate(valid).IsValid);
+            }
+            else
+            {
+                Assert.Equal(expected, schema.Validate(invalid).Errors.Select(e => e.ToString()));
+                Assert.False(schema.IsValid(invalid));
+            }
+        });
+        Assert.Equal(4, expected.Length);
     }
 
     private static CompiledJsonSchema Compile(string json) => CompiledJsonSchema.Compile(Parse(json));
