@@ -336,7 +336,7 @@ internal static partial class PromptFileParser
             ReplacedBy = replacedBy,
         };
 
-        foreach (string problem in contract.Validate())
+        foreach (string problem in contract.Validate(out _))
         {
             string field = problem.StartsWith("OutputSchema", StringComparison.Ordinal) ? outputSources[0]
                 : problem.StartsWith("input", StringComparison.OrdinalIgnoreCase) ? "inputs"

@@ -183,7 +183,18 @@ internal sealed partial class PromptLoader : IDisposable
             }
 
             var errors = new List<PromptFileError>();
-            List<PromptFile> files = ReadAll(errors);
+            List<PromptFile> files;
+            try
+            {
+                files = ReadAll(errors);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Runs on a timer thread: a directory that vanished mid-edit must not take the app down.
+                LogReloadFailed(_logger, 1, ex.Message);
+                return;
+            }
+
             if (errors.Count == 0)
             {
                 Apply(registry, files, errors);
