@@ -112,7 +112,10 @@ internal sealed class ScenarioFile
                     {
                         foreach (var (k, v) in inputs.Children)
                         {
-                            scenario.Inputs[((YamlScalarNode)k).Value!] = reader.Json(v, inner);
+                            if (reader.Key(k, inner) is { } name)
+                            {
+                                scenario.Inputs[name] = reader.Json(v, inner);
+                            }
                         }
                     }
 
@@ -122,7 +125,10 @@ internal sealed class ScenarioFile
                     {
                         foreach (var (k, v) in tools.Children)
                         {
-                            scenario.Tools[((YamlScalarNode)k).Value!] = reader.Json(v, inner);
+                            if (reader.Key(k, inner) is { } name)
+                            {
+                                scenario.Tools[name] = reader.Json(v, inner);
+                            }
                         }
                     }
 
@@ -236,6 +242,9 @@ internal sealed class ScenarioFile
                 yield return (key, value);
             }
         }
+
+        public string? Key(YamlNode node, string field) =>
+            node is YamlScalarNode { Value: { Length: > 0 } key } ? key : Fail<string>(node, field, "keys must be plain text.");
 
         public YamlMappingNode? Map(YamlNode node, string field) =>
             node as YamlMappingNode ?? Fail<YamlMappingNode>(node, field, "expected a mapping (name: value).");

@@ -280,9 +280,9 @@ internal static partial class PromptFileParser
                 : $"'{id}' is not a contract id (letters, digits, '.', '_', '-', '/').");
         }
 
-        if (version is null && !context.Positions.ContainsKey("version"))
+        if (version is null)
         {
-            context.AddAt(2, 1, "version", "missing: set the contract version, such as 1.0.0.", "version-invalid");
+            context.AddAt(context.Positions.TryGetValue("version", out (int, int) at) ? at : (2, 1), "version", "missing: set the contract version, such as 1.0.0.", "version-invalid");
         }
 
         if (policy == ContractFailurePolicy.Fallback && fallback is null)

@@ -237,6 +237,7 @@ public class PromptFileTests
     [InlineData("---\nversion: 1.0.0\n---\nHi", 2, "id", "missing")]
     [InlineData("---\nname: Support Reply\nversion: 1.0.0\n---\nHi", 2, "name", "cannot serve as the contract id")]
     [InlineData("---\nid: t\n---\nHi", 2, "version", "missing")]
+    [InlineData("---\nid: t\nversion:\n---\nHi", 3, "version", "missing")]
     [InlineData("---\nid: t\nversion: 1.0.0\n---\nsystem:\nHi\nuser:\n{{q}}", 7, "template", "role section 'user:'")]
     [InlineData("---\nid: t\nversion: 1.0.0\non_failure: fallback\n---\nHi", 4, "on_failure.fallback", "needs a fallback answer")]
     [InlineData("---\nid: t\nversion: 1.0.0\non_failure: { policy: throw, max_reasks: 2 }\n---\nHi", 4, "on_failure.max_reasks", "only to the reask policy")]
