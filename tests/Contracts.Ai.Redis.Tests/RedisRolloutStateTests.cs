@@ -88,6 +88,8 @@ public sealed class RedisRolloutStateTests : IClassFixture<RedisServer>
                 _ => new ScriptedChatClient(request => answer(request.Options.GetGovernanceContext()?.ContractVersion ?? "<none>")),
                 o => o.Routing.StateRefreshInterval = TimeSpan.FromMilliseconds(200))
             .UseRedis(_server.Connect())
+            .AddContract(new PromptContract { Id = contract, Version = "3.1.0", Template = "Triage the ticket." })
+            .AddContract(new PromptContract { Id = contract, Version = "3.2.0", Template = "Triage the ticket, briefly." })
             .AddRollout(contract, r =>
             {
                 r.Variants.Add(new RolloutVariant { Version = "3.1.0", Weight = 50 });

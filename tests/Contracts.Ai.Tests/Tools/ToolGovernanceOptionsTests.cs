@@ -62,9 +62,9 @@ public class ToolGovernanceOptionsTests
         int calls = 0;
         Microsoft.Extensions.AI.AIFunction flaky = Microsoft.Extensions.AI.AIFunctionFactory.Create(
             () => ++calls < 3 ? throw new IOException("reset") : "ok", "get_order");
-        var model = new Contracts.Ai.Testing.ScriptedChatClient(
-            Contracts.Ai.Testing.ScriptedTurn.CallTool("get_order"),
-            Contracts.Ai.Testing.ScriptedTurn.Reply("done"));
+        var model = new global::Contracts.Ai.Testing.ScriptedChatClient(
+            global::Contracts.Ai.Testing.ScriptedTurn.CallTool("get_order"),
+            global::Contracts.Ai.Testing.ScriptedTurn.Reply("done"));
         using Microsoft.Extensions.AI.IChatClient client = ToolGovernanceChatClientTests.Pipeline(model, o =>
         {
             o.SafeToRetryTools.Add("get_order");
