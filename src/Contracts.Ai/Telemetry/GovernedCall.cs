@@ -99,6 +99,9 @@ internal sealed class GovernedCall
     public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
 
     public void AddScreeningDetections(int count) => Interlocked.Add(ref _detections, count);
+
+    /// <summary>Gets or sets the request's governance context (tenant, context sources), as the root stage saw it.</summary>
+    public GovernanceContext? Context { get; set; }
 }
 
 /// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>

@@ -32,6 +32,12 @@ internal static class TelemetryNames
         public const string GenAiToolCallId = "gen_ai.tool.call.id";
         public const string GenAiRequestModel = "gen_ai.request.model";
         public const string ErrorType = "error.type";
+        public const string Outcome = "contracts_ai.outcome";
+        public const string GenAiUsageInputTokens = "gen_ai.usage.input_tokens";
+        public const string GenAiUsageOutputTokens = "gen_ai.usage.output_tokens";
+        public const string GenAiInputMessages = "gen_ai.input.messages";
+        public const string GenAiOutputMessages = "gen_ai.output.messages";
+        public const string AuditSink = "contracts_ai.audit.sink";
     }
 
     internal static class Metrics
@@ -42,5 +48,7 @@ internal static class TelemetryNames
         public const string ToolRejections = "contracts_ai.tool.rejections";
         public const string IdempotencyReplays = "contracts_ai.idempotency.replays";
         public const string ScreeningDetections = "contracts_ai.screening.detections";
+        public const string AuditDropped = "contracts_ai.audit.dropped";
+        public const string AuditFailures = "contracts_ai.audit.failures";
     }
 }
