@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -35,6 +36,9 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     internal const string OutcomeRejected = "rejected";
     internal const string OutcomeCancelled = "cancelled";
     internal const string OutcomeError = "error";
+
+    // Telemetry attributes are not HTML: keep placeholders such as <EMAIL_ADDRESS> and non-ASCII text readable.
+    private static readonly JsonWriterOptions JsonWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly IAuditSink[] _auditSinks;
     private readonly ILogger _logger;
@@ -390,7 +394,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private static string FormatMessages(IEnumerable<ChatMessage> messages)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, JsonWriterOptions))
         {
             json.WriteStartArray();
             foreach (ChatMessage message in messages)
@@ -442,7 +446,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private static string FormatOutput(string output)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, JsonWriterOptions))
         {
             json.WriteStartArray();
             json.WriteStartObject();
