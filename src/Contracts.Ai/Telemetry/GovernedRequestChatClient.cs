@@ -331,8 +331,8 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private void WriteAudit(CallState state, string outcome, TimeSpan elapsed, UsageDetails? usage)
     {
         GovernedCall call = state.Call;
-        ToolCallRecord[] toolCalls = call.ToolCalls.ToArray();
-        var audited = new AuditedToolCall[toolCalls.Length];
+        ToolCallRecord[] toolCalls = call.ToolCallsSnapshot();
+        AuditedToolCall[] audited = toolCalls.Length == 0 ? [] : new AuditedToolCall[toolCalls.Length];
         for (int i = 0; i < toolCalls.Length; i++)
         {
             ToolCallRecord tool = toolCalls[i];
