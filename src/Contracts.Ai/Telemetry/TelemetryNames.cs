@@ -8,6 +8,7 @@ internal static class TelemetryNames
         public const string Request = "contracts_ai.request";
         public const string Budget = "contracts_ai.budget";
         public const string ToolPrefix = "contracts_ai.tool ";
+        public const string ScreeningDetectionEvent = "contracts_ai.screening.detection";
     }
 
     internal static class Attributes
@@ -38,6 +39,12 @@ internal static class TelemetryNames
         public const string GenAiInputMessages = "gen_ai.input.messages";
         public const string GenAiOutputMessages = "gen_ai.output.messages";
         public const string AuditSink = "contracts_ai.audit.sink";
+        public const string ScreeningKind = "contracts_ai.screening.kind";
+        public const string ScreeningOrigin = "contracts_ai.screening.origin";
+        public const string ScreeningAction = "contracts_ai.screening.action";
+        public const string ScreeningScore = "contracts_ai.screening.score";
+        public const string ScreeningSignals = "contracts_ai.screening.signals";
+        public const string ScreeningDirection = "contracts_ai.screening.direction";
     }
 
     internal static class Metrics

@@ -1,0 +1,296 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The built-in, in-process prompt-injection detector: scores general phrasing signals (instruction
+/// overrides, persona hijacks, guardrail evasion, system-prompt exfiltration, fake chat markup, output
+/// directives hidden in data), invisible Unicode (tag characters, zero-width characters inside words,
+/// bidi controls) and encoded payloads (base64 that decodes to such phrasing).
+/// </summary>
+/// <remarks>
+/// Each signal has a weight per kind of origin; the score is the noisy-or of the weights of the signals
+/// that fired (1 - the product of 1 - weight), and the text is an injection when the score reaches the
+/// threshold of its origin (<see cref="InjectionThresholds"/>). Invisible characters are removed and
+/// hidden tag text decoded before the phrasing is matched, so they cannot split a phrase. The detector
+/// is stateless after construction and safe to use concurrently.
+/// </remarks>
+public sealed class HeuristicInjectionDetector : IInjectionDetector
+{
+    private const int MinEncodedRun = 24;
+    private const int MaxEncodedRuns = 16;
+
+    // Zero-width and word-joiner characters, bidi embeddings/overrides/isolates, and the high surrogate of the tag block (U+E0000-U+E007F).
+    private static readonly SearchValues<char> Invisible = SearchValues.Create(
+        "\u200B\u200C\u200D\u2060\u2061\u2062\u2063\u2064\uFEFF\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069\uDB40");
+
+    /// <summary>Initializes a new instance of the <see cref="HeuristicInjectionDetector"/> class with the default thresholds.</summary>
+    public HeuristicInjectionDetector()
+        : this(null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HeuristicInjectionDetector"/> class.</summary>
+    /// <param name="thresholds">The thresholds per origin; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">A threshold is not greater than 0 and at most 1.</exception>
+    public HeuristicInjectionDetector(InjectionThresholds? thresholds)
+    {
+        Thresholds = thresholds ?? new InjectionThresholds();
+        var errors = new List<string>();
+        Thresholds.Validate("thresholds", errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(thresholds));
+        }
+    }
+
+    /// <summary>Gets the thresholds per origin.</summary>
+    public InjectionThresholds Thresholds { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="origin"/> is not a defined value.</exception>
+    public ValueTask<InjectionVerdict> DetectAsync(string text, ContentOrigin origin, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<InjectionVerdict>(Detect(text, origin));
+    }
+
+    /// <summary>Screens <paramref name="text"/> synchronously; the same as <see cref="DetectAsync"/>.</summary>
+    /// <param name="text">The text to screen.</param>
+    /// <param name="origin">Where the text came from.</param>
+    /// <returns>The verdict.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="origin"/> is not a defined value.</exception>
+    public InjectionVerdict Detect(string text, ContentOrigin origin)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        double threshold = Thresholds.For(origin);
+        bool indirect = origin != ContentOrigin.UserPrompt;
+
+        var scorer = default(Scorer);
+        string scanned = text;
+        if (text.AsSpan().ContainsAny(Invisible))
+        {
+            scanned = InspectInvisible(text, ref scorer);
+        }
+
+        MatchPhrasing(scanned, indirect, ref scorer);
+        FindEncodedPayloads(scanned, indirect, ref scorer);
+
+        if (scorer.Names is null)
+        {
+            return InjectionVerdict.Clean;
+        }
+
+        double score = scorer.Score;
+        return new InjectionVerdict(score >= threshold, score, scorer.Names);
+    }
+
+    private static void MatchPhrasing(string text, bool indirect, ref Scorer scorer)
+    {
+        foreach (InjectionSignals.Signal signal in InjectionSignals.All)
+        {
+            if (signal.Pattern.IsMatch(text))
+            {
+                scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
+            }
+        }
+    }
+
+    /// <summary>Scores invisible characters and returns the text without them, with any hidden tag text decoded and appended.</summary>
+    private static string InspectInvisible(string text, ref Scorer scorer)
+    {
+        var visible = new StringBuilder(text.Length);
+        StringBuilder? hidden = null;
+        int insideWord = 0, bidi = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\uDB40' && i + 1 < text.Length && text[i + 1] is >= '\uDC00' and <= '\uDC7F')
+            {
+                // Tag characters spell hidden ASCII, except in emoji subdivision flags (black flag U+1F3F4 then tags).
+                bool inFlag = IsAfterBlackFlag(text, i);
+                char ascii = (char)(text[i + 1] - '\uDC00');
+                if (!inFlag && ascii is >= ' ' and <= '~')
+                {
+                    (hidden ??= new StringBuilder()).Append(ascii);
+                }
+
+                i++;
+                continue;
+            }
+
+            switch (c)
+            {
+                case '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\u2061' or '\u2062' or '\u2063' or '\u2064' or '\uFEFF':
+                    if (i > 0 && i + 1 < text.Length && char.IsAsciiLetter(text[i - 1]) && char.IsAsciiLetter(text[i + 1]))
+                    {
+                        insideWord++;
+                    }
+
+                    continue;
+                case >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069':
+                    bidi++;
+                    continue;
+                default:
+                    visible.Append(c);
+                    break;
+            }
+        }
+
+        if (hidden is not null)
+        {
+            scorer.Add(InjectionSignals.InvisibleTagCharacters, 0.8);
+            visible.Append('\n').Append(hidden);
+        }
+
+        if (insideWord > 0)
+        {
+            scorer.Add(InjectionSignals.InvisibleZeroWidth, 0.4);
+        }
+
+        if (bidi > 0)
+        {
+            scorer.Add(InjectionSignals.BidiControls, 0.4);
+        }
+
+        return visible.ToString();
+    }
+
+    private static bool IsAfterBlackFlag(string text, int i)
+    {
+        int j = i;
+        while (j >= 2 && text[j - 2] == '\uDB40' && text[j - 1] is >= '\uDC00' and <= '\uDC7F')
+        {
+            j -= 2;
+        }
+
+        return j >= 2 && text[j - 2] == '\uD83C' && text[j - 1] == '\uDFF4';
+    }
+
+    /// <summary>Decodes long base64 runs and scores them when the decoded text carries injection phrasing.</summary>
+    private static void FindEncodedPayloads(string text, bool indirect, ref Scorer scorer)
+    {
+        int runs = 0, start = -1;
+        for (int i = 0; i <= text.Length && runs < MaxEncodedRuns; i++)
+        {
+            char c = i < text.Length ? text[i] : ' ';
+            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '-' or '_')
+            {
+                if (start < 0)
+                {
+                    start = i;
+                }
+
+                continue;
+            }
+
+            if (start >= 0 && i - start >= MinEncodedRun)
+            {
+                runs++;
+                int end = i;
+                while (end < text.Length && end - i < 2 && text[end] == '=')
+                {
+                    end++;
+                }
+
+                if (TryDecode(text.AsSpan(start, end - start), out string? decoded))
+                {
+                    var inner = default(Scorer);
+                    MatchPhrasing(decoded, indirect, ref inner);
+                    if (inner.Names is not null && inner.Score >= 0.3)
+                    {
+                        scorer.Add(InjectionSignals.EncodedPayload, Math.Max(0.6, inner.Score));
+                    }
+                }
+            }
+
+            start = -1;
+        }
+    }
+
+    private static bool TryDecode(ReadOnlySpan<char> run, [NotNullWhen(true)] out string? decoded)
+    {
+        decoded = null;
+        int padded = (run.Length + 3) & ~3;
+        if (padded > 64 * 1024)
+        {
+            return false;
+        }
+
+        char[] chars = ArrayPool<char>.Shared.Rent(padded);
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(padded);
+        try
+        {
+            int n = 0;
+            foreach (char c in run)
+            {
+                chars[n++] = c switch { '-' => '+', '_' => '/', _ => c };
+            }
+
+            while (n < padded)
+            {
+                chars[n++] = '=';
+            }
+
+            if (!Convert.TryFromBase64Chars(chars.AsSpan(0, n), bytes, out int written) || written < 12)
+            {
+                return false;
+            }
+
+            int printable = 0;
+            for (int i = 0; i < written; i++)
+            {
+                if (bytes[i] is >= 0x20 and < 0x7F or (byte)'\n' or (byte)'\r' or (byte)'\t')
+                {
+                    printable++;
+                }
+            }
+
+            if (printable < written * 0.9)
+            {
+                return false;
+            }
+
+            decoded = Encoding.ASCII.GetString(bytes, 0, written);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Accumulates fired signals: noisy-or of the weights, names once each.</summary>
+    private struct Scorer
+    {
+        private double _clean;
+
+        public List<string>? Names { get; private set; }
+
+        public readonly double Score => Names is null ? 0 : 1 - _clean;
+
+        public void Add(string name, double weight)
+        {
+            if (Names is null)
+            {
+                Names = [];
+                _clean = 1;
+            }
+
+            _clean *= 1 - weight;
+            if (!Names.Contains(name))
+            {
+                Names.Add(name);
+            }
+        }
+    }
+}

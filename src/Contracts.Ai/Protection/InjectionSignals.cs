@@ -1,0 +1,137 @@
+using System.Text.RegularExpressions;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The phrasing patterns of <see cref="HeuristicInjectionDetector"/>: general shapes of instruction
+/// overrides, persona hijacks, guardrail evasion, system-prompt exfiltration and fake markup, each
+/// with one weight for user prompts and one for indirect content (tool output, retrieved documents).
+/// </summary>
+internal static partial class InjectionSignals
+{
+    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
+
+    internal const string InstructionOverride = "instruction_override";
+    internal const string PersonaHijack = "persona_hijack";
+    internal const string RolePlaySetup = "roleplay_setup";
+    internal const string GuardrailEvasion = "guardrail_evasion";
+    internal const string SystemPromptExfiltration = "system_prompt_exfiltration";
+    internal const string FakeMarkup = "fake_markup";
+    internal const string FakeConversation = "fake_conversation";
+    internal const string DualResponse = "dual_response";
+    internal const string OutputDirective = "output_directive";
+    internal const string CodeDirective = "code_directive";
+    internal const string ModelReference = "model_reference";
+    internal const string RuleRewriting = "rule_rewriting";
+    internal const string FictionalFraming = "fictional_framing";
+    internal const string FormatForcing = "format_forcing";
+    internal const string TemplatePlaceholder = "template_placeholder";
+    internal const string HarmfulCompliance = "harmful_compliance";
+    internal const string InvisibleTagCharacters = "invisible_unicode_tags";
+    internal const string InvisibleZeroWidth = "invisible_unicode_zero_width";
+    internal const string BidiControls = "invisible_unicode_bidi";
+    internal const string EncodedPayload = "encoded_payload";
+
+    /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern.</summary>
+    internal static readonly Signal[] All =
+    [
+        new(InstructionOverride, 0.7, 0.8, IgnorePreviousInstructions()),
+        new(InstructionOverride, 0.6, 0.8, ForgetEverything()),
+        new(InstructionOverride, 0.6, 0.8, NewInstructions()),
+        new(PersonaHijack, 0.5, 0.6, YouAreNow()),
+        new(PersonaHijack, 0.35, 0.5, FromNowOn()),
+        new(PersonaHijack, 0.45, 0.5, UnrestrictedMode()),
+        new(PersonaHijack, 0.45, 0.6, RenamedOrRulesLifted()),
+        new(PersonaHijack, 0.25, 0.3, Jailbreak()),
+        new(RolePlaySetup, 0.35, 0.4, RolePlay()),
+        new(GuardrailEvasion, 0.45, 0.5, WithoutRestrictions()),
+        new(GuardrailEvasion, 0.35, 0.4, NeverRefuse()),
+        new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat()),
+        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt()),
+        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup()),
+        new(FakeConversation, 0.45, 0.6, ConversationTurns()),
+        new(DualResponse, 0.45, 0.4, TwoResponses()),
+        new(OutputDirective, 0.1, 0.6, InYourResponse()),
+        new(CodeDirective, 0.1, 0.6, IncludeFollowingCode()),
+        new(ModelReference, 0.25, 0.3, ModelNames()),
+        new(RuleRewriting, 0.3, 0.4, AlwaysNever()),
+        new(FictionalFraming, 0.3, 0.3, Hypothetical()),
+        new(FormatForcing, 0.3, 0.4, StartEveryResponse()),
+        new(TemplatePlaceholder, 0.35, 0.2, PromptPlaceholder()),
+        new(HarmfulCompliance, 0.3, 0.3, HarmfulWords()),
+    ];
+
+    [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b", Options)]
+    private static partial Regex IgnorePreviousInstructions();
+
+    [GeneratedRegex(@"\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything)\s+(?:(?:you|that|which)\s+(?:\w+\s+){0,2})?(?:from|before|above|previously|prior|earlier|you\s+(?:know|were\s+told|learned|have\s+been\s+told))", Options)]
+    private static partial Regex ForgetEverything();
+
+    [GeneratedRegex(@"\b(?:new|updated|real|actual|revised)\s+(?:system\s+)?(?:instructions?|rules|directives|task)\s*(?::|are\b|is\b|follow)", Options)]
+    private static partial Regex NewInstructions();
+
+    [GeneratedRegex(@"\b(?:you\s+are\s+(?:now|no\s+longer)\b|you(?:'re|\s+are)\s+(?:going|about)\s+to\s+(?:act|pretend|be|play|simulate|roleplay|become|imitate)\b|(?:simulate|emulate|impersonate)\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:ai|chatbot|model|bot|persona|mode)\b|new\s+persona\b|(?:act|acting|behave|respond|answer|reply)\s+as\s+(?:if\s+you\s+(?:are|were)\s+)?an?\s+(?:\w+\s+){0,3}(?:ai|assistant|chatbot|model|bot|persona)\b)", Options)]
+    private static partial Regex YouAreNow();
+
+    [GeneratedRegex(@"\b(?:from\s+now\s+on|pretend\s+(?:to\s+be|you\s+are|that\s+you)|(?:stay|remain)\s+in\s+character|(?:enter|switch\s+to|enable|activate)\s+(?:\w+\s+){0,2}mode)\b", Options)]
+    private static partial Regex FromNowOn();
+
+    [GeneratedRegex(@"\b(?:(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|dan|evil|chaos|opposite)\s+mode|do\s+anything\s+now)\b", Options)]
+    private static partial Regex UnrestrictedMode();
+
+    [GeneratedRegex(@"\b(?:your\s+(?:new\s+)?name\s+(?:is\s+now|will\s+be|is\s+no\s+longer)|you\s+(?:will\s+)?(?:now\s+)?go\s+by\s+the\s+name|(?:rules|policies|guidelines|restrictions)\s+(?:don'?t|do\s+not|no\s+longer)\s+apply|mode\s*[:=]?\s*(?:enabled|activated|on)|(?:enable|activate|enter)\s+(?:\w+[\s/-]+){0,4}mode)\b", Options)]
+    private static partial Regex RenamedOrRulesLifted();
+
+    [GeneratedRegex(@"\bjailbr(?:oken|eak(?:ed|ing)?)\b", Options)]
+    private static partial Regex Jailbreak();
+
+    [GeneratedRegex(@"\b(?:i\s+want\s+you\s+to\s+(?:act|be|play|pretend|respond|answer|become|simulate|imagine)|act\s+like\s+(?:an?\s+|you)|you\s+(?:will|shall|must|are\s+to)\s+(?:now\s+)?(?:act|play|be|respond|answer|pretend|simulate|roleplay|become)\b|you\s+are\s+(?-i:[A-Z][A-Za-z0-9]+)\b(?=[,.]|\s+(?:an?|the|who|which)\b)|respond\s+(?:only\s+)?as\b|(?:in|break|breaking|out\s+of)\s+character\b|role-?play\b|personify|persona\b|play\s+the\s+(?:role|part)\s+of|transform\s+into|(?:now\s+you|you\s+now)\s+(?:act|are|will|go|play|become|respond)\b|(?:two|three|multiple)\s+(?:different\s+)?(?:entities|personas|personalities|characters|ais)\b)", Options)]
+    private static partial Regex RolePlay();
+
+    [GeneratedRegex(@"\b(?:without|no|free\s+(?:of|from)|not\s+bound\s+by|(?:don'?t|doesn'?t|do\s+not|does\s+not|never|won'?t|will\s+not|cannot|can'?t)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide\s+by|adhere\s+to|obey|care\s+about|comply\s+with|have|apply|respect))\s+(?:any\s+|the\s+|all\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|rules|policies|policy|morals|morality|ethics|ethical\s+(?:guidelines|constraints)|boundaries|safeguards|warnings?)\b", Options)]
+    private static partial Regex WithoutRestrictions();
+
+    [GeneratedRegex(@"\b(?:(?:never|not|don'?t|do\s+not|won'?t|will\s+not|cannot|can'?t)\s+(?:ever\s+)?(?:refuse|decline|deny)|(?:amoral|unethical|uncensored|unfiltered|unrestricted)\s+(?:ai|chatbot|assistant|model|bot|character|response|answers?|content)|content\s+polic(?:y|ies))\b", Options)]
+    private static partial Regex NeverRefuse();
+
+    [GeneratedRegex(@"\b(?:no\s+matter\s+(?:what|how)|regardless\s+of|even\s+if)\s+(?:\w+\s+){0,4}(?:illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|rules|consequences|policies|guidelines|morals)\b", Options)]
+    private static partial Regex NoMatterWhat();
+
+    [GeneratedRegex(@"\b(?:(?:reveal|show|print|repeat|output|display|tell\s+me|give\s+me|leak|disclose|share|write\s+out|what\s+(?:is|are|was|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+){0,2}(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|(?:developer|system)\s+(?:message|instructions))|(?:repeat|print|output)\s+(?:everything|all(?:\s+the\s+text)?)\s+(?:above|before|prior))\b", Options)]
+    private static partial Regex RevealSystemPrompt();
+
+    [GeneratedRegex(@"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|tool_call|function_call|tool)>|(?m:^\s*#{2,}\s*(?:system|instruction|assistant)s?\b)", Options)]
+    private static partial Regex ChatTemplateMarkup();
+
+    [GeneratedRegex(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]", Options)]
+    private static partial Regex ConversationTurns();
+
+    [GeneratedRegex(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]", Options)]
+    private static partial Regex TwoResponses();
+
+    [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
+    private static partial Regex InYourResponse();
+
+    [GeneratedRegex(@"\b(?:incorporate|integrate|append|insert|embed|meld|merge|utilize|enlist|ensure|execute)\b[^.\n]{0,60}\b(?:following|subsequent|below|this)\s+(?:code|snippet|script|command|block|excerpt|section)", Options)]
+    private static partial Regex IncludeFollowingCode();
+
+    [GeneratedRegex(@"\b(?:chat\s?-?gpt|openai|gpt-?[345]|bard|claude|llama|(?:large\s+)?language\s+model|ai\s+(?:model|assistant|language\s+model))\b", Options)]
+    private static partial Regex ModelNames();
+
+    [GeneratedRegex(@"\b(?:always|never|must\s+not|must\s+never|will\s+never|will\s+always|do\s+not\s+ever)\s+(?:\w+\s+){0,2}(?:respond|reply|answer|say|mention|refuse|break|include|start|begin|remind|apologi[sz]e|warn|censor|filter|question|disclose|reveal)\b", Options)]
+    private static partial Regex AlwaysNever();
+
+    [GeneratedRegex(@"\b(?:hypothetical|fictional|fictitious|imaginary|alternate|alternative|parallel|simulated)\s+(?:\w+\s+)?(?:world|scenario|reality|universe|setting|story|ai|chatbot)\b", Options)]
+    private static partial Regex Hypothetical();
+
+    [GeneratedRegex(@"\b(?:(?:begin|start|prefix|end|precede)\s+(?:each\s+and\s+every|each|every|all|your|any)\s+(?:of\s+your\s+)?(?:\w+\s+)?(?:response|responses|output|outputs|answer|answers|reply|replies|message|messages)|(?:respond|reply|answer)\s+(?:to\s+)?(?:every|each|all|any)\s+(?:\w+\s+)?(?:prompt|question|message|request)s?)\b", Options)]
+    private static partial Regex StartEveryResponse();
+
+    [GeneratedRegex(@"\[(?:insert|your|enter|put|write|prompt|input|question|request)[^\]\n]{0,40}\]|\{(?:prompt|input|question|request)\}|<(?:insert|your|enter)\s[^>\n]{0,40}>", Options)]
+    private static partial Regex PromptPlaceholder();
+
+    [GeneratedRegex(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b", Options)]
+    private static partial Regex HarmfulWords();
+
+    internal sealed record Signal(string Name, double UserPromptWeight, double IndirectWeight, Regex Pattern);
+}
