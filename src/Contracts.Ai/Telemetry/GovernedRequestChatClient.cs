@@ -44,6 +44,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly bool _enableSensitiveData;
+    private readonly SensitiveDataRedactor? _redactor;
 
     public GovernedRequestChatClient(IChatClient innerClient)
         : this(innerClient, null, null)
@@ -58,6 +59,10 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         _auditSinks = services?.GetService<IEnumerable<IAuditSink>>() is { } sinks ? new List<IAuditSink>(sinks).ToArray() : [];
         _logger = services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GovernedRequestChatClient)) ?? NullLogger.Instance;
         _timeProvider = services?.GetService<TimeProvider>() ?? TimeProvider.System;
+        if (_enableSensitiveData)
+        {
+            _redactor = services?.GetService<PiiRedactor>() is { } redactor ? new SensitiveDataRedactor(redactor) : SensitiveDataRedactor.Default;
+        }
     }
 
     public override Task<ChatResponse> GetResponseAsync(
@@ -240,10 +245,10 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
 
             if (_enableSensitiveData)
             {
-                activity.SetTag(TelemetryNames.Attributes.GenAiInputMessages, FormatMessages(messages));
+                activity.SetTag(TelemetryNames.Attributes.GenAiInputMessages, FormatMessages(messages, call.ContractId));
                 if (state.Output is not null)
                 {
-                    activity.SetTag(TelemetryNames.Attributes.GenAiOutputMessages, FormatOutput(state.Output));
+                    activity.SetTag(TelemetryNames.Attributes.GenAiOutputMessages, FormatOutput(state.Output, call.ContractId));
                 }
             }
         }
@@ -313,17 +318,18 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             return;
         }
 
-        string input = FormatMessages(messages);
+        string? contractId = state.Call.ContractId;
+        string input = FormatMessages(messages, contractId);
         LogSensitiveInput(_logger, input);
         if (state.Output is not null)
         {
-            string output = SensitiveDataRedactor.Redact(state.Output);
+            string output = Redact(state.Output, contractId);
             LogSensitiveOutput(_logger, output);
         }
 
         if (state.Error is { } error and not GovernedAiException)
         {
-            string message = SensitiveDataRedactor.Redact(error.Message);
+            string message = Redact(error.Message, contractId);
             LogSensitiveError(_logger, message);
         }
     }
@@ -391,7 +397,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         }
     }
 
-    private static string FormatMessages(IEnumerable<ChatMessage> messages)
+    private string FormatMessages(IEnumerable<ChatMessage> messages, string? contractId)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer, JsonWriterOptions))
@@ -404,7 +410,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                 json.WriteStartArray("parts");
                 foreach (AIContent content in message.Contents)
                 {
-                    WritePart(json, content);
+                    WritePart(json, content, contractId);
                 }
 
                 json.WriteEndArray();
@@ -417,33 +423,33 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WritePart(Utf8JsonWriter json, AIContent content)
+    private void WritePart(Utf8JsonWriter json, AIContent content, string? contractId)
     {
         switch (content)
         {
             case TextContent text:
                 json.WriteStartObject();
                 json.WriteString("type", "text");
-                json.WriteString("content", SensitiveDataRedactor.Redact(text.Text));
+                json.WriteString("content", Redact(text.Text, contractId));
                 json.WriteEndObject();
                 break;
             case FunctionCallContent toolCall:
                 json.WriteStartObject();
                 json.WriteString("type", "tool_call");
                 json.WriteString("name", toolCall.Name);
-                json.WriteString("arguments", SensitiveDataRedactor.Redact(toolCall.Arguments is null ? null : JsonSerializer.Serialize(toolCall.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)))));
+                json.WriteString("arguments", Redact(toolCall.Arguments is null ? null : JsonSerializer.Serialize(toolCall.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))), contractId));
                 json.WriteEndObject();
                 break;
             case FunctionResultContent toolResult:
                 json.WriteStartObject();
                 json.WriteString("type", "tool_call_response");
-                json.WriteString("response", SensitiveDataRedactor.Redact(toolResult.Result?.ToString()));
+                json.WriteString("response", Redact(toolResult.Result?.ToString(), contractId));
                 json.WriteEndObject();
                 break;
         }
     }
 
-    private static string FormatOutput(string output)
+    private string FormatOutput(string output, string? contractId)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer, JsonWriterOptions))
@@ -454,7 +460,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             json.WriteStartArray("parts");
             json.WriteStartObject();
             json.WriteString("type", "text");
-            json.WriteString("content", SensitiveDataRedactor.Redact(output));
+            json.WriteString("content", Redact(output, contractId));
             json.WriteEndObject();
             json.WriteEndArray();
             json.WriteEndObject();
@@ -463,6 +469,8 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    private string Redact(string? text, string? contractId) => (_redactor ?? SensitiveDataRedactor.Default).Redact(text, contractId);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Governed call {Outcome}: contract {ContractId} {ContractVersion} variant {Variant} in {DurationMs} ms.")]
     private static partial void LogCompleted(ILogger logger, string outcome, string? contractId, string? contractVersion, string? variant, double durationMs);

@@ -5,13 +5,21 @@ namespace Contracts.Ai;
 
 /// <summary>
 /// The one place prompt text, tool arguments and results pass through before they may appear in
-/// spans or logs (only when <see cref="GovernedAiOptions.EnableSensitiveData"/> is on): personal data
-/// is replaced by its entity type, such as <c>&lt;EMAIL_ADDRESS&gt;</c>.
+/// spans or logs (only when <see cref="GovernedAiOptions.EnableSensitiveData"/> is on): the app's
+/// <see cref="PiiRedactor"/> applies its <see cref="DataDirection.Telemetry"/> policy, so personal
+/// data and secrets become placeholders such as <c>[EMAIL]</c>.
 /// </summary>
-/// <remarks>Thread-safe and stateless.</remarks>
-internal static partial class SensitiveDataRedactor
+/// <remarks>Thread-safe. Text the policy blocks, or that cannot be scanned in time, is replaced whole: it fails closed.</remarks>
+internal sealed class SensitiveDataRedactor(PiiRedactor redactor)
 {
-    public static string Redact(string? text)
+    internal const string Withheld = "[REDACTED]";
+
+    private static readonly Lazy<SensitiveDataRedactor> DefaultInstance = new(static () => new(new PiiRedactor(new DefaultPiiRecognizer())));
+
+    /// <summary>Gets a redactor with every built-in recognizer and the default policy, for pipelines built without <c>AddGovernedAi()</c>.</summary>
+    public static SensitiveDataRedactor Default => DefaultInstance.Value;
+
+    public string Redact(string? text, string? contractId)
     {
         if (string.IsNullOrEmpty(text))
         {
@@ -20,24 +28,15 @@ internal static partial class SensitiveDataRedactor
 
         try
         {
-            string redacted = EmailPattern().Replace(text, "<EMAIL_ADDRESS>");
-            redacted = IpAddressPattern().Replace(redacted, "<IP_ADDRESS>");
-            return DigitRunPattern().Replace(redacted, "<NUMBER>");
+            return redactor.Redact(text, DataDirection.Telemetry, contractId);
+        }
+        catch (UnsafeContentException)
+        {
+            return Withheld;
         }
         catch (RegexMatchTimeoutException)
         {
-            // Fail closed: text that cannot be scanned in time is not shown at all.
-            return "<REDACTED>";
+            return Withheld;
         }
     }
-
-    [GeneratedRegex(@"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex EmailPattern();
-
-    [GeneratedRegex(@"\b(?:\d{1,3}\.){3}\d{1,3}\b", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex IpAddressPattern();
-
-    // Card, phone, account and national id numbers: seven or more digits, possibly grouped by spaces, dots or dashes.
-    [GeneratedRegex(@"\+?\d(?:[ .\-]?\d){6,}", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex DigitRunPattern();
 }

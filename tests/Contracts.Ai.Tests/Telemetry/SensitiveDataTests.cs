@@ -70,7 +70,7 @@ public class SensitiveDataTests
         string input = Assert.IsType<string>(root.GetTagItem("gen_ai.input.messages"));
         string output = Assert.IsType<string>(root.GetTagItem("gen_ai.output.messages"));
         Assert.Contains(Phrase, input, StringComparison.Ordinal);
-        Assert.Contains("<EMAIL_ADDRESS>", input, StringComparison.Ordinal);
+        Assert.Contains("[EMAIL]", input, StringComparison.Ordinal);
         Assert.DoesNotContain(Email, input, StringComparison.Ordinal);
         Assert.Contains(Answer, output, StringComparison.Ordinal);
         Assert.DoesNotContain("4111", output, StringComparison.Ordinal);
@@ -82,16 +82,26 @@ public class SensitiveDataTests
     }
 
     [Theory]
-    [InlineData("write to jane.doe@example.com now", "write to <EMAIL_ADDRESS> now")]
-    [InlineData("card 4111 1111 1111 1111 ok", "card <NUMBER> ok")]
-    [InlineData("call +44 20 7946 0958", "call <NUMBER>")]
-    [InlineData("from 192.168.10.7", "from <IP_ADDRESS>")]
+    [InlineData("write to jane.doe@example.com now", "write to [EMAIL] now")]
+    [InlineData("card 4111 1111 1111 1111 ok", "card [CREDIT_CARD] ok")]
+    [InlineData("from 192.168.10.7", "from [IP_ADDRESS]")]
     [InlineData("order 1234 of 2", "order 1234 of 2")]
     [InlineData("", "")]
     [InlineData(null, "")]
     [InlineData("ünïcödé 😀 text", "ünïcödé 😀 text")]
-    public void The_redactor_replaces_personal_data_by_its_kind(string? text, string expected) =>
-        Assert.Equal(expected, SensitiveDataRedactor.Redact(text));
+    public void Sensitive_text_passes_through_the_telemetry_policy_of_the_pii_redactor(string? text, string expected) =>
+        Assert.Equal(expected, SensitiveDataRedactor.Default.Redact(text, contractId: null));
+
+    [Fact]
+    public void Text_the_telemetry_policy_blocks_is_withheld_whole()
+    {
+        var options = new DataProtectionOptions();
+        options.Policy.Telemetry = new PiiPolicy { Action = PiiAction.Block };
+        var redactor = new SensitiveDataRedactor(new PiiRedactor(new DefaultPiiRecognizer(), options));
+
+        Assert.Equal("[REDACTED]", redactor.Redact("mail jane.doe@example.com", null));
+        Assert.Equal("no personal data", redactor.Redact("no personal data", null));
+    }
 
     private static string Prompt => $"My email is {Email}; the phrase is {Phrase}. Where is order {Argument}?";
 
