@@ -437,7 +437,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                 json.WriteStartObject();
                 json.WriteString("type", "tool_call");
                 json.WriteString("name", toolCall.Name);
-                json.WriteString("arguments", Redact(toolCall.Arguments is null ? null : JsonSerializer.Serialize(toolCall.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))), contractId));
+                json.WriteString("arguments", Redact(SerializeArguments(toolCall.Arguments), contractId));
                 json.WriteEndObject();
                 break;
             case FunctionResultContent toolResult:
@@ -446,6 +446,24 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                 json.WriteString("response", Redact(toolResult.Result?.ToString(), contractId));
                 json.WriteEndObject();
                 break;
+        }
+    }
+
+    private static string? SerializeArguments(IDictionary<string, object?>? arguments)
+    {
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        }
+        catch (NotSupportedException)
+        {
+            // An argument type the serializer does not know must not fail the call; its content is withheld.
+            return SensitiveDataRedactor.Withheld;
         }
     }
 
