@@ -1,16 +1,5 @@
-using Contracts.Ai.Testing;
-using Microsoft.Extensions.AI;
+using Contracts.Ai.SupportDesk;
 
-WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-builder.Services.AddGovernedAi(_ => new ScriptedChatClient(_ => ScriptedTurn.Reply("Thanks, we are on it.")));
-WebApplication app = builder.Build();
-
-app.MapPost("/ask", async (AskRequest request, IChatClient chat, CancellationToken cancellationToken) =>
-{
-    ChatResponse response = await chat.GetResponseAsync(request.Question, cancellationToken: cancellationToken);
-    return Results.Ok(new { answer = response.Text });
-});
-
-app.Run();
-
-internal sealed record AskRequest(string Question);
+// Runs offline on a scripted model: dotnet run --project samples/Contracts.Ai.SupportDesk
+// then: curl -s -X POST http://127.0.0.1:5080/ask -H 'Content-Type: application/json' -d '{"question":"Where is order A-1001?"}'
+SupportDeskApp.Build(args).Run();

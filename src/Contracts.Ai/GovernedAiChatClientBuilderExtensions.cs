@@ -38,7 +38,7 @@ public static class GovernedAiChatClientBuilderExtensions
 
     internal static ChatClientBuilder UseGovernedAi(this ChatClientBuilder builder, GovernedAiOptions? options) =>
         builder
-            .Use((innerClient, _) => new GovernedRequestChatClient(innerClient))
+            .Use((innerClient, services) => new GovernedRequestChatClient(innerClient, options, services))
             .UseRequestIdempotency(options?.Idempotency)
             .UsePromptRouting(options?.Routing)
             .UseContracts(options?.Contracts)

@@ -1,20 +1,410 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Compliance.Redaction;
+using Microsoft.Extensions.Logging;
 
 namespace Contracts.Ai;
 
 /// <summary>Screens input and tool output for prompt injection and redacts PII by policy.</summary>
-/// <remarks>A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseDataProtection()</c> or as part of <c>UseGovernedAi()</c>.</remarks>
+/// <remarks>
+/// <para>
+/// Outgoing messages: text of system, user and earlier assistant messages gets the
+/// <see cref="DataProtectionPolicy.OutboundPrompt"/> PII policy; tool-call arguments the
+/// <see cref="DataProtectionPolicy.ToolArguments"/> policy; tool results
+/// (<see cref="FunctionResultContent"/>) the <see cref="DataProtectionPolicy.ToolResults"/> policy.
+/// New content (after the last assistant message) is screened for injection: user text as
+/// <see cref="ContentOrigin.UserPrompt"/>, tool results as <see cref="ContentOrigin.ToolOutput"/>,
+/// messages marked by <see cref="RetrievedDocuments"/> as <see cref="ContentOrigin.RetrievedDocument"/>,
+/// each handled by its <see cref="InjectionAction"/>. Under <see cref="InjectionAction.Isolate"/> tool
+/// results and retrieved documents are spotlighted and the system prompt says that marked text is data.
+/// </para>
+/// <para>
+/// The model's answer gets the <see cref="DataProtectionPolicy.ModelOutput"/> policy; when streaming,
+/// text is held back by a short window so that a value split across updates is still caught.
+/// The caller's messages are never changed: changed messages are copies. The policy is the contract's
+/// (<see cref="DataProtectionOptions.ContractPolicies"/>) when the call is governed by one.
+/// A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseDataProtection()</c> or as
+/// part of <c>UseGovernedAi()</c>. Safe to use concurrently.
+/// </para>
+/// </remarks>
 public sealed class DataProtectionChatClient : DelegatingChatClient
 {
+    private const int StreamingWindow = 256;
+
+    private readonly ContentScreen _screen;
+
+    /// <summary>Initializes a new instance of the <see cref="DataProtectionChatClient"/> class with the built-in recognizer and detector.</summary>
+    /// <param name="innerClient">The client the stage wraps.</param>
+    /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid.</exception>
+    public DataProtectionChatClient(IChatClient innerClient, DataProtectionOptions? options = null)
+        : this(innerClient, options, null, null)
+    {
+    }
+
     /// <summary>Initializes a new instance of the <see cref="DataProtectionChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
-    public DataProtectionChatClient(IChatClient innerClient, DataProtectionOptions? options = null)
+    /// <param name="recognizer">Finds personal data and secrets; <see langword="null"/> for <see cref="DefaultPiiRecognizer"/>.</param>
+    /// <param name="detector">Screens for injection; <see langword="null"/> for <see cref="HeuristicInjectionDetector"/> with the options' thresholds.</param>
+    /// <param name="redactorProvider">The app's redactors for <see cref="RedactionStyle.Redactor"/>, or <see langword="null"/>.</param>
+    /// <param name="logger">Logs detections (never content), or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid.</exception>
+    public DataProtectionChatClient(
+        IChatClient innerClient,
+        DataProtectionOptions? options,
+        IPiiRecognizer? recognizer,
+        IInjectionDetector? detector,
+        IRedactorProvider? redactorProvider = null,
+        ILogger? logger = null)
         : base(innerClient)
     {
-        Options = options ?? new DataProtectionOptions();
+        options ??= new DataProtectionOptions();
+        _screen = new ContentScreen(
+            new PiiRedactor(recognizer ?? new DefaultPiiRecognizer(), options, redactorProvider),
+            detector ?? new HeuristicInjectionDetector(options.InjectionThresholds),
+            logger);
+    }
+
+    internal DataProtectionChatClient(IChatClient innerClient, ContentScreen screen)
+        : base(innerClient)
+    {
+        _screen = screen;
     }
 
     /// <summary>Gets the stage's options.</summary>
-    public DataProtectionOptions Options { get; }
+    public DataProtectionOptions Options => _screen.Options;
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        GovernedCall? call = GovernedCall.Get(options);
+        DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
+        IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
+        ChatResponse response = await base.GetResponseAsync(outgoing, options, cancellationToken).ConfigureAwait(false);
+        foreach (ChatMessage message in response.Messages)
+        {
+            IList<AIContent> contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                contents[i] = ProtectModelContent(contents[i], policy, call);
+            }
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        GovernedCall? call = GovernedCall.Get(options);
+        DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
+        IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
+        bool holdBack = !policy.ModelOutput.AllowsEverything;
+        StringBuilder? pending = null;
+        ChatResponseUpdate? last = null;
+        await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(outgoing, options, cancellationToken).ConfigureAwait(false))
+        {
+            last = update;
+            IList<AIContent> contents = update.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                if (holdBack && contents[i] is TextContent text)
+                {
+                    (pending ??= new StringBuilder()).Append(text.Text);
+                    string ready = TakeReady(pending, final: false, policy, call);
+                    if (ready.Length == 0)
+                    {
+                        contents.RemoveAt(i--);
+                    }
+                    else
+                    {
+                        contents[i] = CopyText(text, ready);
+                    }
+                }
+                else
+                {
+                    contents[i] = ProtectModelContent(contents[i], policy, call);
+                }
+            }
+
+            yield return update;
+        }
+
+        if (pending is { Length: > 0 })
+        {
+            string rest = TakeReady(pending, final: true, policy, call);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, rest)
+            {
+                ResponseId = last?.ResponseId,
+                MessageId = last?.MessageId,
+                ConversationId = last?.ConversationId,
+                ModelId = last?.ModelId,
+            };
+        }
+    }
+
+    private static string? ContractIdOf(ChatOptions? options, GovernedCall? call) =>
+        call?.ContractId ?? options.GetGovernanceContext()?.ContractId;
+
+    /// <summary>Returns the held-back text that can be released: all of it at the end, else all but a window, never cutting through a finding.</summary>
+    private string TakeReady(StringBuilder pending, bool final, DataProtectionPolicy policy, GovernedCall? call)
+    {
+        string text = pending.ToString();
+        int boundary = final ? text.Length : text.Length - StreamingWindow;
+        if (boundary <= 0)
+        {
+            return string.Empty;
+        }
+
+        if (!final)
+        {
+            foreach (PiiMatch match in _screen.Redactor.Recognizer.Recognize(text))
+            {
+                if (match.Start < boundary && match.End > boundary)
+                {
+                    boundary = match.Start;
+                }
+            }
+
+            // A private key block can be longer than the window: hold from its start until it ends.
+            int begin = text.IndexOf("-----BEGIN", StringComparison.Ordinal);
+            if (begin >= 0 && begin < boundary && text.IndexOf("-----END", begin, StringComparison.Ordinal) < 0)
+            {
+                boundary = begin;
+            }
+        }
+
+        if (boundary <= 0)
+        {
+            return string.Empty;
+        }
+
+        pending.Remove(0, boundary);
+        return _screen.RedactPii(text[..boundary], policy.ModelOutput, DataDirection.ModelOutput, "the model output", call);
+    }
+
+    private AIContent ProtectModelContent(AIContent content, DataProtectionPolicy policy, GovernedCall? call) => content switch
+    {
+        TextContent text => CopyText(text, _screen.RedactPii(text.Text, policy.ModelOutput, DataDirection.ModelOutput, "the model output", call)),
+        FunctionCallContent functionCall => ProtectArguments(functionCall, policy.ToolArguments, call),
+        _ => content,
+    };
+
+    private async ValueTask<IEnumerable<ChatMessage>> ProtectOutgoingAsync(
+        IEnumerable<ChatMessage> messages, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        int lastAssistant = -1;
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Role == ChatRole.Assistant)
+            {
+                lastAssistant = i;
+                break;
+            }
+        }
+
+        List<ChatMessage>? result = null;
+        bool spotlighted = false;
+        for (int i = 0; i < list.Count; i++)
+        {
+            ChatMessage message = list[i];
+            bool isNew = i > lastAssistant;
+            bool retrieved = message.IsRetrievedDocument();
+            IList<AIContent> contents = message.Contents;
+            List<AIContent>? replaced = null;
+            for (int j = 0; j < contents.Count; j++)
+            {
+                AIContent content = contents[j];
+                AIContent protectedContent = content;
+                switch (content)
+                {
+                    case TextContent text when retrieved:
+                        (protectedContent, bool marked) = await ProtectUntrustedTextAsync(text, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, isNew, policy, i, call, cancellationToken).ConfigureAwait(false);
+                        spotlighted |= marked;
+                        break;
+                    case TextContent text:
+                        if (isNew && message.Role == ChatRole.User)
+                        {
+                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, $"the user prompt (message {i})", call, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, $"the prompt (message {i})", call));
+                        break;
+                    case FunctionCallContent functionCall:
+                        protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
+                        break;
+                    case FunctionResultContent functionResult:
+                        (protectedContent, bool isolated) = await ProtectToolResultAsync(functionResult, isNew, policy, call, cancellationToken).ConfigureAwait(false);
+                        spotlighted |= isolated;
+                        break;
+                }
+
+                if (!ReferenceEquals(protectedContent, content))
+                {
+                    replaced ??= [.. contents];
+                    replaced[j] = protectedContent;
+                }
+            }
+
+            if (replaced is not null)
+            {
+                result ??= [.. list];
+                result[i] = new ChatMessage(message.Role, replaced)
+                {
+                    AuthorName = message.AuthorName,
+                    MessageId = message.MessageId,
+                    CreatedAt = message.CreatedAt,
+                    AdditionalProperties = message.AdditionalProperties,
+                };
+            }
+        }
+
+        if (spotlighted)
+        {
+            result ??= [.. list];
+            AddSpotlightingInstruction(result);
+        }
+
+        return (IEnumerable<ChatMessage>?)result ?? list;
+    }
+
+    private async ValueTask<(AIContent Content, bool Spotlighted)> ProtectUntrustedTextAsync(
+        TextContent text, ContentOrigin origin, InjectionAction action, bool isNew, DataProtectionPolicy policy, int index, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        if (ContentScreen.IsSpotlighted(text.Text))
+        {
+            return (text, true);
+        }
+
+        string where = $"a retrieved document (message {index})";
+        if (isNew)
+        {
+            await _screen.DetectAsync(text.Text, origin, action, where, call, cancellationToken).ConfigureAwait(false);
+        }
+
+        string redacted = _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, where, call);
+        bool isolate = action == InjectionAction.Isolate;
+        return (CopyText(text, isolate ? _screen.Spotlight(redacted) : redacted), isolate);
+    }
+
+    private async ValueTask<(AIContent Content, bool Spotlighted)> ProtectToolResultAsync(
+        FunctionResultContent result, bool isNew, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        string? text = ResultText(result.Result);
+        if (text is null)
+        {
+            return (result, false);
+        }
+
+        // Tool governance may have screened it already.
+        if (ContentScreen.IsSpotlighted(text))
+        {
+            return (result, true);
+        }
+
+        string where = $"the result of tool call '{result.CallId}'";
+        if (isNew)
+        {
+            await _screen.DetectAsync(text, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
+        }
+
+        string redacted = _screen.RedactPii(text, policy.ToolResults, DataDirection.ToolResults, where, call);
+        bool isolate = policy.ToolOutput == InjectionAction.Isolate;
+        if (isolate)
+        {
+            redacted = _screen.Spotlight(redacted);
+        }
+
+        if (ReferenceEquals(redacted, text) && result.Result is string)
+        {
+            return (result, false);
+        }
+
+        return (new FunctionResultContent(result.CallId, redacted) { Exception = result.Exception, AdditionalProperties = result.AdditionalProperties }, isolate);
+    }
+
+    private FunctionCallContent ProtectArguments(FunctionCallContent call, PiiPolicy policy, GovernedCall? governedCall)
+    {
+        if (call.Arguments is not { Count: > 0 } arguments || policy.AllowsEverything)
+        {
+            return call;
+        }
+
+        Dictionary<string, object?>? changed = null;
+        foreach (KeyValuePair<string, object?> argument in arguments)
+        {
+            string? value = argument.Value switch
+            {
+                string s => s,
+                JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+                _ => null,
+            };
+            if (value is null)
+            {
+                continue;
+            }
+
+            string redacted = _screen.RedactPii(value, policy, DataDirection.ToolArguments, $"argument '{argument.Key}' of tool '{call.Name}'", governedCall);
+            if (!ReferenceEquals(redacted, value))
+            {
+                (changed ??= new Dictionary<string, object?>(arguments, StringComparer.Ordinal))[argument.Key] = redacted;
+            }
+        }
+
+        return changed is null
+            ? call
+            : new FunctionCallContent(call.CallId, call.Name, changed) { Exception = call.Exception, AdditionalProperties = call.AdditionalProperties };
+    }
+
+    private void AddSpotlightingInstruction(List<ChatMessage> messages)
+    {
+        string instruction = Options.SpotlightingInstruction;
+        int system = messages.FindIndex(m => m.Role == ChatRole.System);
+        if (system < 0)
+        {
+            messages.Insert(0, new ChatMessage(ChatRole.System, instruction));
+            return;
+        }
+
+        ChatMessage original = messages[system];
+        if (original.Text.Contains(instruction, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var contents = new List<AIContent>(original.Contents) { new TextContent("\n\n" + instruction) };
+        messages[system] = new ChatMessage(original.Role, contents)
+        {
+            AuthorName = original.AuthorName,
+            MessageId = original.MessageId,
+            CreatedAt = original.CreatedAt,
+            AdditionalProperties = original.AdditionalProperties,
+        };
+    }
+
+    private static TextContent CopyText(TextContent original, string text) =>
+        ReferenceEquals(original.Text, text) ? original : new TextContent(text) { AdditionalProperties = original.AdditionalProperties };
+
+    private static string? ResultText(object? result) => result switch
+    {
+        null => null,
+        string s => s,
+        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+        JsonElement e => e.GetRawText(),
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
+    };
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Contracts.Ai;
 
@@ -25,4 +26,21 @@ public class UnsafeContentException : GovernedAiException
         : base(message, innerException)
     {
     }
+
+    /// <summary>Initializes a new instance of the <see cref="UnsafeContentException"/> class with what was found.</summary>
+    /// <param name="message">What was wrong and where, without the content.</param>
+    /// <param name="entityTypes">The blocked entity types, such as <c>CREDIT_CARD</c>.</param>
+    /// <param name="signals">The injection signals that fired.</param>
+    public UnsafeContentException(string message, IReadOnlyList<string> entityTypes, IReadOnlyList<string> signals)
+        : base(message)
+    {
+        EntityTypes = entityTypes ?? [];
+        Signals = signals ?? [];
+    }
+
+    /// <summary>Gets the blocked entity types; empty when an injection was blocked.</summary>
+    public IReadOnlyList<string> EntityTypes { get; } = [];
+
+    /// <summary>Gets the injection signals that fired; empty when PII was blocked.</summary>
+    public IReadOnlyList<string> Signals { get; } = [];
 }

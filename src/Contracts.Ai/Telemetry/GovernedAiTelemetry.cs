@@ -38,4 +38,10 @@ public static class GovernedAiTelemetry
 
     internal static Counter<long> ScreeningDetections { get; } = Meter.CreateCounter<long>(
         TelemetryNames.Metrics.ScreeningDetections, "{detection}", "PII or injection detections by data protection.");
+
+    internal static Counter<long> AuditDropped { get; } = Meter.CreateCounter<long>(
+        TelemetryNames.Metrics.AuditDropped, "{record}", "Decision records an audit sink dropped because its queue was full.");
+
+    internal static Counter<long> AuditFailures { get; } = Meter.CreateCounter<long>(
+        TelemetryNames.Metrics.AuditFailures, "{record}", "Decision records an audit sink failed to write.");
 }

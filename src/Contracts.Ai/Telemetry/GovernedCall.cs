@@ -16,6 +16,7 @@ internal sealed class GovernedCall
 
     private int _redactions;
     private int _detections;
+    private ConcurrentQueue<ToolCallRecord>? _toolCalls;
 
     public Activity? Activity { get; set; }
 
@@ -47,7 +48,8 @@ internal sealed class GovernedCall
     /// <summary>The final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c> or <c>error</c>.</summary>
     public string? Outcome { get; set; }
 
-    public ConcurrentQueue<ToolCallRecord> ToolCalls { get; } = new();
+    // Created on the first tool call: most calls make none, and an empty queue costs most of a call's state.
+    public ConcurrentQueue<ToolCallRecord> ToolCalls => LazyInitializer.EnsureInitialized(ref _toolCalls);
 
     public int Redactions => Volatile.Read(ref _redactions);
 
@@ -99,6 +101,12 @@ internal sealed class GovernedCall
     public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
 
     public void AddScreeningDetections(int count) => Interlocked.Add(ref _detections, count);
+
+    /// <summary>Gets a snapshot of the tool calls recorded so far, without creating the queue when there are none.</summary>
+    public ToolCallRecord[] ToolCallsSnapshot() => Volatile.Read(ref _toolCalls)?.ToArray() ?? [];
+
+    /// <summary>Gets or sets the request's governance context (tenant, context sources), as the root stage saw it.</summary>
+    public GovernanceContext? Context { get; set; }
 }
 
 /// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>

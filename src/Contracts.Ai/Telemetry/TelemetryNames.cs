@@ -8,6 +8,7 @@ internal static class TelemetryNames
         public const string Request = "contracts_ai.request";
         public const string Budget = "contracts_ai.budget";
         public const string ToolPrefix = "contracts_ai.tool ";
+        public const string ScreeningDetectionEvent = "contracts_ai.screening.detection";
     }
 
     internal static class Attributes
@@ -33,6 +34,18 @@ internal static class TelemetryNames
         public const string GenAiRequestModel = "gen_ai.request.model";
         public const string ErrorType = "error.type";
         public const string IdempotencyFailureMode = "contracts_ai.idempotency.failure_mode";
+        public const string Outcome = "contracts_ai.outcome";
+        public const string GenAiUsageInputTokens = "gen_ai.usage.input_tokens";
+        public const string GenAiUsageOutputTokens = "gen_ai.usage.output_tokens";
+        public const string GenAiInputMessages = "gen_ai.input.messages";
+        public const string GenAiOutputMessages = "gen_ai.output.messages";
+        public const string AuditSink = "contracts_ai.audit.sink";
+        public const string ScreeningKind = "contracts_ai.screening.kind";
+        public const string ScreeningOrigin = "contracts_ai.screening.origin";
+        public const string ScreeningAction = "contracts_ai.screening.action";
+        public const string ScreeningScore = "contracts_ai.screening.score";
+        public const string ScreeningSignals = "contracts_ai.screening.signals";
+        public const string ScreeningDirection = "contracts_ai.screening.direction";
     }
 
     internal static class Metrics
@@ -44,5 +57,7 @@ internal static class TelemetryNames
         public const string IdempotencyReplays = "contracts_ai.idempotency.replays";
         public const string ScreeningDetections = "contracts_ai.screening.detections";
         public const string IdempotencyStoreUnavailable = "contracts_ai.idempotency.store_unavailable";
+        public const string AuditDropped = "contracts_ai.audit.dropped";
+        public const string AuditFailures = "contracts_ai.audit.failures";
     }
 }

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Contracts.Ai;
+using Contracts.Ai.Testing;
+using Microsoft.Extensions.AI;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Contracts.Ai.SupportDesk;
+
+/// <summary>The support desk service: answers customer questions and triages tickets through governed LLM calls.</summary>
+public static class SupportDeskApp
+{
+    /// <summary>The app's own ActivitySource: one span per handled request, the parent of every governed call.</summary>
+    public const string SourceName = "Contracts.Ai.SupportDesk";
+
+    /// <summary>The source MEAI's GenAI spans (<c>chat</c>, <c>execute_tool</c>) and metrics come from.</summary>
+    public const string GenAiSourceName = "Contracts.Ai.SupportDesk.GenAI";
+
+    /// <summary>Kestrel's address when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> says otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    private const string AspNetCoreSourceName = "Microsoft.AspNetCore";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>Builds the app.</summary>
+    /// <param name="args">Command-line arguments, such as <c>--urls http://127.0.0.1:5081</c> or <c>--SupportDesk:AuditFolder /var/audit</c>.</param>
+    /// <param name="configure">Adjusts the builder before the app is built (tests add exporters here).</param>
+    /// <returns>The app, not yet started.</returns>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        AddTelemetry(builder);
+
+        // The model: a scripted one, so the service runs offline. Swap in a provider's IChatClient here.
+        builder.Services.AddChatClient(new ScriptedChatClient(SupportModel.Respond) { ModelId = SupportModel.ModelId })
+            .UseFunctionInvocation()
+            .UseOpenTelemetry(sourceName: GenAiSourceName);
+
+        // Everything else is one call: every IChatClient above is now governed, and each decision is audited.
+        string auditFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["SupportDesk:AuditFolder"] ?? "audit");
+        IGovernedAiBuilder governed = builder.Services.AddGovernedAi().AddAuditFile(Path.Combine(auditFolder, "decisions.jsonl"));
+        if (builder.Configuration.GetValue("SupportDesk:AuditLog", false))
+        {
+            governed.AddAuditLog();
+        }
+
+        builder.Services.AddSingleton<RouteContracts>();
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        MapRoutes(app);
+        return app;
+    }
+
+    private static void AddTelemetry(WebApplicationBuilder builder)
+    {
+        // "console" (default), "otlp" (default when OTEL_EXPORTER_OTLP_ENDPOINT is set) or "none".
+        bool otlpConfigured = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        string exporter = builder.Configuration["SupportDesk:Exporter"] ?? (otlpConfigured ? "otlp" : "console");
+
+        OpenTelemetryBuilder otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "support-desk"))
+            // ASP.NET Core's own request spans are the roots: every span below nests under the HTTP request it served.
+            .WithTracing(tracing => tracing.AddSource(AspNetCoreSourceName, SourceName, GenAiSourceName, GovernedAiTelemetry.SourceName))
+            .WithMetrics(metrics => metrics.AddMeter(GenAiSourceName, GovernedAiTelemetry.SourceName));
+        switch (exporter)
+        {
+            case "otlp":
+                otel.UseOtlpExporter();
+                break;
+            case "console":
+                otel.WithTracing(tracing => tracing.AddConsoleExporter())
+                    .WithMetrics(metrics => metrics.AddConsoleExporter());
+                break;
+            case "none":
+                break;
+            default:
+                throw new InvalidOperationException($"SupportDesk:Exporter must be 'console', 'otlp' or 'none', not '{exporter}'.");
+        }
+    }
+
+    private static void MapRoutes(WebApplication app)
+    {
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+
+        app.MapPost("/ask", async (AskRequest request, HttpContext http, IChatClient chat, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Question))
+            {
+                return Results.BadRequest(new { error = "question is required." });
+            }
+
+            using Activity? span = Source.StartActivity("support.ask");
+            ChatOptions options = new ChatOptions { Tools = [SupportTools.LookupOrder] }
+                .WithContractWhenRegistered(http.RequestServices, "support.answer")
+                .WithTenant(Tenant(http))
+                .WithContextSource(new ContextSource("kb-shipping-policy", "kb://support/faq"));
+            ChatResponse response = await chat.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, SupportModel.AnswerInstructions), new ChatMessage(ChatRole.User, request.Question)],
+                options,
+                cancellationToken);
+            return Results.Ok(new AskResponse(response.Text, span?.TraceId.ToHexString()));
+        });
+
+        app.MapPost("/tickets/triage", async (TriageRequest request, HttpContext http, IChatClient chat, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Subject) && string.IsNullOrWhiteSpace(request.Body))
+            {
+                return Results.BadRequest(new { error = "subject or body is required." });
+            }
+
+            using Activity? span = Source.StartActivity("support.triage");
+            ChatOptions options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json }
+                .WithContractWhenRegistered(http.RequestServices, "support.triage")
+                .WithTenant(Tenant(http));
+            ChatResponse response = await chat.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, SupportModel.TriageInstructions), new ChatMessage(ChatRole.User, $"{request.Subject}\n\n{request.Body}")],
+                options,
+                cancellationToken);
+            using JsonDocument triage = JsonDocument.Parse(response.Text);
+            return Results.Ok(new TriageResponse(
+                triage.RootElement.GetProperty("category").GetString()!,
+                triage.RootElement.GetProperty("priority").GetString()!,
+                span?.TraceId.ToHexString()));
+        });
+    }
+
+    private static ChatOptions WithContractWhenRegistered(this ChatOptions options, IServiceProvider services, string contractId) =>
+        services.GetRequiredService<RouteContracts>().IsRegistered(contractId) ? options.WithContract(contractId) : options;
+
+    private static string Tenant(HttpContext http) =>
+        http.Request.Headers.TryGetValue("X-Tenant", out var tenant) && !string.IsNullOrWhiteSpace(tenant) ? tenant.ToString() : "demo";
+}
+
+/// <summary>A customer question.</summary>
+/// <param name="Question">The question.</param>
+public sealed record AskRequest(string Question);
+
+/// <summary>The answer to a question.</summary>
+/// <param name="Answer">The answer.</param>
+/// <param name="TraceId">The trace the answer can be looked up by.</param>
+public sealed record AskResponse(string Answer, string? TraceId);
+
+/// <summary>A ticket to triage.</summary>
+/// <param name="Subject">The subject.</param>
+/// <param name="Body">The body.</param>
+public sealed record TriageRequest(string? Subject, string? Body);
+
+/// <summary>A ticket's triage.</summary>
+/// <param name="Category">billing, account, shipping or general.</param>
+/// <param name="Priority">high or normal.</param>
+/// <param name="TraceId">The trace the decision can be looked up by.</param>
+public sealed record TriageResponse(string Category, string Priority, string? TraceId);

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Contracts.Ai.Testing;
+using Microsoft.Extensions.AI;
+
+namespace Contracts.Ai.SupportDesk;
+
+/// <summary>
+/// The scripted model the service runs on offline: it answers each route the way a real model would
+/// (looks orders up with the tool, classifies tickets as JSON), deterministically.
+/// </summary>
+public static partial class SupportModel
+{
+    /// <summary>The model id the scripted model reports.</summary>
+    public const string ModelId = "support-scripted-1";
+
+    /// <summary>The system prompt of the answer route.</summary>
+    public const string AnswerInstructions = "You are a support agent. Answer briefly. Use lookup_order for questions about an order.";
+
+    /// <summary>The system prompt of the triage route.</summary>
+    public const string TriageInstructions = "Classify the support ticket. Reply with JSON: {\"category\": billing|account|shipping|general, \"priority\": high|normal}.";
+
+    /// <summary>Chooses the scripted answer for a request.</summary>
+    /// <param name="request">The request the model received.</param>
+    /// <returns>The answer.</returns>
+    public static ScriptedTurn Respond(ScriptedRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        IReadOnlyList<ChatMessage> messages = request.Messages;
+        ChatMessage last = messages[^1];
+        int promptTokens = EstimateTokens(messages);
+
+        if (last.Contents.OfType<FunctionResultContent>().FirstOrDefault() is { } result)
+        {
+            string orderId = FindOrderId(messages) ?? "your order";
+            return ScriptedTurn.Reply($"Order {orderId} is {result.Result}. Is there anything else I can help with?").WithUsage(promptTokens, 18);
+        }
+
+        string text = last.Text;
+        if (request.Options?.ResponseFormat is ChatResponseFormatJson || messages.Any(m => m.Role == ChatRole.System && m.Text.Contains("Classify", StringComparison.Ordinal)))
+        {
+            return ScriptedTurn.Json(JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["category"] = Categorize(text),
+                ["priority"] = UrgentPattern().IsMatch(text) ? "high" : "normal",
+            })).WithUsage(promptTokens, 12);
+        }
+
+        if (FindOrderId([last]) is { } id && request.Options?.Tools?.Any(t => t.Name == "lookup_order") == true)
+        {
+            return ScriptedTurn.CallTool("lookup_order", new Dictionary<string, object?> { ["orderId"] = id }).WithUsage(promptTokens, 9);
+        }
+
+        return ScriptedTurn.Reply(Categorize(text) switch
+        {
+            "billing" => "Refunds are paid back to the original payment method within 5 working days.",
+            "account" => "You can reset your password from the sign-in page with 'Forgot password'.",
+            "shipping" => "Orders ship within 2 working days; tell me your order id and I will look it up.",
+            _ => "Thanks for reaching out. A support agent will follow up by email.",
+        }).WithUsage(promptTokens, 16);
+    }
+
+    private static string Categorize(string text) =>
+        BillingPattern().IsMatch(text) ? "billing"
+        : AccountPattern().IsMatch(text) ? "account"
+        : ShippingPattern().IsMatch(text) ? "shipping"
+        : "general";
+
+    private static string? FindOrderId(IEnumerable<ChatMessage> messages)
+    {
+        foreach (ChatMessage message in messages.Reverse())
+        {
+            Match match = OrderIdPattern().Match(message.Text);
+            if (match.Success)
+            {
+                return match.Value.ToUpperInvariant();
+            }
+        }
+
+        return null;
+    }
+
+    private static int EstimateTokens(IEnumerable<ChatMessage> messages) => Math.Max(1, messages.Sum(m => m.Text.Length) / 4);
+
+    [GeneratedRegex(@"\bA-\d{4}\b", RegexOptions.IgnoreCase)]
+    private static partial Regex OrderIdPattern();
+
+    [GeneratedRegex(@"refund|charge|invoice|payment|billing", RegexOptions.IgnoreCase)]
+    private static partial Regex BillingPattern();
+
+    [GeneratedRegex(@"password|log ?in|sign ?in|account", RegexOptions.IgnoreCase)]
+    private static partial Regex AccountPattern();
+
+    [GeneratedRegex(@"order|ship|deliver|parcel|package", RegexOptions.IgnoreCase)]
+    private static partial Regex ShippingPattern();
+
+    [GeneratedRegex(@"urgent|asap|immediately|down|outage", RegexOptions.IgnoreCase)]
+    private static partial Regex UrgentPattern();
+}
