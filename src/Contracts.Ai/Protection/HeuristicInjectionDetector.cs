@@ -97,7 +97,7 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
     {
         foreach (InjectionSignals.Signal signal in InjectionSignals.All)
         {
-            if (signal.Pattern.IsMatch(text))
+            if (signal.Occurs(text))
             {
                 scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
             }
@@ -176,45 +176,65 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
     }
 
     /// <summary>Decodes long base64 runs and scores them when the decoded text carries injection phrasing.</summary>
+    /// <remarks>
+    /// Skips ahead by the minimum run length: a run that long starting after a non-base64 character
+    /// must cover the character that far ahead, so most of clean prose is never looked at.
+    /// </remarks>
     private static void FindEncodedPayloads(string text, bool indirect, ref Scorer scorer)
     {
-        int runs = 0, start = -1;
-        for (int i = 0; i <= text.Length && runs < MaxEncodedRuns; i++)
+        int runs = 0, previous = -1;
+        while (runs < MaxEncodedRuns)
         {
-            char c = i < text.Length ? text[i] : ' ';
-            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '-' or '_')
+            int probe = previous + MinEncodedRun;
+            if (probe >= text.Length)
             {
-                if (start < 0)
-                {
-                    start = i;
-                }
+                return;
+            }
 
+            if (!IsBase64(text[probe]))
+            {
+                previous = probe;
                 continue;
             }
 
-            if (start >= 0 && i - start >= MinEncodedRun)
+            int start = probe;
+            while (start - 1 > previous && IsBase64(text[start - 1]))
             {
-                runs++;
-                int end = i;
-                while (end < text.Length && end - i < 2 && text[end] == '=')
-                {
-                    end++;
-                }
-
-                if (TryDecode(text.AsSpan(start, end - start), out string? decoded))
-                {
-                    var inner = default(Scorer);
-                    MatchPhrasing(decoded, indirect, ref inner);
-                    if (inner.Names is not null && inner.Score >= 0.3)
-                    {
-                        scorer.Add(InjectionSignals.EncodedPayload, Math.Max(0.6, inner.Score));
-                    }
-                }
+                start--;
             }
 
-            start = -1;
+            int end = probe + 1;
+            while (end < text.Length && IsBase64(text[end]))
+            {
+                end++;
+            }
+
+            previous = end;
+            if (end - start < MinEncodedRun)
+            {
+                continue;
+            }
+
+            runs++;
+            int padded = end;
+            while (padded < text.Length && padded - end < 2 && text[padded] == '=')
+            {
+                padded++;
+            }
+
+            if (TryDecode(text.AsSpan(start, padded - start), out string? decoded))
+            {
+                var inner = default(Scorer);
+                MatchPhrasing(decoded, indirect, ref inner);
+                if (inner.Names is not null && inner.Score >= 0.3)
+                {
+                    scorer.Add(InjectionSignals.EncodedPayload, Math.Max(0.6, inner.Score));
+                }
+            }
         }
     }
+
+    private static bool IsBase64(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '-' or '_';
 
     private static bool TryDecode(ReadOnlySpan<char> run, [NotNullWhen(true)] out string? decoded)
     {

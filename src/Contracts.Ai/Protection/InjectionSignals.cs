@@ -1,3 +1,4 @@
+using System;
 using System.Text.RegularExpressions;
 
 namespace Contracts.Ai;
@@ -33,32 +34,35 @@ internal static partial class InjectionSignals
     internal const string EncodedPayload = "encoded_payload";
 
     /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern.</summary>
+    private static readonly string[] Harmful = ["illegal", "unethical", "immoral", "harmful", "explicit", "nsfw", "offensive", "malicious", "dangerous", "inappropriate"];
+
+    /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern, and the anchors around which the pattern is tried.</summary>
     internal static readonly Signal[] All =
     [
-        new(InstructionOverride, 0.7, 0.8, IgnorePreviousInstructions()),
-        new(InstructionOverride, 0.6, 0.8, ForgetEverything()),
-        new(InstructionOverride, 0.6, 0.8, NewInstructions()),
-        new(PersonaHijack, 0.5, 0.6, YouAreNow()),
-        new(PersonaHijack, 0.35, 0.5, FromNowOn()),
-        new(PersonaHijack, 0.45, 0.5, UnrestrictedMode()),
-        new(PersonaHijack, 0.45, 0.6, RenamedOrRulesLifted()),
-        new(PersonaHijack, 0.25, 0.3, Jailbreak()),
-        new(RolePlaySetup, 0.35, 0.4, RolePlay()),
-        new(GuardrailEvasion, 0.45, 0.5, WithoutRestrictions()),
-        new(GuardrailEvasion, 0.35, 0.4, NeverRefuse()),
-        new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat()),
-        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt()),
-        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup()),
-        new(FakeConversation, 0.45, 0.6, ConversationTurns()),
-        new(DualResponse, 0.45, 0.4, TwoResponses()),
-        new(OutputDirective, 0.1, 0.6, InYourResponse()),
-        new(CodeDirective, 0.1, 0.6, IncludeFollowingCode()),
-        new(ModelReference, 0.25, 0.3, ModelNames()),
-        new(RuleRewriting, 0.3, 0.4, AlwaysNever()),
-        new(FictionalFraming, 0.3, 0.3, Hypothetical()),
-        new(FormatForcing, 0.3, 0.4, StartEveryResponse()),
-        new(TemplatePlaceholder, 0.35, 0.2, PromptPlaceholder()),
-        new(HarmfulCompliance, 0.3, 0.3, HarmfulWords()),
+        new(InstructionOverride, 0.7, 0.8, IgnorePreviousInstructions(), A("ignore", "disregard", "forget", "override", "bypass", "skip", "drop", "abandon", "let go", "set aside"), 1, 160),
+        new(InstructionOverride, 0.6, 0.8, ForgetEverything(), A("ignore", "disregard", "forget"), 1, 160),
+        new(InstructionOverride, 0.6, 0.8, NewInstructions(), A("instruction", "rules", "directive", "task"), 40, 40),
+        new(PersonaHijack, 0.5, 0.6, YouAreNow(), A("you are", "you're", "simulate", "emulate", "impersonate", "persona", " as a", " as an"), 30, 160),
+        new(PersonaHijack, 0.35, 0.5, FromNowOn(), A("from now on", "pretend", "character", "mode"), 60, 40),
+        new(PersonaHijack, 0.45, 0.5, UnrestrictedMode(), A("mode", "do anything now"), 30, 30),
+        new(PersonaHijack, 0.45, 0.6, RenamedOrRulesLifted(), A("name", "apply", "mode"), 100, 60),
+        new(PersonaHijack, 0.25, 0.3, Jailbreak(), A("jailbr"), 1, 20),
+        new(RolePlaySetup, 0.35, 0.4, RolePlay(), A("you are", "you will", "you shall", "you must", "you now", "now you", "want you", "act like", "respond as", "respond only as", "character", "roleplay", "role-play", "play the", "persona", "personify", "transform into", "entities", "personalities", " ais"), 30, 100),
+        new(GuardrailEvasion, 0.45, 0.5, WithoutRestrictions(), A("restriction", "limitation", "limits", "filter", "censorship", "guideline", "rules", "polic", "moral", "ethic", "boundaries", "safeguard", "warning"), 160, 40),
+        new(GuardrailEvasion, 0.35, 0.4, NeverRefuse(), A("refuse", "decline", "deny", "amoral", "unethical", "uncensored", "unfiltered", "unrestricted", "content polic"), 60, 60),
+        new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
+        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
+        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60),
+        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100),
+        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120),
+        new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
+        new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
+        new(ModelReference, 0.25, 0.3, ModelNames(), A("gpt", "openai", "bard", "claude", "llama", "language model", "ai model", "ai assistant", "ai language"), 30, 60),
+        new(RuleRewriting, 0.3, 0.4, AlwaysNever(), A("always", "never", "must not", "do not ever"), 1, 100),
+        new(FictionalFraming, 0.3, 0.3, Hypothetical(), A("hypothetical", "fictional", "fictitious", "imaginary", "alternate", "alternative", "parallel", "simulated"), 1, 80),
+        new(FormatForcing, 0.3, 0.4, StartEveryResponse(), A("response", "output", "answer", "repl", "message", "prompt", "question", "request"), 100, 30),
+        new(TemplatePlaceholder, 0.35, 0.2, PromptPlaceholder(), A("[insert", "[your", "[enter", "[put", "[write", "[prompt", "[input", "[question", "[request", "{prompt", "{input", "{question", "{request", "<insert", "<your", "<enter"), 1, 80),
+        new(HarmfulCompliance, 0.3, 0.3, HarmfulWords(), A(Harmful), 1, 260),
     ];
 
     [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b", Options)]
@@ -133,5 +137,40 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b", Options)]
     private static partial Regex HarmfulWords();
 
-    internal sealed record Signal(string Name, double UserPromptWeight, double IndirectWeight, Regex Pattern);
+    private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
+
+    /// <summary>One phrasing signal.</summary>
+    /// <param name="Name">The signal's name, reported in verdicts.</param>
+    /// <param name="UserPromptWeight">Its weight in user prompts.</param>
+    /// <param name="IndirectWeight">Its weight in tool output and retrieved documents.</param>
+    /// <param name="Pattern">The phrasing.</param>
+    /// <param name="Anchors">Literals every match contains.</param>
+    /// <param name="Before">How far before an anchor a match may start.</param>
+    /// <param name="After">How far after an anchor a match may end.</param>
+    internal sealed record Signal(string Name, double UserPromptWeight, double IndirectWeight, Regex Pattern, Anchors Anchors, int Before, int After)
+    {
+        /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors.</summary>
+        public bool Occurs(string text)
+        {
+            ReadOnlySpan<char> span = text;
+            int from = 0;
+            while (true)
+            {
+                int hit = Anchors.IndexIn(span, from);
+                if (hit < 0)
+                {
+                    return false;
+                }
+
+                int start = Math.Max(0, hit - Before);
+                int end = Math.Min(span.Length, hit + After);
+                if (Pattern.IsMatch(span[start..end]))
+                {
+                    return true;
+                }
+
+                from = hit + 1;
+            }
+        }
+    }
 }

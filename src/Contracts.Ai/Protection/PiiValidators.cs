@@ -24,7 +24,7 @@ internal static class PiiValidators
         ["TL"] = 23, ["TN"] = 24, ["TR"] = 26, ["UA"] = 29, ["VA"] = 22, ["VG"] = 24, ["XK"] = 20, ["YE"] = 30,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>Returns the length of the valid email address at the end of <paramref name="candidate"/>'s local part trimming, or 0.</summary>
+    /// <summary>Email: a local part of 1-64 characters without leading, trailing or doubled dots; <paramref name="trimStart"/> skips leading punctuation the pattern took in.</summary>
     public static bool IsEmail(ReadOnlySpan<char> candidate, out int trimStart)
     {
         trimStart = 0;

@@ -201,4 +201,23 @@ public class DefaultPiiRecognizerTests
         Assert.Empty(Recognizer.Recognize(string.Empty));
         Assert.Empty(Recognizer.Recognize("请描述一个包含格调的房间设计。🌳 Ünïcödé"));
     }
+
+    [Fact]
+    public void Findings_deep_inside_long_text_are_found_once_each()
+    {
+        string filler = string.Concat(Enumerable.Repeat("The export job ran at 10:30 and wrote 1,204 rows; see ticket 5512. ", 400));
+        string text = $"{filler}mail a@example.com and b@example.org, key AKIAIOSFODNN7EXAMPLE, host fe80::1ff:fe23:4567:890a {filler}ip 192.0.2.7";
+
+        Assert.Equal(
+            [(PiiEntityTypes.EmailAddress, "a@example.com"), (PiiEntityTypes.EmailAddress, "b@example.org"), (PiiEntityTypes.ApiKey, "AKIAIOSFODNN7EXAMPLE"),
+             (PiiEntityTypes.IpAddress, "fe80::1ff:fe23:4567:890a"), (PiiEntityTypes.IpAddress, "192.0.2.7")],
+            Find(text));
+    }
+
+    [Fact]
+    public void Email_with_a_local_part_over_64_characters_is_not_found()
+    {
+        string local = new string('a', 70);
+        Assert.Empty(Find($"{local}@example.com"));
+    }
 }
