@@ -1,40 +1,98 @@
-// Contracts.Ai quickstart: one governed call, end to end.
-// Offline by default (an embedded scripted model: no key, no network). With OPENAI_API_KEY set it
-// calls OpenAI through Microsoft.Extensions.AI.OpenAI (model from OPENAI_MODEL, default gpt-4o-mini).
+// Contracts.Ai quickstart: governed calls end to end.
+//
+// Offline by default: an embedded scripted model answers (no key, no network). With OPENAI_API_KEY
+// set, the same governed calls go to OpenAI through Microsoft.Extensions.AI.OpenAI (model from
+// OPENAI_MODEL, default gpt-4o-mini); a real model decides for itself which tools to call.
 using System.ClientModel;
-using System.Diagnostics;
+using System.Text.Json;
 using Contracts.Ai;
-using Contracts.Ai.Testing;
+using Contracts.Ai.Quickstart;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-using var spans = SpanPrinter.Start();
-
 string? apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
 string model = Environment.GetEnvironmentVariable("OPENAI_MODEL") ?? "gpt-4o-mini";
+bool offline = string.IsNullOrWhiteSpace(apiKey);
+
+using var spans = new SpanPrinter();
+var store = new OrderStore();
 
 var services = new ServiceCollection();
-if (string.IsNullOrWhiteSpace(apiKey))
-{
-    Console.WriteLine("Model: embedded scripted model (offline). Set OPENAI_API_KEY to call OpenAI.");
-    services.AddSingleton<IChatClient>(new ScriptedChatClient(
-        ScriptedTurn.Reply("Your order 1042 ships tomorrow.").WithUsage(120, 9)));
-}
-else
-{
-    Console.WriteLine($"Model: OpenAI {model}.");
-    services.AddSingleton<IChatClient>(new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(apiKey)).AsIChatClient());
-}
+IChatClient provider = offline
+    ? EmbeddedModel.Create()
+    : new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(apiKey!)).AsIChatClient();
 
-services.AddGovernedAi();
-using ServiceProvider provider = services.BuildServiceProvider();
-IChatClient chat = provider.GetRequiredService<IChatClient>();
+// The app's own pipeline, as it is today: the provider plus MEAI's tool loop.
+services.AddSingleton(new ChatClientBuilder(provider).UseFunctionInvocation().Build());
+
+// One line adopts governance; the rest registers this app's prompt contracts.
+services.AddGovernedAi(o =>
+    {
+        o.TokenBudget.ContextWindowTokens = 4_000;   // small on purpose, so the long conversation below is trimmed
+        o.TokenBudget.ReservedOutputTokens = 500;
+        o.TokenBudget.SafetyMarginTokens = 100;
+    })
+    .AddContract(QuickstartContracts.Triage)
+    .AddContract(QuickstartContracts.OrderDesk);
+
+using ServiceProvider app = services.BuildServiceProvider();
+IChatClient chat = app.GetRequiredService<IChatClient>();
+
+Console.WriteLine(offline
+    ? "Model: embedded scripted model (offline). Set OPENAI_API_KEY to run the same calls on OpenAI."
+    : $"Model: OpenAI {model}.");
 
 try
 {
-    ChatOptions options = new ChatOptions().WithTenant("acme", "user-7");
-    ChatResponse response = await chat.GetResponseAsync("When does order 1042 ship?", options);
-    Console.WriteLine($"Answer: {response.Text}");
+    // 1. A prompt contract: the first answer breaks the output schema, the re-ask passes.
+    Section("1. Contract support.triage: validate the answer, re-ask with the errors");
+    ChatResponse triage = await chat.GetResponseAsync(
+        "My parcel arrived crushed and I was charged twice. Order A-1001.",
+        new ChatOptions()
+            .WithContract("support.triage", new Dictionary<string, object?> { ["customer"] = "Ada Lovelace", ["channel"] = "email" })
+            .WithTenant("acme", "ada"));
+    Console.WriteLine($"   answer: {triage.Text}");
+    Console.WriteLine($"   validation: {triage.GetContractValidationOutcome()}");
+    spans.Print();
+
+    // 2. Token budgeting: a long conversation is trimmed to fit the context window.
+    Section("2. Budget: a 120-message conversation in a 4,000-token window");
+    List<ChatMessage> history = LongConversation(120);
+    ChatResponse summary = await chat.GetResponseAsync(history, new ChatOptions().WithTenant("acme", "ada"));
+    Console.WriteLine($"   answer: {summary.Text}");
+    Console.WriteLine($"   the caller's list still holds {history.Count} messages");
+    spans.Print();
+
+    // 3. Strict tools: typed output contract, an idempotent refund called twice, an HTML error page rejected.
+    Section("3. Tools: validated calls, an idempotent refund, a rejected tool output");
+    ChatOptions orderDesk = new ChatOptions
+    {
+        Tools =
+        [
+            AIFunctionFactory.Create(store.GetOrder, "get_order", "Looks up an order.").WithOutputContract<Order>(QuickstartJson.Default.Order),
+            AIFunctionFactory.Create(store.RefundOrder, "refund_order", "Refunds an order once.").AsIdempotent("orderId"),
+            AIFunctionFactory.Create(store.GetInvoice, "get_invoice", "Fetches an invoice.").WithOutputContract<Invoice>(QuickstartJson.Default.Invoice),
+            AIFunctionFactory.Create(() => "deleted", "delete_account", "Deletes the customer's account."),
+        ],
+    }.WithContract("order.desk", new Dictionary<string, object?> { ["customer"] = "Ada Lovelace" }).WithTenant("acme", "ada");
+    orderDesk.GetGovernanceContext()!.ConversationId = "conv-42";
+    ChatResponse resolution = await chat.GetResponseAsync("Please refund order A-1001 and send me the invoice.", orderDesk);
+    Console.WriteLine($"   answer: {resolution.Text}");
+    Console.WriteLine($"   refund_order ran {store.Refunds} time(s); delete_account was not offered (not on the contract's allow-list)");
+    spans.Print();
+
+    // 4. Request idempotency: a retried request with the same key is answered from the store.
+    Section("4. Request idempotency: the same request sent twice with one key");
+    for (int attempt = 1; attempt <= 2; attempt++)
+    {
+        ChatResponse reply = await chat.GetResponseAsync(
+            "Confirm my address change to 12 Analytical Way.",
+            new ChatOptions().WithTenant("acme", "ada").WithIdempotencyKey("address-change-7781"));
+        Console.WriteLine($"   attempt {attempt}: {reply.Text}");
+    }
+
+    Console.WriteLine($"   the model was called {EmbeddedModel.AddressConfirmations} time(s)");
+    spans.Print();
 }
 catch (ClientResultException ex)
 {
@@ -46,30 +104,25 @@ catch (HttpRequestException ex)
     Console.Error.WriteLine($"OpenAI could not be reached: {ex.Message}");
     return 1;
 }
+catch (GovernedAiException ex)
+{
+    Console.Error.WriteLine($"Governance stopped the call: {ex.Message}");
+    return 1;
+}
 
 return 0;
 
-/// <summary>Prints each Contracts.Ai span as it ends, with its attributes.</summary>
-internal sealed class SpanPrinter : IDisposable
-{
-    private readonly ActivityListener _listener;
+static void Section(string title) => Console.WriteLine($"{Environment.NewLine}{title}");
 
-    private SpanPrinter()
+static List<ChatMessage> LongConversation(int count)
+{
+    var messages = new List<ChatMessage> { new(ChatRole.System, "You are Acme's support assistant. Be brief.") };
+    for (int i = 0; messages.Count < count - 1; i++)
     {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == GovernedAiTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                string tags = string.Join(", ", activity.TagObjects.Select(t => $"{t.Key}={t.Value}"));
-                Console.WriteLine($"  span {activity.DisplayName} ({activity.Duration.TotalMilliseconds:F1} ms){(tags.Length > 0 ? ": " + tags : string.Empty)}");
-            },
-        };
-        ActivitySource.AddActivityListener(_listener);
+        messages.Add(new ChatMessage(ChatRole.User, $"Question {i}: can you tell me about the delivery options for parcel {i}, including weekend slots, pick-up points and what happens when nobody is home?"));
+        messages.Add(new ChatMessage(ChatRole.Assistant, $"Answer {i}: parcel {i} can be delivered on weekdays or Saturdays, left at a pick-up point, or rescheduled online when nobody is home."));
     }
 
-    public static SpanPrinter Start() => new();
-
-    public void Dispose() => _listener.Dispose();
+    messages.Add(new ChatMessage(ChatRole.User, "Summarise what we agreed in one sentence."));
+    return messages;
 }
