@@ -33,7 +33,7 @@ public static partial class SupportModel
         if (last.Contents.OfType<FunctionResultContent>().FirstOrDefault() is { } result)
         {
             string orderId = FindOrderId(messages) ?? "your order";
-            return ScriptedTurn.Reply($"Order {orderId} is {result.Result}. Is there anything else I can help with?").WithUsage(promptTokens, 18);
+            return ScriptedTurn.Reply($"Order {orderId} is {ReadToolData(result.Result)}. Is there anything else I can help with?").WithUsage(promptTokens, 18);
         }
 
         string text = last.Text;
@@ -96,4 +96,26 @@ public static partial class SupportModel
 
     [GeneratedRegex(@"urgent|asap|immediately|down|outage", RegexOptions.IgnoreCase)]
     private static partial Regex UrgentPattern();
+
+    /// <summary>Reads a tool result the way a model would: the data inside the spotlighting markers, a JSON string as its text.</summary>
+    private static string ReadToolData(object? result)
+    {
+        string text = result?.ToString() ?? string.Empty;
+        text = text.Replace("<</untrusted-data>>", string.Empty, StringComparison.Ordinal)
+            .Replace("<<untrusted-data>>", string.Empty, StringComparison.Ordinal)
+            .Trim();
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"')
+        {
+            try
+            {
+                return System.Text.Json.JsonSerializer.Deserialize<string>(text) ?? text;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return text;
+            }
+        }
+
+        return text;
+    }
 }

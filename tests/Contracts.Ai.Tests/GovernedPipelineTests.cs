@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Contracts.Ai.Testing;
 using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Contracts.Ai.Tests;
@@ -13,7 +14,11 @@ public class GovernedPipelineTests
     [InlineData(true)]
     public async Task Root_span_carries_the_contract_and_tenant(bool streaming)
     {
-        using IChatClient client = new ChatClientBuilder(new ScriptedChatClient(ScriptedTurn.Reply("fine"))).UseGovernedAi().Build();
+        var services = new ServiceCollection();
+        services.AddGovernedAi(_ => new ScriptedChatClient(ScriptedTurn.Reply("fine")))
+            .AddContract(new PromptContract { Id = "support.reply", Version = "1.0.0", Template = "Answer kindly." });
+        using ServiceProvider provider = services.BuildServiceProvider();
+        IChatClient client = provider.GetRequiredService<IChatClient>();
         using var spans = new SpanCollector();
 
         ChatResponse response = await client.AskAsync("hi", new ChatOptions().WithContract("support.reply").WithTenant("acme"), streaming);
@@ -22,6 +27,7 @@ public class GovernedPipelineTests
         Activity root = Assert.Single(spans.Named("contracts_ai.request"));
         Assert.Equal("support.reply", root.GetTagItem("contracts_ai.contract.id"));
         Assert.Equal("acme", root.GetTagItem("contracts_ai.tenant.id"));
+        Assert.Equal("1.0.0", root.GetTagItem("contracts_ai.contract.version"));
         Assert.Equal(ActivityStatusCode.Unset, root.Status);
     }
 
