@@ -4,7 +4,6 @@
 // set, the same governed calls go to OpenAI through Microsoft.Extensions.AI.OpenAI (model from
 // OPENAI_MODEL, default gpt-4o-mini); a real model decides for itself which tools to call.
 using System.ClientModel;
-using System.Text.Json;
 using Contracts.Ai;
 using Contracts.Ai.Quickstart;
 using Microsoft.Extensions.AI;
@@ -25,15 +24,14 @@ IChatClient provider = offline
 // The app's own pipeline, as it is today: the provider plus MEAI's tool loop.
 services.AddSingleton(new ChatClientBuilder(provider).UseFunctionInvocation().Build());
 
-// One line adopts governance; the rest registers this app's prompt contracts.
+// One line adopts governance; the prompt contracts come from the files in prompts/ (embedded in this app).
 services.AddGovernedAi(o =>
     {
         o.TokenBudget.ContextWindowTokens = 4_000;   // small on purpose, so the long conversation below is trimmed
         o.TokenBudget.ReservedOutputTokens = 500;
         o.TokenBudget.SafetyMarginTokens = 100;
     })
-    .AddContract(QuickstartContracts.Triage)
-    .AddContract(QuickstartContracts.OrderDesk);
+    .AddPromptsFromEmbeddedResources(typeof(OrderStore).Assembly);
 
 using ServiceProvider app = services.BuildServiceProvider();
 IChatClient chat = app.GetRequiredService<IChatClient>();
