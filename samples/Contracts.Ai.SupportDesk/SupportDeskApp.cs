@@ -3,6 +3,7 @@ using System.Text.Json;
 using Contracts.Ai;
 using Contracts.Ai.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -47,7 +48,10 @@ public static class SupportDeskApp
 
         // Everything else is one call: every IChatClient above is now governed, and each decision is audited.
         string auditFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["SupportDesk:AuditFolder"] ?? "audit");
-        IGovernedAiBuilder governed = builder.Services.AddGovernedAi().AddAuditFile(Path.Combine(auditFolder, "decisions.jsonl"));
+        // The prompt files under prompts/ are the contracts; support.reply 1.1.0 declares a 90/10 canary of production.
+        IGovernedAiBuilder governed = builder.Services.AddGovernedAi()
+            .AddPromptsFromDirectory("prompts")
+            .AddAuditFile(Path.Combine(auditFolder, "decisions.jsonl"));
         if (builder.Configuration.GetValue("SupportDesk:AuditLog", false))
         {
             governed.AddAuditLog();
@@ -110,6 +114,51 @@ public static class SupportDeskApp
             return Results.Ok(new AskResponse(response.Text, span?.TraceId.ToHexString()));
         });
 
+        app.MapPost("/reply", async (ReplyRequest request, HttpContext http, IChatClient chat, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Customer) || string.IsNullOrWhiteSpace(request.Question))
+            {
+                return Results.BadRequest(new { error = "customer and question are required." });
+            }
+
+            // support.reply has a rollout: each (tenant, user) is served one version, sticky, until a version is rolled back.
+            using Activity? span = Source.StartActivity("support.reply");
+            ChatOptions options = new ChatOptions()
+                .WithContract("support.reply", new Dictionary<string, object?> { ["customer"] = request.Customer, ["question"] = request.Question })
+                .WithTenant(Tenant(http), User(http));
+            try
+            {
+                ChatResponse response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Draft the reply.")], options, cancellationToken);
+                using JsonDocument draft = JsonDocument.Parse(response.Text);
+                return Results.Ok(new ReplyResponse(
+                    draft.RootElement.GetProperty("reply").GetString()!,
+                    draft.RootElement.GetProperty("category").GetString()!,
+                    span?.TraceId.ToHexString()));
+            }
+            catch (ContractViolationException ex)
+            {
+                // The draft broke its contract even after the re-asks: nothing unchecked reaches the customer.
+                return Results.Json(
+                    new { error = $"the draft broke contract {ex.ContractId} {ex.ContractVersion}.", traceId = span?.TraceId.ToHexString() },
+                    statusCode: StatusCodes.Status502BadGateway);
+            }
+        });
+
+        // Every rollout (from the prompt files or configuration) with each version's weight and rollback state.
+        app.MapGet("/rollouts", async (IOptions<GovernedAiOptions> governed, IRolloutStateStore state, CancellationToken cancellationToken) =>
+        {
+            var rollouts = new List<RolloutStatus>();
+            foreach ((string contractId, RolloutOptions rollout) in governed.Value.Routing.Rollouts)
+            {
+                IReadOnlyDictionary<string, string> rolledBack = await state.GetRolledBackAsync(contractId, rollout.Label, cancellationToken);
+                rollouts.Add(new RolloutStatus(contractId, rollout.Label, rollout.Variants
+                    .Select((v, i) => new RolloutVersionStatus(v.Version, v.Weight, i == 0, rolledBack.TryGetValue(v.Version, out string? reason), reason))
+                    .ToList()));
+            }
+
+            return Results.Ok(rollouts);
+        });
+
         app.MapPost("/tickets/triage", async (TriageRequest request, HttpContext http, IChatClient chat, CancellationToken cancellationToken) =>
         {
             if (string.IsNullOrWhiteSpace(request.Subject) && string.IsNullOrWhiteSpace(request.Body))
@@ -136,6 +185,9 @@ public static class SupportDeskApp
     private static ChatOptions WithContractWhenRegistered(this ChatOptions options, IServiceProvider services, string contractId) =>
         services.GetRequiredService<RouteContracts>().IsRegistered(contractId) ? options.WithContract(contractId) : options;
 
+    private static string? User(HttpContext http) =>
+        http.Request.Headers.TryGetValue("X-User", out var user) && !string.IsNullOrWhiteSpace(user) ? user.ToString() : null;
+
     private static string Tenant(HttpContext http) =>
         http.Request.Headers.TryGetValue("X-Tenant", out var tenant) && !string.IsNullOrWhiteSpace(tenant) ? tenant.ToString() : "demo";
 }
@@ -148,6 +200,31 @@ public sealed record AskRequest(string Question);
 /// <param name="Answer">The answer.</param>
 /// <param name="TraceId">The trace the answer can be looked up by.</param>
 public sealed record AskResponse(string Answer, string? TraceId);
+
+/// <summary>A customer message to draft the first reply to.</summary>
+/// <param name="Customer">The customer's display name.</param>
+/// <param name="Question">The customer's message.</param>
+public sealed record ReplyRequest(string? Customer, string? Question);
+
+/// <summary>A drafted reply.</summary>
+/// <param name="Reply">The reply.</param>
+/// <param name="Category">billing, shipping, returns, account or other.</param>
+/// <param name="TraceId">The trace the draft can be looked up by.</param>
+public sealed record ReplyResponse(string Reply, string Category, string? TraceId);
+
+/// <summary>A rollout and where its versions stand.</summary>
+/// <param name="ContractId">The contract.</param>
+/// <param name="Label">The label the rollout serves.</param>
+/// <param name="Versions">The versions, baseline first.</param>
+public sealed record RolloutStatus(string ContractId, string Label, IReadOnlyList<RolloutVersionStatus> Versions);
+
+/// <summary>One version of a rollout.</summary>
+/// <param name="Version">The contract version.</param>
+/// <param name="Weight">The configured weight.</param>
+/// <param name="Baseline">Whether it is the baseline, which is never rolled back.</param>
+/// <param name="RolledBack">Whether it was rolled back and receives no traffic.</param>
+/// <param name="Reason">Why it was rolled back.</param>
+public sealed record RolloutVersionStatus(string Version, double Weight, bool Baseline, bool RolledBack, string? Reason);
 
 /// <summary>A ticket to triage.</summary>
 /// <param name="Subject">The subject.</param>

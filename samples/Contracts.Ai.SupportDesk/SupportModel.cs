@@ -37,6 +37,12 @@ public static partial class SupportModel
         }
 
         string text = last.Text;
+        string instructions = request.Options?.Instructions ?? string.Empty;
+        if (instructions.Contains("Write the first reply to the customer", StringComparison.Ordinal))
+        {
+            return DraftReply(instructions).WithUsage(promptTokens, 40);
+        }
+
         if (request.Options?.ResponseFormat is ChatResponseFormatJson || messages.Any(m => m.Role == ChatRole.System && m.Text.Contains("Classify", StringComparison.Ordinal)))
         {
             return ScriptedTurn.Json(JsonSerializer.Serialize(new Dictionary<string, string>
@@ -58,6 +64,39 @@ public static partial class SupportModel
             "shipping" => "Orders ship within 2 working days; tell me your order id and I will look it up.",
             _ => "Thanks for reaching out. A support agent will follow up by email.",
         }).WithUsage(promptTokens, 16);
+    }
+
+    /// <summary>
+    /// Drafts a support.reply answer. Version 1.0.0 answers as its contract says. The 1.1.0 candidate is the
+    /// scripted bad version: its answers drop needs_human and invent a category, so every one breaks the
+    /// contract and the routing stage rolls the canary back once it has enough samples.
+    /// </summary>
+    private static ScriptedTurn DraftReply(string prompt)
+    {
+        string message = CustomerMessagePattern().Match(prompt) is { Success: true } match ? match.Groups[1].Value : prompt;
+        string category = Categorize(message) switch
+        {
+            "general" => ReturnsPattern().IsMatch(message) ? "returns" : "other",
+            string known => known,
+        };
+
+        if (prompt.Contains("needs_human", StringComparison.Ordinal))
+        {
+            return ScriptedTurn.Json("""{"reply": "We hear you and a colleague will call you back.", "category": "complaint"}""");
+        }
+
+        return ScriptedTurn.Json(JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["reply"] = category switch
+            {
+                "shipping" => "Sorry about the wait. I am checking with the carrier and will update you today.",
+                "billing" => "Sorry for the trouble with your payment. I am looking into it and will update you today.",
+                "returns" => "You can return any item within 30 days from your account page.",
+                "account" => "You can reset your password from the sign-in page with 'Forgot password'.",
+                _ => "Thanks for reaching out. A colleague will follow up by email today.",
+            },
+            ["category"] = category,
+        }));
     }
 
     private static string Categorize(string text) =>
@@ -93,6 +132,12 @@ public static partial class SupportModel
 
     [GeneratedRegex(@"order|ship|deliver|parcel|package", RegexOptions.IgnoreCase)]
     private static partial Regex ShippingPattern();
+
+    [GeneratedRegex(@"<<<\s*(.*?)\s*>>>", RegexOptions.Singleline)]
+    private static partial Regex CustomerMessagePattern();
+
+    [GeneratedRegex(@"return|exchange", RegexOptions.IgnoreCase)]
+    private static partial Regex ReturnsPattern();
 
     [GeneratedRegex(@"urgent|asap|immediately|down|outage", RegexOptions.IgnoreCase)]
     private static partial Regex UrgentPattern();

@@ -85,6 +85,13 @@ internal static class PromptCatalog
             return;
         }
 
+        foreach ((string otherLabel, PromptFile other) in owners)
+        {
+            // Routing keeps one rollout per contract.
+            errors.Add(file.ErrorAt("rollout", $"'{id}' already has a rollout of label '{otherLabel}' in {other.Path}: a contract has one rollout.", "rollout-conflict"));
+            return;
+        }
+
         owners[rollout.Label] = file;
         foreach ((string version, double weight) in rollout.Weights)
         {

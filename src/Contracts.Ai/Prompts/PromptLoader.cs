@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Contracts.Ai;
 
@@ -14,7 +15,7 @@ namespace Contracts.Ai;
 internal sealed record PromptSourceRegistration(PromptSource Source);
 
 /// <summary>Loads prompt files into the registry when it is created, and again on change when a source asks for it.</summary>
-internal sealed partial class PromptLoader : IDisposable
+internal sealed partial class PromptLoader : IPromptRegistrySeed, IDisposable
 {
     private readonly IServiceProvider _services;
     private readonly PromptSource[] _sources;
@@ -22,6 +23,7 @@ internal sealed partial class PromptLoader : IDisposable
     private readonly ILogger _logger;
     private readonly List<IDisposable> _watchers = new();
     private readonly object _reloadGate = new();
+    private List<PromptFile>? _files;
     private bool _disposed;
 
     public PromptLoader(IServiceProvider services)
@@ -38,37 +40,21 @@ internal sealed partial class PromptLoader : IDisposable
         _logger = services.GetService<ILoggerFactory>()?.CreateLogger("Contracts.Ai.Prompts") ?? NullLogger.Instance;
     }
 
-    /// <summary>Creates the registry: contracts added in code, then prompt files, then file labels, then labels set in code (which win).</summary>
-    public static InMemoryPromptRegistry CreateRegistry(IServiceProvider services)
+    /// <summary>Loads the prompt files into the registry when it is created, and starts watching the directories that reload on change.</summary>
+    /// <exception cref="PromptFileException">Any file is invalid; lists every problem of every file, and nothing is registered.</exception>
+    public void Seed(InMemoryPromptRegistry registry)
     {
-        var registry = new InMemoryPromptRegistry();
-        foreach (ContractRegistration registration in services.GetServices<ContractRegistration>())
-        {
-            registry.Register(registration.Contract);
-        }
-
-        PromptLoader loader = services.GetRequiredService<PromptLoader>();
-        loader.Load(registry);
-        foreach (ContractLabelRegistration label in services.GetServices<ContractLabelRegistration>())
-        {
-            registry.SetLabel(label.ContractId, label.Label, label.Version);
-        }
-
-        loader.Watch(registry);
-        return registry;
+        Load(registry);
+        Watch(registry);
     }
 
     /// <summary>Loads every source into <paramref name="registry"/>.</summary>
     /// <exception cref="PromptFileException">Any file is invalid; lists every problem of every file, and nothing is registered.</exception>
     public void Load(IPromptRegistry registry)
     {
+        List<PromptFile> files = GetFiles();
         var errors = new List<PromptFileError>();
-        List<PromptFile> files = ReadAll(errors);
-        if (errors.Count == 0)
-        {
-            Apply(registry, files, errors);
-        }
-
+        Apply(registry, files, errors);
         if (errors.Count > 0)
         {
             errors.Sort(PromptFileError.CompareByPosition);
@@ -76,6 +62,50 @@ internal sealed partial class PromptLoader : IDisposable
         }
 
         LogLoaded(_logger, files.Count, _sources.Length);
+    }
+
+    /// <summary>Gets the prompt files as the app started with them: read and checked once, then shared by the registry and the rollouts.</summary>
+    /// <exception cref="PromptFileException">Any file is invalid; lists every problem of every file.</exception>
+    public List<PromptFile> GetFiles()
+    {
+        lock (_reloadGate)
+        {
+            if (_files is null)
+            {
+                var errors = new List<PromptFileError>();
+                List<PromptFile> files = ReadAll(errors);
+                if (errors.Count > 0)
+                {
+                    errors.Sort(PromptFileError.CompareByPosition);
+                    throw new PromptFileException(errors);
+                }
+
+                _files = files;
+            }
+
+            return _files;
+        }
+    }
+
+    /// <summary>Adds the rollouts the files declare to <paramref name="routing"/>, except for contracts that already have one (configured in code or configuration).</summary>
+    /// <exception cref="PromptFileException">Any file is invalid.</exception>
+    public void AddRollouts(PromptRoutingOptions routing)
+    {
+        foreach (PromptFile file in GetFiles())
+        {
+            if (file.Rollout is not { } declared || routing.Rollouts is null || routing.Rollouts.ContainsKey(file.Contract.Id))
+            {
+                continue;
+            }
+
+            var rollout = new RolloutOptions { Label = declared.Label, ShadowVersion = declared.ShadowVersion };
+            foreach ((string version, double weight) in declared.Weights)
+            {
+                rollout.Variants.Add(new RolloutVariant { Version = version, Weight = weight });
+            }
+
+            routing.Rollouts[file.Contract.Id] = rollout;
+        }
     }
 
     public void Dispose()
@@ -222,6 +252,18 @@ internal sealed partial class PromptLoader : IDisposable
 
     [LoggerMessage(4, LogLevel.Information, "Reloaded {Count} prompt file(s).")]
     private static partial void LogReloaded(ILogger logger, int count);
+}
+
+/// <summary>Adds the rollouts prompt files declare to the routing options; runs after every <c>Configure</c>, so rollouts from code and configuration win.</summary>
+internal sealed class PromptRolloutsConfiguration(PromptLoader loader) : IPostConfigureOptions<GovernedAiOptions>
+{
+    public void PostConfigure(string? name, GovernedAiOptions options)
+    {
+        if (options.Routing is not null)
+        {
+            loader.AddRollouts(options.Routing);
+        }
+    }
 }
 
 /// <summary>Creates the prompt registry when the host starts, so invalid prompt files fail the start instead of the first call.</summary>

@@ -3,6 +3,7 @@ using System.Reflection;
 using Contracts.Ai;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,6 +22,9 @@ public static class PromptsGovernedAiBuilderExtensions
     /// Invalid files fail the start with one <see cref="PromptFileException"/> listing every problem of every
     /// file (file, line, field); nothing is registered then. Contracts added with <c>AddContract</c> are
     /// registered first; labels the files declare are applied before labels set with <c>SetContractLabel</c>, so code wins.
+    /// A <c>rollout</c> a file declares becomes the contract's entry in <see cref="PromptRoutingOptions.Rollouts"/>
+    /// (with the default automatic rollback), unless <c>AddRollout</c> or configuration (<c>GovernedAi:Rollouts</c>)
+    /// sets one for the same contract: those win. Rollouts are read at start; a reload does not change them.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space, or the options are invalid.</exception>
@@ -38,7 +42,7 @@ public static class PromptsGovernedAiBuilderExtensions
     /// <param name="prefix">The resource name prefix, such as <c>MyApp.prompts.</c>; empty for every matching resource.</param>
     /// <param name="configure">Configures the source: resource name suffix, output type mapping. Reload on change does not apply.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
-    /// <remarks>Invalid files, or no matching resource, fail the start with one <see cref="PromptFileException"/> listing every problem.</remarks>
+    /// <remarks>Invalid files, or no matching resource, fail the start with one <see cref="PromptFileException"/> listing every problem. Labels and rollouts apply as for <see cref="AddPromptsFromDirectory"/>.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/>, <paramref name="assembly"/> or <paramref name="prefix"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static IGovernedAiBuilder AddPromptsFromEmbeddedResources(this IGovernedAiBuilder builder, Assembly assembly, string prefix = "", Action<PromptFilesOptions>? configure = null)
@@ -68,18 +72,9 @@ public static class PromptsGovernedAiBuilderExtensions
         }
 
         services.Add(LoaderDescriptor);
+        services.AddSingleton<IPromptRegistrySeed>(static sp => sp.GetRequiredService<PromptLoader>());
+        services.AddSingleton<IPostConfigureOptions<GovernedAiOptions>>(static sp => new PromptRolloutsConfiguration(sp.GetRequiredService<PromptLoader>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PromptFilesStartupCheck>());
-        for (int i = 0; i < services.Count; i++)
-        {
-            if (services[i].ServiceType == typeof(InMemoryPromptRegistry) && !services[i].IsKeyedService)
-            {
-                services[i] = ServiceDescriptor.Singleton(PromptLoader.CreateRegistry);
-                return builder;
-            }
-        }
-
-        services.AddSingleton(PromptLoader.CreateRegistry);
-        services.TryAddSingleton<IPromptRegistry>(static sp => sp.GetRequiredService<InMemoryPromptRegistry>());
         return builder;
     }
 
