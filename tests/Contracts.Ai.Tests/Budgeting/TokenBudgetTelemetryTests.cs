@@ -7,6 +7,7 @@ using static Contracts.Ai.Tests.Budgeting.BudgetTestConversation;
 
 namespace Contracts.Ai.Tests.Budgeting;
 
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
 public class TokenBudgetTelemetryTests
 {
     private static readonly ActivitySource TestSource = new("Contracts.Ai.Tests.Budgeting");

@@ -15,6 +15,7 @@ using static Contracts.Ai.Tests.Contracts.ContractTestKit;
 
 namespace Contracts.Ai.Tests.Contracts;
 
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
 public class ContractTelemetryTests
 {
     private static IChatClient Observed(IChatClient inner, IPromptRegistry registry, ILoggerFactory? loggerFactory = null, TimeProvider? time = null) =>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Contracts.Ai.Tests.Idempotency;
 
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
 public class IdempotencyCoordinatorTests
 {
     private static readonly JsonTypeInfo<string> StringInfo = (JsonTypeInfo<string>)JsonSerializerOptions.Default.GetTypeInfo(typeof(string));

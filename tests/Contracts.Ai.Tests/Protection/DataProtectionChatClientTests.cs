@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace Contracts.Ai.Tests.Protection;
 
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
 public class DataProtectionChatClientTests
 {
     private const string Card = "4111 1111 1111 1111";

@@ -11,6 +11,7 @@ using static Contracts.Ai.Tests.Tools.ToolTestData;
 
 namespace Contracts.Ai.Tests.Tools;
 
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
 public class ToolGovernanceChatClientTests
 {
     [Theory]
