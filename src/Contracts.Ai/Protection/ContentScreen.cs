@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,19 +16,42 @@ namespace Contracts.Ai;
 /// policy and direction, injection detection by origin, spotlighting, and the records of what it did
 /// (span events, metrics, the call's counts, logs), none of which carry content.
 /// </summary>
+/// <remarks>
+/// A conversation grows by its last messages, so each text is screened once: PII results are remembered by
+/// a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash of the
+/// text with its origin, in a bounded two-generation cache. Only the hash and the outcome are kept (the
+/// redacted text when something was redacted), never the original text. What a remembered result means is
+/// applied on every call as if it were new: redactions are counted and recorded on each call that sends
+/// the redacted copy, and an injection verdict is counted, logged and acted on (flag, isolate, block) on
+/// each call where the text is still screened, that is while it comes after the last assistant message.
+/// Blocked PII is never remembered, so it is found again and throws again.
+/// </remarks>
 internal sealed partial class ContentScreen : IToolOutputScreen
 {
     internal const string OpenMarker = "<<untrusted-data>>";
     internal const string CloseMarker = "<</untrusted-data>>";
 
-    private readonly ILogger? _logger;
+    /// <summary>Screening results one cache generation holds; two generations are kept.</summary>
+    internal const int CacheGenerationCapacity = 10_000;
 
-    public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger)
+    private const long PiiKind = 1L << 40;
+    private const long InjectionKind = 2L << 40;
+
+    private readonly ILogger? _logger;
+    private readonly ContentHashCache<PiiOutcome> _piiOutcomes;
+    private readonly ContentHashCache<InjectionVerdict> _verdicts;
+
+    public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger, int cacheGenerationCapacity = CacheGenerationCapacity)
     {
         Redactor = redactor;
         Detector = detector;
         _logger = logger;
+        _piiOutcomes = new ContentHashCache<PiiOutcome>(cacheGenerationCapacity);
+        _verdicts = new ContentHashCache<InjectionVerdict>(cacheGenerationCapacity);
     }
+
+    /// <summary>Gets how many screening results are remembered (for tests).</summary>
+    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count;
 
     public PiiRedactor Redactor { get; }
 
@@ -39,16 +65,36 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         ArgumentNullException.ThrowIfNull(toolName);
         ArgumentNullException.ThrowIfNull(output);
         DataProtectionPolicy policy = Options.PolicyFor(call?.ContractId);
-        string where = $"the result of tool '{toolName}'";
+        ContentPlace where = ContentPlace.Named("the result of tool", toolName);
         await DetectAsync(output, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
         string redacted = RedactPii(output, policy.ToolResults, DataDirection.ToolResults, where, call);
         return policy.ToolOutput == InjectionAction.Isolate ? Spotlight(redacted) : redacted;
     }
 
     /// <summary>Applies a PII policy and records the redactions.</summary>
-    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, string where, GovernedCall? call)
+    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call)
     {
-        string result = Redactor.Apply(text, policy, where, out int redactions);
+        if (text.Length == 0 || policy.AllowsEverything)
+        {
+            return text;
+        }
+
+        UInt128 key = Key(text, PiiKind | ((long)direction << 32) | (uint)PolicyFingerprint(policy));
+        string result;
+        int redactions;
+        if (_piiOutcomes.TryGet(key, out PiiOutcome? outcome) && ReferenceEquals(outcome.Policy, policy))
+        {
+            // Text that passed unchanged is returned as the caller's own instance.
+            result = outcome.Redacted ?? text;
+            redactions = outcome.Redactions;
+        }
+        else
+        {
+            // A blocked value throws here and is never remembered.
+            result = Redactor.Apply(text, policy, where, out redactions);
+            _piiOutcomes.Store(key, new PiiOutcome(policy, redactions == 0 ? null : result, redactions));
+        }
+
         if (redactions > 0)
         {
             call?.AddRedactions(redactions);
@@ -71,14 +117,20 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>Screens untrusted text for injection under <paramref name="action"/>: records a detection, or throws under Block.</summary>
-    public async ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, string where, GovernedCall? call, CancellationToken cancellationToken)
+    public async ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         if (action == InjectionAction.Allow || text.Length == 0)
         {
             return null;
         }
 
-        InjectionVerdict verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
+        UInt128 key = Key(text, InjectionKind | (long)origin);
+        if (!_verdicts.TryGet(key, out InjectionVerdict? verdict))
+        {
+            verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
+            _verdicts.Store(key, verdict);
+        }
+
         if (!verdict.IsInjection)
         {
             return verdict;
@@ -128,7 +180,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     public static bool IsSpotlighted(string text) =>
         text.StartsWith(OpenMarker, StringComparison.Ordinal) && text.EndsWith(CloseMarker, StringComparison.Ordinal);
 
-    private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, string where, GovernedCall? call)
+    private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call)
     {
         call?.AddScreeningDetections(1);
         string originName = OriginName(origin);
@@ -160,6 +212,27 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         {
             LogInjection(_logger, where, originName, verdict.Score, string.Join(",", verdict.Signals), actionName);
         }
+    }
+
+    /// <summary>Hashes the text's UTF-16 code units in place, seeded with what else decides the outcome.</summary>
+    private static UInt128 Key(string text, long seed) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), seed);
+
+    /// <summary>The policy instance and its settings: a policy object changed after use does not reuse its old results.</summary>
+    private static int PolicyFingerprint(PiiPolicy policy)
+    {
+        int state = 0;
+        if (policy.EntityActions is { Count: > 0 } actions)
+        {
+            // Order-independent, so an equal dictionary enumerated differently gives the same value.
+            foreach (KeyValuePair<string, PiiAction> entry in actions)
+            {
+                state += HashCode.Combine(entry.Key, entry.Value);
+            }
+
+            state = HashCode.Combine(state, actions.Count);
+        }
+
+        return HashCode.Combine(RuntimeHelpers.GetHashCode(policy), policy.Action, policy.Style, state);
     }
 
     private static void AddContract(ref TagList tags, GovernedCall? call)
@@ -199,9 +272,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _ => "telemetry",
     };
 
+    /// <summary>What a PII policy did to one text: <see cref="Redacted"/> is <see langword="null"/> when the text passes unchanged.</summary>
+    private sealed record PiiOutcome(PiiPolicy Policy, string? Redacted, int Redactions);
+
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Data protection detected a possible prompt injection in {Where} (origin {Origin}, score {Score}, signals {Signals}); action: {Action}.")]
-    private static partial void LogInjection(ILogger logger, string where, string origin, double score, string signals, string action);
+    private static partial void LogInjection(ILogger logger, ContentPlace where, string origin, double score, string signals, string action);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Data protection redacted {Count} value(s) in {Where}.")]
-    private static partial void LogRedacted(ILogger logger, int count, string where);
+    private static partial void LogRedacted(ILogger logger, int count, ContentPlace where);
 }

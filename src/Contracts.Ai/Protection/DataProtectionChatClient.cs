@@ -239,10 +239,10 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                     case TextContent text:
                         if (isNew && message.Role == ChatRole.User)
                         {
-                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, $"the user prompt (message {i})", call, cancellationToken).ConfigureAwait(false);
+                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage("the user prompt", i), call, cancellationToken).ConfigureAwait(false);
                         }
 
-                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, $"the prompt (message {i})", call));
+                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
                         break;
                     case FunctionCallContent functionCall:
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
@@ -290,7 +290,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             return (text, true);
         }
 
-        string where = $"a retrieved document (message {index})";
+        ContentPlace where = ContentPlace.InMessage("a retrieved document", index);
         if (isNew)
         {
             await _screen.DetectAsync(text.Text, origin, action, where, call, cancellationToken).ConfigureAwait(false);
@@ -316,7 +316,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             return (result, true);
         }
 
-        string where = $"the result of tool call '{result.CallId}'";
+        ContentPlace where = ContentPlace.Named("the result of tool call", result.CallId);
         if (isNew)
         {
             await _screen.DetectAsync(text, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
@@ -358,7 +358,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                 continue;
             }
 
-            string redacted = _screen.RedactPii(value, policy, DataDirection.ToolArguments, $"argument '{argument.Key}' of tool '{call.Name}'", governedCall);
+            string redacted = _screen.RedactPii(value, policy, DataDirection.ToolArguments, ContentPlace.Argument(argument.Key, call.Name), governedCall);
             if (!ReferenceEquals(redacted, value))
             {
                 (changed ??= new Dictionary<string, object?>(arguments, StringComparer.Ordinal))[argument.Key] = redacted;
