@@ -20,7 +20,7 @@ namespace Contracts.Ai;
 /// A conversation grows by its last messages, so each text is screened once: PII results are remembered by
 /// a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash of the
 /// text with its origin, in a bounded two-generation cache. Only the hash and the outcome are kept (the
-/// redacted text when something was redacted), never the original text. What a remembered result means is
+/// redacted text when something was redacted and it is short), never the original text. What a remembered result means is
 /// applied on every call as if it were new: redactions are counted and recorded on each call that sends
 /// the redacted copy, and an injection verdict is counted, logged and acted on (flag, isolate, block) on
 /// each call where the text is still screened, that is while it comes after the last assistant message.
@@ -32,7 +32,10 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     internal const string CloseMarker = "<</untrusted-data>>";
 
     /// <summary>Screening results one cache generation holds; two generations are kept.</summary>
-    internal const int CacheGenerationCapacity = 10_000;
+    internal const int CacheGenerationCapacity = 4_096;
+
+    /// <summary>Redacted text longer than this is not remembered, which bounds the memory the cache holds; text that passes unchanged is remembered at any length.</summary>
+    internal const int MaxRememberedRedactedLength = 8_192;
 
     private const long PiiKind = 1L << 40;
     private const long InjectionKind = 2L << 40;
@@ -92,7 +95,10 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         {
             // A blocked value throws here and is never remembered.
             result = Redactor.Apply(text, policy, where, out redactions);
-            _piiOutcomes.Store(key, new PiiOutcome(policy, redactions == 0 ? null : result, redactions));
+            if (redactions == 0 || result.Length <= MaxRememberedRedactedLength)
+            {
+                _piiOutcomes.Store(key, new PiiOutcome(policy, redactions == 0 ? null : result, redactions));
+            }
         }
 
         if (redactions > 0)

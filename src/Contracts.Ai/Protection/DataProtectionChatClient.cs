@@ -329,7 +329,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             redacted = _screen.Spotlight(redacted);
         }
 
-        if (ReferenceEquals(redacted, text) && result.Result is string)
+        // Nothing to change: the caller's content goes as it is, whatever the type of its result.
+        if (ReferenceEquals(redacted, text))
         {
             return (result, false);
         }

@@ -71,6 +71,27 @@ public class ContentScreenTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Messages_that_need_no_change_are_sent_as_the_callers_own_objects_whatever_their_content(bool streaming)
+    {
+        var inner = new ScriptedChatClient(ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner, new DataProtectionOptions { Policy = { ToolOutput = InjectionAction.Flag } });
+        List<ChatMessage> messages =
+        [
+            new(ChatRole.User, "Where is order A-1001?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "lookup_order", new Dictionary<string, object?> { ["orderId"] = "A-1001" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", System.Text.Json.JsonDocument.Parse("{\"status\":\"shipped\"}").RootElement)]),
+        ];
+
+        await AskAsync(client, messages, streaming);
+
+        IReadOnlyList<ChatMessage> sent = inner.Requests[0].Messages;
+        Assert.Equal(3, sent.Count);
+        Assert.All(messages, (message, i) => Assert.Same(message, sent[i]));
+    }
+
     [Fact]
     public async Task Equal_text_in_new_message_objects_is_not_screened_again()
     {
