@@ -19,7 +19,7 @@ namespace Contracts.Ai;
 /// <remarks>
 /// A conversation grows by its last messages, so each text is screened once: PII results are remembered by
 /// a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash of the
-/// text with its origin, in a bounded two-generation cache. Only the hash and the outcome are kept (the
+/// text with its origin, spotlighted text by a hash of the text it marks, in bounded two-generation caches. Only the hash and the outcome are kept (the
 /// redacted text when something was redacted and it is short), never the original text. What a remembered result means is
 /// applied on every call as if it were new: redactions are counted and recorded on each call that sends
 /// the redacted copy, and an injection verdict is counted, logged and acted on (flag, isolate, block) on
@@ -39,10 +39,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
     private const long PiiKind = 1L << 40;
     private const long InjectionKind = 2L << 40;
+    private const long SpotlightKind = 3L << 40;
 
     private readonly ILogger? _logger;
     private readonly ContentHashCache<PiiOutcome> _piiOutcomes;
     private readonly ContentHashCache<InjectionVerdict> _verdicts;
+    private readonly ContentHashCache<string> _spotlights;
 
     public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger, int cacheGenerationCapacity = CacheGenerationCapacity)
     {
@@ -51,10 +53,11 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _logger = logger;
         _piiOutcomes = new ContentHashCache<PiiOutcome>(cacheGenerationCapacity);
         _verdicts = new ContentHashCache<InjectionVerdict>(cacheGenerationCapacity);
+        _spotlights = new ContentHashCache<string>(cacheGenerationCapacity);
     }
 
     /// <summary>Gets how many screening results are remembered (for tests).</summary>
-    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count;
+    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count + _spotlights.Count;
 
     public PiiRedactor Redactor { get; }
 
@@ -162,13 +165,31 @@ internal sealed partial class ContentScreen : IToolOutputScreen
             return text;
         }
 
+        bool datamark = Options.Datamark;
+        UInt128 key = Key(text, SpotlightKind | (datamark ? 1L : 0L));
+        if (_spotlights.TryGet(key, out string? remembered))
+        {
+            return remembered;
+        }
+
+        string marked = Mark(text, datamark);
+        if (marked.Length <= MaxRememberedRedactedLength)
+        {
+            _spotlights.Store(key, marked);
+        }
+
+        return marked;
+    }
+
+    private static string Mark(string text, bool datamark)
+    {
         // Markers inside the data must not close the data block early.
         string body = text.Contains("untrusted-data>>", StringComparison.Ordinal)
             ? text.Replace(CloseMarker, "[marker removed]", StringComparison.Ordinal).Replace(OpenMarker, "[marker removed]", StringComparison.Ordinal)
             : text;
         var builder = new StringBuilder(body.Length + OpenMarker.Length + CloseMarker.Length + 2);
         builder.Append(OpenMarker).Append('\n');
-        if (Options.Datamark)
+        if (datamark)
         {
             foreach (char c in body)
             {

@@ -93,6 +93,33 @@ public class ContentScreenTests
     }
 
     [Fact]
+    public async Task Isolated_tool_results_in_the_history_are_not_marked_again()
+    {
+        var inner = new ScriptedChatClient(ScriptedTurn.Reply("ok"), ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner);
+        List<ChatMessage> messages =
+        [
+            new(ChatRole.User, "Where is order A-1001?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "lookup_order")]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", $"Shipped; contact {Email}.")]),
+        ];
+
+        await client.GetResponseAsync(messages);
+        messages.Add(new ChatMessage(ChatRole.Assistant, "It has shipped."));
+        messages.Add(new ChatMessage(ChatRole.User, "Thanks!"));
+        await client.GetResponseAsync(messages);
+
+        object? first = FindResult(inner.Requests[0].Messages);
+        object? second = FindResult(inner.Requests[1].Messages);
+        Assert.Equal("<<untrusted-data>>\nShipped; contact [EMAIL].\n<</untrusted-data>>", first);
+        Assert.Same(first, second);
+        Assert.Equal($"Shipped; contact {Email}.", ((FunctionResultContent)messages[2].Contents[0]).Result);
+
+        static object? FindResult(IReadOnlyList<ChatMessage> sent) =>
+            sent.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single().Result;
+    }
+
+    [Fact]
     public async Task Equal_text_in_new_message_objects_is_not_screened_again()
     {
         var recognizer = new CountingRecognizer();
@@ -194,8 +221,8 @@ public class ContentScreenTests
             await client.GetResponseAsync([new ChatMessage(ChatRole.User, $"Message {i} to {i}@example.com")]);
         }
 
-        // Two caches (PII results and injection verdicts), each at most two generations of 8.
-        Assert.InRange(screen.CachedResults, 1, 32);
+        // Three caches (PII results, injection verdicts, spotlighted text), each at most two generations of 8.
+        Assert.InRange(screen.CachedResults, 1, 48);
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Message 0 to 0@example.com")]);
         Assert.Equal("Message 0 to [EMAIL]", inner.Requests[^1].Messages.Single().Text);
     }
