@@ -17,14 +17,15 @@ namespace Contracts.Ai;
 /// (span events, metrics, the call's counts, logs), none of which carry content.
 /// </summary>
 /// <remarks>
-/// A conversation grows by its last messages, so each text is screened once: PII results are remembered by
-/// a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash of the
-/// text with its origin, spotlighted text by a hash of the text it marks, in bounded two-generation caches. Only the hash and the outcome are kept (the
-/// redacted text when something was redacted and it is short), never the original text. What a remembered result means is
-/// applied on every call as if it were new: redactions are counted and recorded on each call that sends
-/// the redacted copy, and an injection verdict is counted, logged and acted on (flag, isolate, block) on
-/// each call where the text is still screened, that is while it comes after the last assistant message.
-/// Blocked PII is never remembered, so it is found again and throws again.
+/// A conversation grows by its last messages, so each text is screened once. PII results are remembered
+/// by a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash
+/// of the text with its origin, spotlighted text by a hash of the text it marks, each in a bounded
+/// two-generation cache. Only hashes and outcomes are kept (the redacted or marked text when it changed
+/// and is short), never the original text. A remembered outcome has the same effects as a new one:
+/// redactions are counted and recorded on every call that sends the redacted copy, and an injection
+/// verdict is counted, logged and acted on (flag, isolate, block) on every call that still screens the
+/// text, that is while it comes after the last assistant message; once answered, it is history and is
+/// neither screened nor counted again. Blocked PII is never remembered, so it is found and blocked again.
 /// </remarks>
 internal sealed partial class ContentScreen : IToolOutputScreen
 {

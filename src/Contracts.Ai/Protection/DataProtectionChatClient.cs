@@ -27,7 +27,10 @@ namespace Contracts.Ai;
 /// <para>
 /// The model's answer gets the <see cref="DataProtectionPolicy.ModelOutput"/> policy; when streaming,
 /// text is held back by a short window so that a value split across updates is still caught.
-/// The caller's messages are never changed: changed messages are copies. The policy is the contract's
+/// The caller's messages are never changed: changed messages are copies, and messages that need no change
+/// are sent as they are. Each text is screened once: the outcome is remembered by a hash of the content
+/// (never the content itself) in a bounded cache, so a growing conversation pays only for what is new,
+/// while a remembered redaction or injection verdict is still counted and acted on in every call it applies to. The policy is the contract's
 /// (<see cref="DataProtectionOptions.ContractPolicies"/>) when the call is governed by one.
 /// A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseDataProtection()</c> or as
 /// part of <c>UseGovernedAi()</c>. Safe to use concurrently.
