@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
@@ -41,26 +40,21 @@ internal sealed class TokenCountCache
 
     private readonly ConditionalWeakTable<ChatMessage, MessageMemo> _messages = new();
     private readonly ConditionalWeakTable<object, FixedMemo> _fixed = new();
-    private readonly object _rotateGate = new();
-    private ConcurrentDictionary<UInt128, int> _current = new();
-    private ConcurrentDictionary<UInt128, int> _previous = new();
-    private readonly int _generationCapacity;
-    private int _currentCount;
+    private readonly ContentHashCache<int> _counts;
     private long _tokenizerCalls;
 
     /// <summary>Initializes a new instance of the <see cref="TokenCountCache"/> class.</summary>
     /// <param name="generationCapacity">How many content hashes one generation holds; two generations are kept.</param>
     public TokenCountCache(int generationCapacity = GenerationCapacity)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(generationCapacity, 1);
-        _generationCapacity = generationCapacity;
+        _counts = new ContentHashCache<int>(generationCapacity);
     }
 
     /// <summary>Gets the cache the budgeting stages share when none is given.</summary>
     public static TokenCountCache Shared { get; } = new();
 
     /// <summary>Gets how many counts are stored by content hash (for tests).</summary>
-    internal int StoredCounts => Volatile.Read(ref _current).Count + Volatile.Read(ref _previous).Count;
+    internal int StoredCounts => _counts.Count;
 
     /// <summary>Gets how many times a text was actually handed to a tokenizer (for tests).</summary>
     internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
@@ -239,7 +233,7 @@ internal sealed class TokenCountCache
             }
 
             UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts.AsSpan());
-            if (!TryGet(key, out int tokens))
+            if (!_counts.TryGet(key, out int tokens))
             {
                 tokens = fixedTokens;
                 foreach (string part in parts.AsSpan())
@@ -247,7 +241,7 @@ internal sealed class TokenCountCache
                     tokens += CountText(part, counter);
                 }
 
-                Store(key, tokens);
+                _counts.Store(key, tokens);
             }
 
             memo = comparable ? new MessageMemo(counter, imageTokens, message.Role.Value, message.AuthorName, state.AsSpan().ToArray(), tokens) : null;
@@ -316,39 +310,6 @@ internal sealed class TokenCountCache
             Write(buffer, ref position, text.Length);
             text.CopyTo(0, buffer, position, text.Length);
             position += text.Length;
-        }
-    }
-
-    private bool TryGet(UInt128 key, out int tokens)
-    {
-        if (Volatile.Read(ref _current).TryGetValue(key, out tokens))
-        {
-            return true;
-        }
-
-        if (Volatile.Read(ref _previous).TryGetValue(key, out tokens))
-        {
-            Store(key, tokens);
-            return true;
-        }
-
-        return false;
-    }
-
-    private void Store(UInt128 key, int tokens)
-    {
-        if (Volatile.Read(ref _current).TryAdd(key, tokens) && Interlocked.Increment(ref _currentCount) >= _generationCapacity)
-        {
-            lock (_rotateGate)
-            {
-                if (Volatile.Read(ref _currentCount) >= _generationCapacity)
-                {
-                    // The older generation is dropped whole: memory stays within two generations.
-                    Volatile.Write(ref _previous, _current);
-                    Volatile.Write(ref _current, new ConcurrentDictionary<UInt128, int>());
-                    Volatile.Write(ref _currentCount, 0);
-                }
-            }
         }
     }
 

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,19 +16,49 @@ namespace Contracts.Ai;
 /// policy and direction, injection detection by origin, spotlighting, and the records of what it did
 /// (span events, metrics, the call's counts, logs), none of which carry content.
 /// </summary>
+/// <remarks>
+/// A conversation grows by its last messages, so each text is screened once. PII results are remembered
+/// by a 128-bit hash (XxHash128) of the text with its direction and policy, injection verdicts by a hash
+/// of the text with its origin, spotlighted text by a hash of the text it marks, each in a bounded
+/// two-generation cache. Only hashes and outcomes are kept (the redacted or marked text when it changed
+/// and is short), never the original text. A remembered outcome has the same effects as a new one:
+/// redactions are counted and recorded on every call that sends the redacted copy, and an injection
+/// verdict is counted, logged and acted on (flag, isolate, block) on every call that still screens the
+/// text, that is while it comes after the last assistant message; once answered, it is history and is
+/// neither screened nor counted again. Blocked PII is never remembered, so it is found and blocked again.
+/// </remarks>
 internal sealed partial class ContentScreen : IToolOutputScreen
 {
     internal const string OpenMarker = "<<untrusted-data>>";
     internal const string CloseMarker = "<</untrusted-data>>";
 
-    private readonly ILogger? _logger;
+    /// <summary>Screening results one cache generation holds; two generations are kept.</summary>
+    internal const int CacheGenerationCapacity = 4_096;
 
-    public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger)
+    /// <summary>Redacted text longer than this is not remembered, which bounds the memory the cache holds; text that passes unchanged is remembered at any length.</summary>
+    internal const int MaxRememberedRedactedLength = 8_192;
+
+    private const long PiiKind = 1L << 40;
+    private const long InjectionKind = 2L << 40;
+    private const long SpotlightKind = 3L << 40;
+
+    private readonly ILogger? _logger;
+    private readonly ContentHashCache<PiiOutcome> _piiOutcomes;
+    private readonly ContentHashCache<InjectionVerdict> _verdicts;
+    private readonly ContentHashCache<string> _spotlights;
+
+    public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger, int cacheGenerationCapacity = CacheGenerationCapacity)
     {
         Redactor = redactor;
         Detector = detector;
         _logger = logger;
+        _piiOutcomes = new ContentHashCache<PiiOutcome>(cacheGenerationCapacity);
+        _verdicts = new ContentHashCache<InjectionVerdict>(cacheGenerationCapacity);
+        _spotlights = new ContentHashCache<string>(cacheGenerationCapacity);
     }
+
+    /// <summary>Gets how many screening results are remembered (for tests).</summary>
+    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count + _spotlights.Count;
 
     public PiiRedactor Redactor { get; }
 
@@ -39,16 +72,39 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         ArgumentNullException.ThrowIfNull(toolName);
         ArgumentNullException.ThrowIfNull(output);
         DataProtectionPolicy policy = Options.PolicyFor(call?.ContractId);
-        string where = $"the result of tool '{toolName}'";
+        ContentPlace where = ContentPlace.Named("the result of tool", toolName);
         await DetectAsync(output, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
         string redacted = RedactPii(output, policy.ToolResults, DataDirection.ToolResults, where, call);
         return policy.ToolOutput == InjectionAction.Isolate ? Spotlight(redacted) : redacted;
     }
 
     /// <summary>Applies a PII policy and records the redactions.</summary>
-    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, string where, GovernedCall? call)
+    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call)
     {
-        string result = Redactor.Apply(text, policy, where, out int redactions);
+        if (text.Length == 0 || policy.AllowsEverything)
+        {
+            return text;
+        }
+
+        UInt128 key = Key(text, PiiKind | ((long)direction << 32) | (uint)PolicyFingerprint(policy));
+        string result;
+        int redactions;
+        if (_piiOutcomes.TryGet(key, out PiiOutcome? outcome) && ReferenceEquals(outcome.Policy, policy))
+        {
+            // Text that passed unchanged is returned as the caller's own instance.
+            result = outcome.Redacted ?? text;
+            redactions = outcome.Redactions;
+        }
+        else
+        {
+            // A blocked value throws here and is never remembered.
+            result = Redactor.Apply(text, policy, where, out redactions);
+            if (redactions == 0 || result.Length <= MaxRememberedRedactedLength)
+            {
+                _piiOutcomes.Store(key, new PiiOutcome(policy, redactions == 0 ? null : result, redactions));
+            }
+        }
+
         if (redactions > 0)
         {
             call?.AddRedactions(redactions);
@@ -71,14 +127,20 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>Screens untrusted text for injection under <paramref name="action"/>: records a detection, or throws under Block.</summary>
-    public async ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, string where, GovernedCall? call, CancellationToken cancellationToken)
+    public async ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         if (action == InjectionAction.Allow || text.Length == 0)
         {
             return null;
         }
 
-        InjectionVerdict verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
+        UInt128 key = Key(text, InjectionKind | (long)origin);
+        if (!_verdicts.TryGet(key, out InjectionVerdict? verdict))
+        {
+            verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
+            _verdicts.Store(key, verdict);
+        }
+
         if (!verdict.IsInjection)
         {
             return verdict;
@@ -104,13 +166,31 @@ internal sealed partial class ContentScreen : IToolOutputScreen
             return text;
         }
 
+        bool datamark = Options.Datamark;
+        UInt128 key = Key(text, SpotlightKind | (datamark ? 1L : 0L));
+        if (_spotlights.TryGet(key, out string? remembered))
+        {
+            return remembered;
+        }
+
+        string marked = Mark(text, datamark);
+        if (marked.Length <= MaxRememberedRedactedLength)
+        {
+            _spotlights.Store(key, marked);
+        }
+
+        return marked;
+    }
+
+    private static string Mark(string text, bool datamark)
+    {
         // Markers inside the data must not close the data block early.
         string body = text.Contains("untrusted-data>>", StringComparison.Ordinal)
             ? text.Replace(CloseMarker, "[marker removed]", StringComparison.Ordinal).Replace(OpenMarker, "[marker removed]", StringComparison.Ordinal)
             : text;
         var builder = new StringBuilder(body.Length + OpenMarker.Length + CloseMarker.Length + 2);
         builder.Append(OpenMarker).Append('\n');
-        if (Options.Datamark)
+        if (datamark)
         {
             foreach (char c in body)
             {
@@ -128,7 +208,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     public static bool IsSpotlighted(string text) =>
         text.StartsWith(OpenMarker, StringComparison.Ordinal) && text.EndsWith(CloseMarker, StringComparison.Ordinal);
 
-    private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, string where, GovernedCall? call)
+    private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call)
     {
         call?.AddScreeningDetections(1);
         string originName = OriginName(origin);
@@ -160,6 +240,27 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         {
             LogInjection(_logger, where, originName, verdict.Score, string.Join(",", verdict.Signals), actionName);
         }
+    }
+
+    /// <summary>Hashes the text's UTF-16 code units in place, seeded with what else decides the outcome.</summary>
+    private static UInt128 Key(string text, long seed) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), seed);
+
+    /// <summary>The policy instance and its settings: a policy object changed after use does not reuse its old results.</summary>
+    private static int PolicyFingerprint(PiiPolicy policy)
+    {
+        int state = 0;
+        if (policy.EntityActions is { Count: > 0 } actions)
+        {
+            // Order-independent, so an equal dictionary enumerated differently gives the same value.
+            foreach (KeyValuePair<string, PiiAction> entry in actions)
+            {
+                state += HashCode.Combine(entry.Key, entry.Value);
+            }
+
+            state = HashCode.Combine(state, actions.Count);
+        }
+
+        return HashCode.Combine(RuntimeHelpers.GetHashCode(policy), policy.Action, policy.Style, state);
     }
 
     private static void AddContract(ref TagList tags, GovernedCall? call)
@@ -199,9 +300,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _ => "telemetry",
     };
 
+    /// <summary>What a PII policy did to one text: <see cref="Redacted"/> is <see langword="null"/> when the text passes unchanged.</summary>
+    private sealed record PiiOutcome(PiiPolicy Policy, string? Redacted, int Redactions);
+
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Data protection detected a possible prompt injection in {Where} (origin {Origin}, score {Score}, signals {Signals}); action: {Action}.")]
-    private static partial void LogInjection(ILogger logger, string where, string origin, double score, string signals, string action);
+    private static partial void LogInjection(ILogger logger, ContentPlace where, string origin, double score, string signals, string action);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Data protection redacted {Count} value(s) in {Where}.")]
-    private static partial void LogRedacted(ILogger logger, int count, string where);
+    private static partial void LogRedacted(ILogger logger, int count, ContentPlace where);
 }

@@ -27,7 +27,10 @@ namespace Contracts.Ai;
 /// <para>
 /// The model's answer gets the <see cref="DataProtectionPolicy.ModelOutput"/> policy; when streaming,
 /// text is held back by a short window so that a value split across updates is still caught.
-/// The caller's messages are never changed: changed messages are copies. The policy is the contract's
+/// The caller's messages are never changed: changed messages are copies, and messages that need no change
+/// are sent as they are. Each text is screened once: the outcome is remembered by a hash of the content
+/// (never the content itself) in a bounded cache, so a growing conversation pays only for what is new,
+/// while a remembered redaction or injection verdict is still counted and acted on in every call it applies to. The policy is the contract's
 /// (<see cref="DataProtectionOptions.ContractPolicies"/>) when the call is governed by one.
 /// A stage of the governed pipeline; add it with <c>ChatClientBuilder.UseDataProtection()</c> or as
 /// part of <c>UseGovernedAi()</c>. Safe to use concurrently.
@@ -239,10 +242,10 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                     case TextContent text:
                         if (isNew && message.Role == ChatRole.User)
                         {
-                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, $"the user prompt (message {i})", call, cancellationToken).ConfigureAwait(false);
+                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage("the user prompt", i), call, cancellationToken).ConfigureAwait(false);
                         }
 
-                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, $"the prompt (message {i})", call));
+                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
                         break;
                     case FunctionCallContent functionCall:
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
@@ -290,7 +293,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             return (text, true);
         }
 
-        string where = $"a retrieved document (message {index})";
+        ContentPlace where = ContentPlace.InMessage("a retrieved document", index);
         if (isNew)
         {
             await _screen.DetectAsync(text.Text, origin, action, where, call, cancellationToken).ConfigureAwait(false);
@@ -316,7 +319,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             return (result, true);
         }
 
-        string where = $"the result of tool call '{result.CallId}'";
+        ContentPlace where = ContentPlace.Named("the result of tool call", result.CallId);
         if (isNew)
         {
             await _screen.DetectAsync(text, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
@@ -329,7 +332,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             redacted = _screen.Spotlight(redacted);
         }
 
-        if (ReferenceEquals(redacted, text) && result.Result is string)
+        // Nothing to change: the caller's content goes as it is, whatever the type of its result.
+        if (ReferenceEquals(redacted, text))
         {
             return (result, false);
         }
@@ -358,7 +362,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                 continue;
             }
 
-            string redacted = _screen.RedactPii(value, policy, DataDirection.ToolArguments, $"argument '{argument.Key}' of tool '{call.Name}'", governedCall);
+            string redacted = _screen.RedactPii(value, policy, DataDirection.ToolArguments, ContentPlace.Argument(argument.Key, call.Name), governedCall);
             if (!ReferenceEquals(redacted, value))
             {
                 (changed ??= new Dictionary<string, object?>(arguments, StringComparer.Ordinal))[argument.Key] = redacted;

@@ -85,7 +85,7 @@ public sealed class PiiRedactor
     };
 
     /// <summary>Applies <paramref name="policy"/>; <paramref name="where"/> names the place in an error, never the content.</summary>
-    internal string Apply(string text, PiiPolicy policy, string where, out int redactions)
+    internal string Apply(string text, PiiPolicy policy, ContentPlace where, out int redactions)
     {
         redactions = 0;
         if (text.Length == 0 || policy.AllowsEverything)
