@@ -7,6 +7,13 @@ namespace Contracts.Ai;
 /// <remarks>Bindable from configuration section <c>GovernedAi:TokenBudget</c>; validated once at start.</remarks>
 public sealed class TokenBudgetOptions
 {
+    /// <summary>
+    /// The <c>ChatOptions.AdditionalProperties</c> key of a per-request cap on input tokens (an <see cref="int"/>):
+    /// the budget is the smaller of the cap and what the context window leaves. Contract enforcement sets it from
+    /// <see cref="PromptContract.MaxInputTokens"/>.
+    /// </summary>
+    public const string MaxInputTokensKey = "contracts_ai.max_input_tokens";
+
     /// <summary>Gets or sets the context window, in tokens, of every model the stage budgets for.</summary>
     /// <value>Defaults to <see langword="null"/>: taken from <see cref="ModelContextWindows"/>, else from the built-in windows of known OpenAI models. When no window is known for the model, the stage passes the messages through unbudgeted.</value>
     public int? ContextWindowTokens { get; set; }

@@ -36,14 +36,25 @@ internal sealed class TokenBudgeter
     public IEnumerable<ChatMessage> Fit(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, string? defaultModelId)
     {
         string? modelId = chatOptions?.ModelId ?? defaultModelId;
+        int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
+        int? maxInput = chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null;
         int? window = FindWindow(modelId);
         if (window is not int contextWindow)
         {
-            return messages;
+            if (maxInput is not int onlyCap)
+            {
+                return messages;
+            }
+
+            // No known window, but the request caps its input (for example a contract's MaxInputTokens): budget against the cap.
+            contextWindow = onlyCap + reserved + _options.SafetyMarginTokens;
         }
 
-        int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
         int limit = contextWindow - reserved - _options.SafetyMarginTokens;
+        if (maxInput is int inputCap && inputCap < limit)
+        {
+            limit = inputCap;
+        }
         ITokenCounter counter = FindCounter(modelId);
         IList<ChatMessage> list = messages as IList<ChatMessage> ?? new List<ChatMessage>(messages);
 

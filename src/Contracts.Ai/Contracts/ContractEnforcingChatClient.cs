@@ -246,6 +246,11 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             request.MaxOutputTokens = maxOutput;
         }
 
+        if (contract.MaxInputTokens is int maxInput)
+        {
+            (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[TokenBudgetOptions.MaxInputTokensKey] = maxInput;
+        }
+
         return new Request(plan, request, call);
     }
 
