@@ -72,7 +72,7 @@ public class TokenBudgetBenchmarks
     }
 
     /// <summary>Each iteration brings its own never-seen last messages, so every operation really counts a new message.</summary>
-    [IterationSetup(Targets = [nameof(Rebudget200MessagesLastNew), nameof(Rebudget200MessagesLastNewTrimming)])]
+    [IterationSetup(Targets = [nameof(Rebudget200MessagesLastNew), nameof(Rebudget200MessagesLastNewTrimming), nameof(CountFreshMessagesWithTokenizer)])]
     public void FreshLastMessages()
     {
         int iteration = Interlocked.Increment(ref _iteration);
@@ -106,6 +106,18 @@ public class TokenBudgetBenchmarks
         }
 
         return kept;
+    }
+
+    [Benchmark(OperationsPerInvoke = FreshPerIteration, Description = "Count the same never-seen last messages alone with Microsoft.ML.Tokenizers")]
+    public int CountFreshMessagesWithTokenizer()
+    {
+        int tokens = 0;
+        for (int i = 0; i < _fresh.Length; i++)
+        {
+            tokens += _tokenizer.CountTokens(_fresh[i].Text);
+        }
+
+        return tokens;
     }
 
     [Benchmark(Description = "Re-budget 200 messages (~100 KB), nothing new")]
