@@ -92,14 +92,9 @@ try
     Console.WriteLine($"   the model was called {EmbeddedModel.AddressConfirmations} time(s)");
     spans.Print();
 }
-catch (ClientResultException ex)
+catch (Exception ex) when (!offline && DescribeOpenAiFailure(ex) is { } reason)
 {
-    Console.Error.WriteLine($"OpenAI refused the call (HTTP {ex.Status}): check OPENAI_API_KEY and OPENAI_MODEL.");
-    return 1;
-}
-catch (HttpRequestException ex)
-{
-    Console.Error.WriteLine($"OpenAI could not be reached: {ex.Message}");
+    Console.Error.WriteLine(reason);
     return 1;
 }
 catch (GovernedAiException ex)
@@ -109,6 +104,20 @@ catch (GovernedAiException ex)
 }
 
 return 0;
+
+// The OpenAI client retries, then may wrap its failures; say in one line what went wrong.
+static string? DescribeOpenAiFailure(Exception exception)
+{
+    Exception first = exception is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[0] : exception;
+    return first switch
+    {
+        ClientResultException { Status: > 0 } refused =>
+            $"OpenAI refused the call (HTTP {refused.Status}): check OPENAI_API_KEY and OPENAI_MODEL.",
+        ClientResultException or HttpRequestException =>
+            $"OpenAI could not be reached ({(first.InnerException ?? first).Message}). Check the network, or unset OPENAI_API_KEY to run offline.",
+        _ => null,
+    };
+}
 
 static void Section(string title) => Console.WriteLine($"{Environment.NewLine}{title}");
 
