@@ -83,6 +83,9 @@ public sealed class DecisionRecord
     /// <summary>Gets how many injection or PII detections screening made.</summary>
     public int ScreeningDetections { get; init; }
 
+    /// <summary>Gets the rollout decisions this call triggered, such as <c>rolled back support.reply 3.2.0: failure rate 40 % ...</c>; empty when none.</summary>
+    public IReadOnlyList<string> RolloutEvents { get; init; } = Array.Empty<string>();
+
     /// <summary>Gets whether the call was a streaming one.</summary>
     public bool Streaming { get; init; }
 

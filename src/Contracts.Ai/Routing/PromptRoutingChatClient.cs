@@ -71,12 +71,12 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         try
         {
             ChatResponse response = await base.GetResponseAsync(messages, route.Options, cancellationToken).ConfigureAwait(false);
-            _controller.Record(route.State, route.Variant!.Version, failed: false, route.Call?.Activity);
+            _controller.Record(route.State, route.Variant!.Version, failed: false, route.Call?.Activity, route.Call);
             return response;
         }
         catch (Exception ex) when (IsCountedFailure(ex, cancellationToken))
         {
-            _controller.Record(route.State, route.Variant!.Version, failed: true, route.Call?.Activity);
+            _controller.Record(route.State, route.Variant!.Version, failed: true, route.Call?.Activity, route.Call);
             throw;
         }
     }
@@ -122,14 +122,14 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
                 }
                 catch (Exception ex) when (IsCountedFailure(ex, cancellationToken))
                 {
-                    _controller.Record(route.State!, route.Variant!.Version, failed: true, route.Call?.Activity);
+                    _controller.Record(route.State!, route.Variant!.Version, failed: true, route.Call?.Activity, route.Call);
                     throw;
                 }
 
                 yield return update;
             }
 
-            _controller.Record(route.State!, route.Variant!.Version, failed: false, route.Call?.Activity);
+            _controller.Record(route.State!, route.Variant!.Version, failed: false, route.Call?.Activity, route.Call);
         }
         finally
         {
@@ -168,6 +168,11 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         if (variant.ModelId is not null)
         {
             routedOptions.ModelId = variant.ModelId;
+        }
+
+        if (variant.ClientKey is not null)
+        {
+            routedOptions.AdditionalProperties[VariantClientChatClient.ClientKeyProperty] = variant.ClientKey;
         }
 
         GovernedCall? call = GovernedCall.Get(options);

@@ -83,7 +83,7 @@ internal sealed partial class RolloutController : IDisposable
     public void ExitShadow() => _shadowSlots.Release();
 
     /// <summary>Records one outcome of a version and rolls it back when its failure rate crosses the threshold.</summary>
-    public void Record(RolloutState state, string version, bool failed, Activity? activity)
+    public void Record(RolloutState state, string version, bool failed, Activity? activity, GovernedCall? call = null)
     {
         AutoRollbackOptions rollback = state.Rollout.AutoRollback;
         OutcomeWindow window = state.Windows.GetOrAdd(version, static (_, size) => new OutcomeWindow(size), rollback.WindowSize);
@@ -108,6 +108,7 @@ internal sealed partial class RolloutController : IDisposable
         state.PendingPersist.TryAdd(version, 0);
         LogRolledBack(_logger, state.ContractId, state.Rollout.Label, version, reason);
         RoutingTelemetry.RecordRollback(state.ContractId, version, activity, reason);
+        call?.AddRolloutEvent($"rolled back {state.ContractId} {version} (label {state.Rollout.Label}): {reason}");
         _ = PersistAsync(state, version, reason);
     }
 

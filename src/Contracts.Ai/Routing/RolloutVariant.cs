@@ -17,4 +17,8 @@ public sealed class RolloutVariant
     /// <summary>Gets or sets the model id the variant runs on (<c>ChatOptions.ModelId</c>).</summary>
     /// <value>Defaults to <see langword="null"/>: the request's model.</value>
     public string? ModelId { get; set; }
+
+    /// <summary>Gets or sets the key of the client the variant runs on, among those given to <c>UseVariantClients()</c>.</summary>
+    /// <value>Defaults to <see langword="null"/>: the pipeline's own inner client.</value>
+    public string? ClientKey { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using Microsoft.Extensions.AI;
@@ -97,6 +98,17 @@ internal sealed class GovernedCall
     }
 
     public void AddToolCall(ToolCallRecord record) => ToolCalls.Enqueue(record);
+
+    /// <summary>Rollout decisions (automatic rollbacks) this call triggered, for the audit.</summary>
+    public List<string>? RolloutEvents { get; private set; }
+
+    public void AddRolloutEvent(string description)
+    {
+        lock (this)
+        {
+            (RolloutEvents ??= new List<string>()).Add(description);
+        }
+    }
 
     public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
 

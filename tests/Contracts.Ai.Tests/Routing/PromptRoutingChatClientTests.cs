@@ -401,3 +401,42 @@ public class PromptRoutingChatClientTests
         public void SetLabel(string id, string label, string version) => Production = version;
     }
 }
+
+[Collection(global::Contracts.Ai.Tests.Telemetry.TelemetryCollection.Name)]
+public class RolloutAuditTests
+{
+    [Fact]
+    public async Task The_call_that_triggers_a_rollback_notes_it_in_its_audit_record()
+    {
+        const string contract = "audit.triage";
+        var sink = new global::Contracts.Ai.Tests.Audit.DecisionAuditTests.CollectingSink();
+        var services = new ServiceCollection();
+        services.AddGovernedAi(_ => new ScriptedChatClient(request =>
+                request.Options.GetGovernanceContext()?.ContractVersion == "2.0.0"
+                    ? ScriptedTurn.Fail(new ContractViolationException(contract, "2.0.0", ["$.priority: missing"]))
+                    : ScriptedTurn.Reply("ok")))
+            .AddContract(new PromptContract { Id = contract, Version = "1.0.0", Template = "Triage." })
+            .AddContract(new PromptContract { Id = contract, Version = "2.0.0", Template = "Triage briefly." })
+            .AddRollout(contract, r =>
+            {
+                r.Variants.Add(new RolloutVariant { Version = "1.0.0", Weight = 0 });
+                r.Variants.Add(new RolloutVariant { Version = "2.0.0", Weight = 100 });
+                r.AutoRollback.MinimumSamples = 3;
+            })
+            .AddAuditSink(sink);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<ContractViolationException>(() => chat.GetResponseAsync("hi", new ChatOptions().WithContract(contract).WithTenant("acme", $"u{i}")));
+        }
+
+        await chat.GetResponseAsync("hi", new ChatOptions().WithContract(contract).WithTenant("acme", "after"));
+        await provider.DisposeAsync();
+
+        DecisionRecord triggering = Assert.Single(sink.Records, r => r.RolloutEvents.Count > 0);
+        Assert.Contains("rolled back audit.triage 2.0.0", triggering.RolloutEvents[0], StringComparison.Ordinal);
+        Assert.Equal("1.0.0", sink.Records[^1].ContractVersion);
+    }
+}

@@ -76,3 +76,43 @@ public class TransportFailoverChatClientTests
         Assert.Contains("secondary", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public class VariantClientChatClientTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_variant_can_run_on_another_client(bool streaming)
+    {
+        var primary = new ScriptedChatClient(_ => ScriptedTurn.Reply("from primary"));
+        var other = new ScriptedChatClient(_ => ScriptedTurn.Reply("from the other provider"));
+        using IChatClient client = new ChatClientBuilder(primary)
+            .UsePromptRouting(o => o.Rollouts["support.reply"] = new RolloutOptions
+            {
+                Variants =
+                {
+                    new RolloutVariant { Version = "1.0.0", Weight = 0 },
+                    new RolloutVariant { Version = "1.1.0", Weight = 100, ClientKey = "other" },
+                },
+            })
+            .UseVariantClients(new Dictionary<string, IChatClient> { ["other"] = other })
+            .Build();
+
+        ChatResponse routed = await client.AskAsync("hi", new ChatOptions().WithContract("support.reply").WithTenant("acme", "ada"), streaming);
+        ChatResponse plain = await client.AskAsync("hi", new ChatOptions(), streaming);
+
+        Assert.Equal("from the other provider", routed.Text);
+        Assert.Equal("from primary", plain.Text);
+    }
+
+    [Fact]
+    public async Task An_unknown_client_key_names_the_key()
+    {
+        using IChatClient client = new VariantClientChatClient(new ScriptedChatClient(), new Dictionary<string, IChatClient>());
+        var options = new ChatOptions { AdditionalProperties = new() { [VariantClientChatClient.ClientKeyProperty] = "missing" } };
+
+        InvalidOperationException ex = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync("hi", options));
+
+        Assert.Contains("'missing'", ex.Message, StringComparison.Ordinal);
+    }
+}
