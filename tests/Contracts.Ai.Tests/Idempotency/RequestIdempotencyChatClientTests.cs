@@ -1,4 +1,5 @@
 using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 
@@ -13,21 +14,8 @@ public class RequestIdempotencyChatClientTests
     private static ChatOptions Keyed(string key = "req-1", string tenant = "tenant-a") =>
         new ChatOptions().WithTenant(tenant).WithIdempotencyKey(key);
 
-    private static async Task<ChatResponse> SendAsync(IChatClient client, bool streaming, IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        if (!streaming)
-        {
-            return await client.GetResponseAsync(messages, options);
-        }
-
-        var updates = new List<ChatResponseUpdate>();
-        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(messages, options))
-        {
-            updates.Add(update);
-        }
-
-        return updates.ToChatResponse();
-    }
+    private static Task<ChatResponse> SendAsync(IChatClient client, bool streaming, IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        client.AskAsync(messages, options, streaming);
 
     private RequestIdempotencyChatClient Create(IChatClient inner, IdempotencyOptions? options = null, IIdempotencyStore? store = null) =>
         new(inner, options, store ?? new InMemoryIdempotencyStore(100, _time), _time);

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using Contracts.Ai;
 using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Compliance.Redaction;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,21 +17,8 @@ public class DataProtectionChatClientTests
     private const string Card = "4111 1111 1111 1111";
     private const string Email = "jane.doe@example.com";
 
-    private static async Task<ChatResponse> AskAsync(IChatClient client, IEnumerable<ChatMessage> messages, bool streaming, ChatOptions? options = null)
-    {
-        if (!streaming)
-        {
-            return await client.GetResponseAsync(messages, options);
-        }
-
-        var updates = new List<ChatResponseUpdate>();
-        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(messages, options))
-        {
-            updates.Add(update);
-        }
-
-        return updates.ToChatResponse();
-    }
+    private static Task<ChatResponse> AskAsync(IChatClient client, IEnumerable<ChatMessage> messages, bool streaming, ChatOptions? options = null) =>
+        client.AskAsync(messages, options, streaming);
 
     private static (ChatOptions Options, GovernedCall Call) Observed()
     {

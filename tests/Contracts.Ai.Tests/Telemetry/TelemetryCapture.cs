@@ -113,10 +113,8 @@ internal sealed class RecordingStage(IChatClient inner, Action<GovernedCall> rec
 internal static class StreamingExtensions
 {
     /// <summary>Calls the client streaming or not, and returns the whole answer.</summary>
-    public static async Task<ChatResponse> AskAsync(this IChatClient client, bool streaming, IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        streaming
-            ? await client.GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken)
-            : await client.GetResponseAsync(messages, options, cancellationToken);
+    public static Task<ChatResponse> AskAsync(this IChatClient client, bool streaming, IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        TestUtilities.ChatClientTestExtensions.AskAsync(client, messages, options, streaming, cancellationToken);
 
     public static Task<ChatResponse> AskAsync(this IChatClient client, bool streaming, string prompt, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         client.AskAsync(streaming, [new ChatMessage(ChatRole.User, prompt)], options, cancellationToken);
