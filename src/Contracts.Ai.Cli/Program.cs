@@ -71,7 +71,7 @@ public static class Program
 
         var dataFolder = new Argument<string?>("data-folder")
         {
-            Description = "Holds injection/*.jsonl and pii/*.json (default: shared/data found upwards from the current directory, or $CONTRACTS_AI_EVAL_DATA).",
+            Description = "Holds injection/*.jsonl and pii/*.json (default: shared/data found upwards from the current directory, or $CONTRACTS_AI_DATA).",
             Arity = ArgumentArity.ZeroOrOne,
         };
         Option<string> evalFormat = FormatOption(["text", "json"]);

@@ -111,7 +111,7 @@ public sealed class EvaluationDataFactAttribute : FactAttribute
     {
         if (ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory) is null)
         {
-            Skip = "The evaluation data folder (shared/data beside the repository or a parent, or $CONTRACTS_AI_EVAL_DATA) is absent.";
+            Skip = "The evaluation data folder (shared/data beside the repository or a parent, or $CONTRACTS_AI_DATA) is absent.";
         }
     }
 }

@@ -51,26 +51,12 @@ internal static class JsonSchemaTestSuite
 
     private static string Locate()
     {
-        string? configured = Environment.GetEnvironmentVariable("CONTRACTS_AI_DATA");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            string candidate = Path.Combine(configured, SuiteFolder);
-            return System.IO.Directory.Exists(candidate)
-                ? candidate
-                : throw new DirectoryNotFoundException($"CONTRACTS_AI_DATA is set but '{candidate}' does not exist.");
-        }
-
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "shared", "data", SuiteFolder);
-            if (System.IO.Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            "The JSON-Schema-Test-Suite was not found: set CONTRACTS_AI_DATA to the data folder holding " + SuiteFolder +
-            ", or place it in a 'shared/data' folder next to the repository.");
+        string? data = global::Contracts.Ai.Evaluation.ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory);
+        string? candidate = data is null ? null : Path.Combine(data, SuiteFolder);
+        return candidate is not null && System.IO.Directory.Exists(candidate)
+            ? candidate
+            : throw new DirectoryNotFoundException(
+                "The JSON-Schema-Test-Suite was not found: set CONTRACTS_AI_DATA to the data folder holding " + SuiteFolder +
+                ", or place it in a 'shared/data' folder next to the repository.");
     }
 }

@@ -23,15 +23,22 @@ internal static class ScreeningEvaluation
         PiiEntityTypes.IbanCode, PiiEntityTypes.UsSsn, PiiEntityTypes.IpAddress,
     ];
 
-    /// <summary>Finds the shared data folder: <c>shared/data</c> beside the repository or one of its ancestors, searched upwards from <paramref name="startDirectory"/>.</summary>
+    /// <summary>
+    /// Finds the shared data folder: <c>$CONTRACTS_AI_DATA</c> (or its older name <c>$CONTRACTS_AI_EVAL_DATA</c>), else
+    /// <c>shared/data</c> beside the repository or one of its ancestors, searched upwards from <paramref name="startDirectory"/>
+    /// and from the application's base directory.
+    /// </summary>
     /// <param name="startDirectory">Where to start; the current directory when <see langword="null"/>.</param>
     /// <returns>The folder, or <see langword="null"/> when there is none.</returns>
     public static string? FindDataFolder(string? startDirectory = null)
     {
-        string? fromEnvironment = Environment.GetEnvironmentVariable("CONTRACTS_AI_EVAL_DATA");
-        if (!string.IsNullOrEmpty(fromEnvironment) && Directory.Exists(fromEnvironment))
+        foreach (string variable in new[] { "CONTRACTS_AI_DATA", "CONTRACTS_AI_EVAL_DATA" })
         {
-            return Path.GetFullPath(fromEnvironment);
+            string? fromEnvironment = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrEmpty(fromEnvironment) && Directory.Exists(fromEnvironment))
+            {
+                return Path.GetFullPath(fromEnvironment);
+            }
         }
 
         foreach (string? start in new[] { startDirectory ?? Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
@@ -39,7 +46,7 @@ internal static class ScreeningEvaluation
             for (DirectoryInfo? dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, "shared", "data");
-                if (Directory.Exists(Path.Combine(candidate, "injection")) || Directory.Exists(Path.Combine(candidate, "pii")))
+                if (Directory.Exists(candidate))
                 {
                     return candidate;
                 }
