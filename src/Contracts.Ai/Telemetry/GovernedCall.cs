@@ -15,6 +15,7 @@ internal sealed class GovernedCall
 {
     internal const string PropertyKey = "contracts_ai.call";
 
+    private ConcurrentQueue<string>? _rolloutEvents;
     private int _redactions;
     private int _detections;
     private ConcurrentQueue<ToolCallRecord>? _toolCalls;
@@ -99,16 +100,11 @@ internal sealed class GovernedCall
 
     public void AddToolCall(ToolCallRecord record) => ToolCalls.Enqueue(record);
 
-    /// <summary>Rollout decisions (automatic rollbacks) this call triggered, for the audit.</summary>
-    public List<string>? RolloutEvents { get; private set; }
+    /// <summary>Rollout decisions (automatic rollbacks) this call triggered, for the audit; <see langword="null"/> until the first.</summary>
+    public ConcurrentQueue<string>? RolloutEvents => Volatile.Read(ref _rolloutEvents);
 
-    public void AddRolloutEvent(string description)
-    {
-        lock (this)
-        {
-            (RolloutEvents ??= new List<string>()).Add(description);
-        }
-    }
+    public void AddRolloutEvent(string description) =>
+        LazyInitializer.EnsureInitialized(ref _rolloutEvents).Enqueue(description);
 
     public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
 

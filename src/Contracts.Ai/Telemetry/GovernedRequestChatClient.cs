@@ -372,7 +372,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             TotalTokens = usage?.TotalTokenCount,
             Redactions = call.Redactions,
             ScreeningDetections = call.ScreeningDetections,
-            RolloutEvents = call.RolloutEvents is { Count: > 0 } events ? new List<string>(events) : Array.Empty<string>(),
+            RolloutEvents = call.RolloutEvents is { IsEmpty: false } events ? events.ToArray() : Array.Empty<string>(),
             Streaming = state.Streaming,
             Outcome = outcome,
             ErrorType = state.Error?.GetType().FullName,
