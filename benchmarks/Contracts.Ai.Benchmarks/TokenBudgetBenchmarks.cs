@@ -19,14 +19,12 @@ namespace Contracts.Ai.Benchmarks;
 public class TokenBudgetBenchmarks
 {
     private const int Messages = 200;
-    private const int FreshPerIteration = 2_000;
     private const string Model = "gpt-4o";
 
     private static readonly string[] Vocabulary = BuildVocabulary();
     private static readonly System.Text.Json.JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private readonly List<ChatMessage> _conversation = new(Messages);
-    private readonly ChatMessage[] _fresh = new ChatMessage[FreshPerIteration];
     private TokenBudgetChatReducer _reducer = null!;
     private TokenBudgetChatReducer _trimmingReducer = null!;
 #pragma warning disable MEAI001 // MessageCountingChatReducer is experimental in MEAI 10.11; used here only for comparison.
@@ -35,7 +33,7 @@ public class TokenBudgetBenchmarks
     private TiktokenTokenizer _tokenizer = null!;
     private TiktokenTokenCounter _counter = null!;
     private string _mixedText = null!;
-    private int _iteration;
+    private long _fresh;
 
     [GlobalSetup]
     public void Setup()
@@ -71,60 +69,39 @@ public class TokenBudgetBenchmarks
         _ = _trimmingReducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult();
     }
 
-    /// <summary>Each iteration brings its own never-seen last messages, so every operation really counts a new message.</summary>
-    [IterationSetup(Targets = [nameof(Rebudget200MessagesLastNew), nameof(Rebudget200MessagesLastNewTrimming), nameof(CountFreshMessagesWithTokenizer)])]
-    public void FreshLastMessages()
+    /// <summary>
+    /// Builds a message no call has seen (a running number in its text), the way a new user turn
+    /// arrives. Each operation of the "last one new" benchmarks builds one, so every operation really
+    /// tokenizes a new message; <see cref="BuildFreshMessageOnly"/> measures this part alone, to subtract.
+    /// </summary>
+    private ChatMessage FreshMessage()
     {
-        int iteration = Interlocked.Increment(ref _iteration);
-        for (int i = 0; i < _fresh.Length; i++)
-        {
-            _fresh[i] = new ChatMessage(ChatRole.User, $"Follow-up {iteration}-{i}: where is my parcel for order ORD-{i * 7 + iteration}? It was due yesterday.");
-        }
+        long n = ++_fresh;
+        return new ChatMessage(ChatRole.User, $"Follow-up {n}: where is my parcel for order ORD-{n * 7 + 3}? It was due yesterday.");
     }
 
-    [Benchmark(OperationsPerInvoke = FreshPerIteration, Description = "Re-budget 200 messages (~100 KB), last one new (TokenBudgetChatReducer)")]
+    [Benchmark(Description = "Build the new last message only (subtract from the two below)")]
+    public int BuildFreshMessageOnly() => FreshMessage().Text.Length;
+
+    [Benchmark(Description = "Re-budget 200 messages (~100 KB), last one new (TokenBudgetChatReducer)")]
     public int Rebudget200MessagesLastNew()
     {
-        int kept = 0;
-        for (int i = 0; i < _fresh.Length; i++)
-        {
-            _conversation[Messages - 1] = _fresh[i];
-            kept += Count(_reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
-        }
-
-        return kept;
+        _conversation[Messages - 1] = FreshMessage();
+        return Count(_reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
     }
 
-    [Benchmark(OperationsPerInvoke = FreshPerIteration, Description = "Same, window forces trimming (result list allocated)")]
+    [Benchmark(Description = "Same, window forces trimming (result list allocated)")]
     public int Rebudget200MessagesLastNewTrimming()
     {
-        int kept = 0;
-        for (int i = 0; i < _fresh.Length; i++)
-        {
-            _conversation[Messages - 1] = _fresh[i];
-            kept += Count(_trimmingReducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
-        }
-
-        return kept;
+        _conversation[Messages - 1] = FreshMessage();
+        return Count(_trimmingReducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
     }
 
-    [Benchmark(OperationsPerInvoke = FreshPerIteration, Description = "Count the same never-seen last messages alone with Microsoft.ML.Tokenizers")]
-    public int CountFreshMessagesWithTokenizer()
-    {
-        int tokens = 0;
-        for (int i = 0; i < _fresh.Length; i++)
-        {
-            tokens += _tokenizer.CountTokens(_fresh[i].Text);
-        }
-
-        return tokens;
-    }
+    [Benchmark(Description = "Build and count the new last message alone with Microsoft.ML.Tokenizers")]
+    public int CountFreshMessageWithTokenizer() => _tokenizer.CountTokens(FreshMessage().Text);
 
     [Benchmark(Description = "Re-budget 200 messages (~100 KB), nothing new")]
     public int Rebudget200MessagesNothingNew() => Count(_reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
-
-    [Benchmark(Description = "Count the new last message alone with Microsoft.ML.Tokenizers")]
-    public int CountNewMessageWithTokenizer() => _tokenizer.CountTokens($"Follow-up {_iteration}-{_iteration % 2000}: where is my parcel for order ORD-{_iteration * 7}? It was due yesterday.");
 
     [Benchmark(Description = "Recount 200 messages with Microsoft.ML.Tokenizers")]
     public int Recount200MessagesWithTokenizer()

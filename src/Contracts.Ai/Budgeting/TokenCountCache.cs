@@ -34,6 +34,7 @@ internal sealed class TokenCountCache
     private const int TokensPerToolCall = 3;
     private const int TokensPerToolDefinition = 8;
     private const int TokensForToolList = 12;
+    private const int MaxRememberedRoles = 32;
 
     // As providers send JSON: MEAI's defaults indent, which would count whitespace the model never sees.
     private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
@@ -41,6 +42,7 @@ internal sealed class TokenCountCache
     private readonly ConditionalWeakTable<ChatMessage, MessageMemo> _messages = new();
     private readonly ConditionalWeakTable<object, FixedMemo> _fixed = new();
     private readonly ContentHashCache<int> _counts;
+    private RoleCount[] _roles = [];
     private long _tokenizerCalls;
 
     /// <summary>Initializes a new instance of the <see cref="TokenCountCache"/> class.</summary>
@@ -161,9 +163,10 @@ internal sealed class TokenCountCache
         try
         {
             bool comparable = true;
-            int fixedTokens = TokensPerMessage;
+            string role = message.Role.Value;
+            int fixedTokens = TokensPerMessage + CountRole(role, counter);
 
-            parts.Add(message.Role.Value);
+            parts.Add(role);
             if (message.AuthorName is { } authorName)
             {
                 fixedTokens += TokensPerName;
@@ -235,8 +238,9 @@ internal sealed class TokenCountCache
             UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts.AsSpan());
             if (!_counts.TryGet(key, out int tokens))
             {
+                // The role (the first part) is already in the fixed tokens.
                 tokens = fixedTokens;
-                foreach (string part in parts.AsSpan())
+                foreach (string part in parts.AsSpan()[1..])
                 {
                     tokens += CountText(part, counter);
                 }
@@ -257,6 +261,28 @@ internal sealed class TokenCountCache
             parts.Dispose();
             state.Dispose();
         }
+    }
+
+    /// <summary>Counts a role name once per counter: a conversation has a handful of roles, and tokenizing "user" for every new message costs more than the lookup.</summary>
+    private int CountRole(string role, ITokenCounter counter)
+    {
+        RoleCount[] known = Volatile.Read(ref _roles);
+        foreach (RoleCount entry in known)
+        {
+            if (ReferenceEquals(entry.Counter, counter) && (ReferenceEquals(entry.Role, role) || string.Equals(entry.Role, role, StringComparison.Ordinal)))
+            {
+                return entry.Tokens;
+            }
+        }
+
+        int tokens = CountText(role, counter);
+        if (known.Length < MaxRememberedRoles)
+        {
+            // Copy on write; a lost race only means one role is counted again later.
+            Volatile.Write(ref _roles, [.. known, new RoleCount(counter, role, tokens)]);
+        }
+
+        return tokens;
     }
 
     private int CountText(string? text, ITokenCounter counter)
@@ -514,6 +540,8 @@ internal sealed class TokenCountCache
     }
 
     private sealed record FixedMemo(ITokenCounter Counter, int Tokens);
+
+    private sealed record RoleCount(ITokenCounter Counter, string Role, int Tokens);
 
     /// <summary>A list on a pooled array, for the parts of one message while it is counted.</summary>
     private struct PooledList<T>(int capacity)

@@ -21,7 +21,7 @@ public class TokenCountCacheTests
         int second = CountAll(cache, messages);
 
         Assert.Equal(first + Tokens(messages[^1]), second);
-        Assert.Equal(calls + 2, cache.TokenizerCalls); // the new message's role and text
+        Assert.Equal(calls + 1, cache.TokenizerCalls); // only the new message's text: the role was counted once, with the first message
     }
 
     [Fact]
@@ -90,6 +90,27 @@ public class TokenCountCacheTests
         Assert.Equal(3 + 1 + Counter.CountTokens(message.Text), o200k);
         Assert.Equal(3 + 1 + cl100k.CountTokens(message.Text), cl);
         Assert.NotEqual(o200k, cl);
+    }
+
+    [Fact]
+    public void Role_names_are_counted_once_per_encoding_and_stay_exact_past_the_remembered_roles()
+    {
+        var cache = new TokenCountCache();
+        ITokenCounter cl100k = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.Cl100kBase);
+
+        // More custom roles than the cache remembers, each counted with both encodings, and each again.
+        for (int round = 0; round < 2; round++)
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                string role = "reviewer_" + i + "_of_the_北京_office";
+                var message = new ChatMessage(new ChatRole(role), "same text " + round);
+                foreach (ITokenCounter counter in new[] { Counter, cl100k })
+                {
+                    Assert.Equal(3 + counter.CountTokens(role) + counter.CountTokens(message.Text), cache.CountMessage(message, counter, 1105));
+                }
+            }
+        }
     }
 
     [Fact]
