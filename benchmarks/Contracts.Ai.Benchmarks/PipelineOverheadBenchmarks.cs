@@ -72,7 +72,8 @@ public class PipelineOverheadBenchmarks
     private void Build()
     {
         _messages = Conversation(20);
-        _bare = new ScriptedChatClient(_ => Answer);
+        // Neither model keeps a request history: over millions of calls it would only measure the GC.
+        _bare = new ScriptedChatClient(_ => Answer) { RequestHistoryLimit = 0 };
         AIFunction[] tools =
         [
             AIFunctionFactory.Create((string orderId) => "shipped", "lookup_order", "Looks up an order by id."),
@@ -81,7 +82,7 @@ public class PipelineOverheadBenchmarks
         _bareOptions = new ChatOptions { Tools = tools };
 
         var services = new ServiceCollection();
-        services.AddGovernedAi(_ => new ScriptedChatClient(_ => Answer));
+        services.AddGovernedAi(_ => new ScriptedChatClient(_ => Answer) { RequestHistoryLimit = 0 });
         _services = services.BuildServiceProvider();
         _governed = _services.GetRequiredService<IChatClient>();
         _governedOptions = new ChatOptions { Tools = tools }.WithTenant("bench-tenant");

@@ -42,7 +42,7 @@ public static class SupportDeskApp
         AddTelemetry(builder);
 
         // The model: a scripted one, so the service runs offline. Swap in a provider's IChatClient here.
-        builder.Services.AddChatClient(new ScriptedChatClient(SupportModel.Respond) { ModelId = SupportModel.ModelId })
+        builder.Services.AddChatClient(new ScriptedChatClient(SupportModel.Respond) { ModelId = SupportModel.ModelId, RequestHistoryLimit = 100 })
             .UseFunctionInvocation()
             .UseOpenTelemetry(sourceName: GenAiSourceName);
 

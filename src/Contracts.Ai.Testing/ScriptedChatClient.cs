@@ -11,8 +11,9 @@ namespace Contracts.Ai.Testing;
 
 /// <summary>
 /// A deterministic <see cref="IChatClient"/> that answers from a script: each request takes the
-/// next <see cref="ScriptedTurn"/>, or asks a responder function. It records every request it
-/// received. Use it to test governed calls without a model, key or network.
+/// next <see cref="ScriptedTurn"/>, or asks a responder function. It records the requests it
+/// received (every one by default; see <see cref="RequestHistoryLimit"/>). Use it to test governed
+/// calls without a model, key or network.
 /// </summary>
 /// <remarks>Safe to call from many threads; turns are taken in the order requests arrive.</remarks>
 public sealed class ScriptedChatClient : IChatClient
@@ -21,6 +22,8 @@ public sealed class ScriptedChatClient : IChatClient
     private readonly ConcurrentQueue<ScriptedRequest> _requests = new();
     private readonly Func<ScriptedRequest, ScriptedTurn>? _responder;
     private int _served;
+    private int _recorded;
+    private int? _requestHistoryLimit;
 
     /// <summary>Initializes a new instance of the <see cref="ScriptedChatClient"/> class with turns to answer in order.</summary>
     /// <param name="turns">The turns.</param>
@@ -45,8 +48,29 @@ public sealed class ScriptedChatClient : IChatClient
     /// <value>Defaults to <c>scripted-model</c>.</value>
     public string ModelId { get; set; } = "scripted-model";
 
-    /// <summary>Gets the requests received so far, in order.</summary>
+    /// <summary>Gets the requests received so far, in order (the newest <see cref="RequestHistoryLimit"/> when one is set).</summary>
     public IReadOnlyList<ScriptedRequest> Requests => _requests.ToArray();
+
+    /// <summary>Gets or sets how many of the newest requests <see cref="Requests"/> keeps.</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: every request is kept, which suits a test. A long-running
+    /// service or a benchmark on the scripted model sets a bound (or 0 to keep none), so the history
+    /// does not grow with every call. <see cref="CallCount"/> counts every request either way.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? RequestHistoryLimit
+    {
+        get => _requestHistoryLimit;
+        set
+        {
+            if (value is int limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(limit, nameof(RequestHistoryLimit));
+            }
+
+            _requestHistoryLimit = value;
+        }
+    }
 
     /// <summary>Gets the number of requests answered or failed so far.</summary>
     public int CallCount => Volatile.Read(ref _served);
@@ -119,12 +143,27 @@ public sealed class ScriptedChatClient : IChatClient
     {
     }
 
+    private void Record(ScriptedRequest request)
+    {
+        int? limit = _requestHistoryLimit;
+        if (limit == 0)
+        {
+            return;
+        }
+
+        _requests.Enqueue(request);
+        if (Interlocked.Increment(ref _recorded) > limit && _requests.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _recorded);
+        }
+    }
+
     private async Task<ScriptedTurn> NextAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var request = new ScriptedRequest(messages.ToList(), options, streaming);
-        _requests.Enqueue(request);
+        Record(request);
         int number = Interlocked.Increment(ref _served);
         ScriptedTurn turn = _turns.TryDequeue(out ScriptedTurn? next) ? next
             : _responder is not null ? _responder(request)

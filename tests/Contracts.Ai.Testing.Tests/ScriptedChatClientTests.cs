@@ -94,6 +94,55 @@ public class ScriptedChatClientTests
         Assert.Equal("echo ping", response.Text);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_request_history_limit_keeps_only_the_newest_requests(bool streaming)
+    {
+        using var client = new ScriptedChatClient(r => ScriptedTurn.Reply("echo " + r.Messages[^1].Text)) { RequestHistoryLimit = 3 };
+
+        for (int i = 1; i <= 10; i++)
+        {
+            Assert.Equal("echo q" + i, await AskAsync(client, "q" + i, streaming));
+        }
+
+        Assert.Equal(10, client.CallCount);
+        Assert.Equal(["q8", "q9", "q10"], client.Requests.Select(r => r.Messages[^1].Text));
+    }
+
+    [Fact]
+    public async Task A_request_history_limit_of_zero_keeps_none_but_still_answers_and_counts()
+    {
+        using var client = new ScriptedChatClient(r => ScriptedTurn.Reply("echo " + r.Messages[^1].Text)) { RequestHistoryLimit = 0 };
+
+        Assert.Equal("echo ping", await AskAsync(client, "ping", streaming: false));
+
+        Assert.Empty(client.Requests);
+        Assert.Equal(1, client.CallCount);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_never_leave_more_than_the_limit()
+    {
+        using var client = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok")) { RequestHistoryLimit = 5 };
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), async (i, ct) => await client.GetResponseAsync("q" + i, cancellationToken: ct));
+
+        Assert.Equal(200, client.CallCount);
+        Assert.Equal(5, client.Requests.Count);
+    }
+
+    [Fact]
+    public void A_negative_request_history_limit_is_rejected_by_name()
+    {
+        using var client = new ScriptedChatClient();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => client.RequestHistoryLimit = -1);
+
+        Assert.Equal("RequestHistoryLimit", error.ParamName);
+        Assert.Null(client.RequestHistoryLimit);
+    }
+
     private static async Task<string> AskAsync(IChatClient client, string question, bool streaming)
     {
         if (!streaming)
