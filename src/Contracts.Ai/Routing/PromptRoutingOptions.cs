@@ -11,8 +11,8 @@ public sealed class PromptRoutingOptions
     /// <value>Defaults to none: every request resolves its contract label as the registry says.</value>
     public IDictionary<string, RolloutOptions> Rollouts { get; set; } = new Dictionary<string, RolloutOptions>(StringComparer.Ordinal);
 
-    /// <summary>Gets or sets how often rollback decisions made by other instances (through a shared <see cref="IRolloutStateStore"/>) are read.</summary>
-    /// <value>Defaults to 5 seconds. A rollback decided in this instance applies at once.</value>
+    /// <summary>Gets or sets how often rollback decisions and label positions set by other instances (through a shared <see cref="IRolloutStateStore"/> and <see cref="IPromptLabelStore"/>) are read.</summary>
+    /// <value>Defaults to 5 seconds. A rollback decided or a label moved in this instance applies here at once.</value>
     public TimeSpan StateRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the most shadow calls running at once in this process; more are skipped, never queued.</summary>
