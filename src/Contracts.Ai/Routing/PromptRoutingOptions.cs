@@ -9,6 +9,11 @@ public sealed class PromptRoutingOptions
 {
     /// <summary>Gets or sets the rollouts, by contract id.</summary>
     /// <value>Defaults to none: every request resolves its contract label as the registry says.</value>
+    /// <remarks>
+    /// Read when the pipeline is built (from code, configuration and prompt files), so every instance of a fleet
+    /// configured alike has the same weights; they are not shared state. What changes at runtime is shared through
+    /// the stores: rollback decisions (<see cref="IRolloutStateStore"/>) and label moves (<see cref="IPromptLabelStore"/>).
+    /// </remarks>
     public IDictionary<string, RolloutOptions> Rollouts { get; set; } = new Dictionary<string, RolloutOptions>(StringComparer.Ordinal);
 
     /// <summary>Gets or sets how often rollback decisions and label positions set by other instances (through a shared <see cref="IRolloutStateStore"/> and <see cref="IPromptLabelStore"/>) are read.</summary>
