@@ -10,11 +10,13 @@ namespace Contracts.Ai;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The built-in registry writes here each time a label is moved at runtime (<see cref="IPromptRegistry.SetLabel"/>,
+/// The registry <c>AddGovernedAi()</c> creates (an <see cref="InMemoryPromptRegistry"/>) writes here each time a label is moved at runtime (<see cref="IPromptRegistry.SetLabel"/>,
 /// <see cref="InMemoryPromptRegistry.RollbackLabel"/>) and reads every contract's positions back in the
 /// background every <c>GovernedAi:Routing:StateRefreshInterval</c>; calls never wait for the store.
 /// Positions set when the registry is created (contracts, labels from prompt files and
 /// <c>SetContractLabel</c>) are the starting point and are not written; a position in the store wins over them.
+/// A stored position naming a version the instance has not registered is ignored there, with a warning.
+/// A registry created with <c>new</c>, or an app's own <see cref="IPromptRegistry"/>, does not use the store.
 /// </para>
 /// <para>
 /// The default, <see cref="InMemoryPromptLabelStore"/>, keeps positions in this process; Contracts.Ai.Redis
