@@ -1,17 +1,32 @@
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Contracts.Ai;
 
 /// <summary>Registers the shared services of the Contracts stage; called once by <c>AddGovernedAi()</c>.</summary>
-/// <remarks>The registry is created from contracts added in code, then every <see cref="IPromptRegistrySeed"/> (prompt files), then labels set in code.</remarks>
+/// <remarks>
+/// The registry is created from contracts added in code, then every <see cref="IPromptRegistrySeed"/> (prompt files), then labels
+/// set in code; from then on its labels are shared through the <see cref="IPromptLabelStore"/>.
+/// </remarks>
 internal static class ContractsServiceRegistration
 {
     public static void Add(IServiceCollection services)
     {
         services.TryAddSingleton(CreateRegistry);
         services.TryAddSingleton<IPromptRegistry>(static sp => sp.GetRequiredService<InMemoryPromptRegistry>());
+        services.TryAddSingleton<IPromptLabelStore, InMemoryPromptLabelStore>();
+        services.TryAddSingleton(static sp => new PromptLabelSharing(
+            sp.GetRequiredService<IPromptLabelStore>(),
+            sp.GetRequiredService<IOptions<GovernedAiOptions>>().Value.Routing.StateRefreshInterval,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Contracts.Ai.PromptLabels")));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PromptLabelsStartup>());
     }
 
     private static InMemoryPromptRegistry CreateRegistry(IServiceProvider services)
@@ -32,8 +47,36 @@ internal static class ContractsServiceRegistration
             registry.SetLabel(label.ContractId, label.Label, label.Version);
         }
 
+        services.GetRequiredService<PromptLabelSharing>().Attach(registry);
         return registry;
     }
+}
+
+/// <summary>
+/// Creates the registry when the host starts and gives the first read of shared label positions up to one
+/// refresh interval, so a new instance usually serves the fleet's labels from its first call. Never fails the start.
+/// </summary>
+internal sealed class PromptLabelsStartup(IServiceProvider services) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetRequiredService<IPromptRegistry>() is not InMemoryPromptRegistry)
+        {
+            return;
+        }
+
+        PromptLabelSharing sharing = services.GetRequiredService<PromptLabelSharing>();
+        try
+        {
+            await sharing.FirstRefresh.WaitAsync(sharing.Interval, services.GetService<TimeProvider>() ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The refresh goes on in the background and logs if the store fails.
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

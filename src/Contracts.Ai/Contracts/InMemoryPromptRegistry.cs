@@ -119,6 +119,7 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">An argument is null, empty or white space; <paramref name="label"/> is <c>latest</c> (kept by the registry), looks like a version, or has characters other than letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</exception>
+    /// <remarks>When the registry shares its labels (<see cref="IPromptLabelStore"/>, set up by <c>AddGovernedAi()</c>), the move is written to the store in the background; other instances apply it at their next refresh.</remarks>
     public void SetLabel(string id, string label, string version)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
@@ -134,18 +135,11 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
                     $"Contract '{id}' has no version {version} to point label '{label}' at. Versions: {string.Join(", ", current.VersionList)}.");
             }
 
-            if (current.Labels.TryGetValue(label, out string? previous))
-            {
-                if (string.Equals(previous, version, StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                entry.PushHistory(label, previous);
-            }
-
-            entry.Current = current.WithLabel(label, version);
+            MoveLabel(entry, label, version);
         }
+
+        // Written even when the label already pointed here: the fleet may have moved it meanwhile.
+        LabelMoved?.Invoke(id, label, version);
     }
 
     /// <summary>Moves a label back to the version it pointed at before its last move.</summary>
@@ -155,18 +149,22 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     /// <exception cref="ArgumentException">An argument is null, empty or white space, or <paramref name="label"/> is <c>latest</c>.</exception>
     /// <exception cref="KeyNotFoundException">The contract is not registered.</exception>
     /// <exception cref="InvalidOperationException">The label was never moved, so there is nothing to roll back to.</exception>
+    /// <remarks>Shared with other instances like <see cref="SetLabel"/>. The earlier versions are this instance's own history, moves applied from other instances included.</remarks>
     public string RollbackLabel(string id, string label)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ValidateLabel(label);
         Entry entry = GetEntry(id);
+        string previous;
         lock (entry.Gate)
         {
-            string previous = entry.PopHistory(label)
+            previous = entry.PopHistory(label)
                 ?? throw new InvalidOperationException($"Label '{label}' of contract '{id}' has no earlier version to roll back to.");
             entry.Current = entry.Current.WithLabel(label, previous);
-            return previous;
         }
+
+        LabelMoved?.Invoke(id, label, previous);
+        return previous;
     }
 
     /// <summary>Gets a contract's registered versions, lowest precedence first.</summary>
@@ -190,6 +188,84 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             ? new ReadOnlyDictionary<string, string>(entry.Current.Labels)
             : ReadOnlyDictionary<string, string>.Empty;
     }
+
+    /// <summary>Called after every runtime label move (<see cref="SetLabel"/>, <see cref="RollbackLabel"/>), outside any lock; not for moves applied from the shared store.</summary>
+    internal Action<string, string, string>? LabelMoved { get; set; }
+
+    /// <summary>Remembers where every label points now: the positions set in code and prompt files, before shared positions apply.</summary>
+    internal void CaptureStartPositions()
+    {
+        foreach (KeyValuePair<string, Entry> pair in _entries)
+        {
+            lock (pair.Value.Gate)
+            {
+                pair.Value.StartLabels ??= pair.Value.Current.Labels;
+            }
+        }
+    }
+
+    /// <summary>Gets where a label pointed when <see cref="CaptureStartPositions"/> ran.</summary>
+    /// <returns><see langword="false"/> when positions were not captured for the contract; else <see langword="true"/>, with <paramref name="version"/> <see langword="null"/> when the label had no position.</returns>
+    internal bool TryGetStartPosition(string id, string label, out string? version)
+    {
+        version = null;
+        if (!_entries.TryGetValue(id, out Entry? entry) || entry.StartLabels is not { } start)
+        {
+            return false;
+        }
+
+        _ = start.TryGetValue(label, out version);
+        return true;
+    }
+
+    /// <summary>Moves a label to where the shared store says, without writing the move back.</summary>
+    internal SharedLabelOutcome ApplySharedLabel(string id, string label, string version)
+    {
+        if (!IsValidLabel(label) || string.IsNullOrWhiteSpace(version))
+        {
+            return SharedLabelOutcome.Invalid;
+        }
+
+        if (!_entries.TryGetValue(id, out Entry? entry))
+        {
+            return SharedLabelOutcome.UnknownVersion;
+        }
+
+        lock (entry.Gate)
+        {
+            Snapshot current = entry.Current;
+            if (!current.Contracts.ContainsKey(version))
+            {
+                return SharedLabelOutcome.UnknownVersion;
+            }
+
+            return MoveLabel(entry, label, version) ? SharedLabelOutcome.Moved : SharedLabelOutcome.Unchanged;
+        }
+    }
+
+    /// <summary>Points a label at a registered version, keeping the earlier position for <see cref="RollbackLabel"/>; the caller holds the entry's lock.</summary>
+    private static bool MoveLabel(Entry entry, string label, string version)
+    {
+        Snapshot current = entry.Current;
+        if (current.Labels.TryGetValue(label, out string? previous))
+        {
+            if (string.Equals(previous, version, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            entry.PushHistory(label, previous);
+        }
+
+        entry.Current = current.WithLabel(label, version);
+        return true;
+    }
+
+    private static bool IsValidLabel(string? label) =>
+        !string.IsNullOrWhiteSpace(label) &&
+        !string.Equals(label, PromptLabels.Latest, StringComparison.Ordinal) &&
+        !SemanticVersion.TryParse(label, out _) &&
+        PromptTemplate.IsValidName(label);
 
     private Entry GetEntry(string id) =>
         _entries.TryGetValue(id, out Entry? entry) ? entry : throw new KeyNotFoundException($"No contract '{id}' is registered.");
@@ -218,6 +294,9 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         private readonly Dictionary<string, Stack<string>> _history = new(StringComparer.Ordinal);
 
         public object Gate { get; } = new();
+
+        /// <summary>The label positions when sharing started; <see langword="null"/> for a contract registered after.</summary>
+        public Dictionary<string, string>? StartLabels { get; set; }
 
         public Snapshot Current { get => System.Threading.Volatile.Read(ref _current); set => System.Threading.Volatile.Write(ref _current, value); }
 
@@ -300,4 +379,20 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             return ordered[^1];
         }
     }
+}
+
+/// <summary>What applying a label position from the shared store did.</summary>
+internal enum SharedLabelOutcome
+{
+    /// <summary>The label already pointed there.</summary>
+    Unchanged,
+
+    /// <summary>The label moved.</summary>
+    Moved,
+
+    /// <summary>This instance has no such version registered; the label stays where it was.</summary>
+    UnknownVersion,
+
+    /// <summary>The stored label or version is not one this registry accepts; ignored.</summary>
+    Invalid,
 }

@@ -26,7 +26,8 @@ namespace Contracts.Ai;
 /// </para>
 /// <para>
 /// A manual label move in the <see cref="IPromptRegistry"/> wins: once the label points elsewhere than
-/// when the rollout first served, requests resolve the label as the registry says.
+/// when the rollout first served (for the built-in registry: than where code and prompt files put it,
+/// so a move shared by another instance counts too), requests resolve the label as the registry says.
 /// </para>
 /// <para>A stage of the governed pipeline; add it with <c>ChatClientBuilder.UsePromptRouting()</c> or as part of <c>UseGovernedAi()</c>.</para>
 /// </remarks>
@@ -194,21 +195,28 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         }
 
         string? current;
-        try
+        InMemoryPromptRegistry? builtIn = _registry as InMemoryPromptRegistry;
+        if (builtIn is not null)
         {
-            current = _registry.Resolve(contractId, label).Version;
+            current = builtIn.TryResolve(contractId, label, out PromptContract? contract) ? contract.Version : null;
         }
-        catch (KeyNotFoundException)
+        else
         {
-            current = null;
+            try
+            {
+                current = _registry.Resolve(contractId, label).Version;
+            }
+            catch (KeyNotFoundException)
+            {
+                current = null;
+            }
         }
 
-        if (state.BaselineLabelVersion is null)
-        {
-            state.BaselineLabelVersion = current ?? string.Empty;
-            return false;
-        }
-
+        // With shared labels, the baseline is where code and prompt files put the label, so an instance that
+        // starts after the fleet moved it agrees with the others that it was moved by hand.
+        state.BaselineLabelVersion ??= builtIn is not null && builtIn.TryGetStartPosition(contractId, label, out string? start)
+            ? start ?? string.Empty
+            : current ?? string.Empty;
         return current is not null && !string.Equals(current, state.BaselineLabelVersion, StringComparison.Ordinal);
     }
 

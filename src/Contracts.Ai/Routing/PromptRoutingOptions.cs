@@ -9,10 +9,15 @@ public sealed class PromptRoutingOptions
 {
     /// <summary>Gets or sets the rollouts, by contract id.</summary>
     /// <value>Defaults to none: every request resolves its contract label as the registry says.</value>
+    /// <remarks>
+    /// Read when the pipeline is built (from code, configuration and prompt files), so every instance of a fleet
+    /// configured alike has the same weights; they are not shared state. What changes at runtime is shared through
+    /// the stores: rollback decisions (<see cref="IRolloutStateStore"/>) and label moves (<see cref="IPromptLabelStore"/>).
+    /// </remarks>
     public IDictionary<string, RolloutOptions> Rollouts { get; set; } = new Dictionary<string, RolloutOptions>(StringComparer.Ordinal);
 
-    /// <summary>Gets or sets how often rollback decisions made by other instances (through a shared <see cref="IRolloutStateStore"/>) are read.</summary>
-    /// <value>Defaults to 5 seconds. A rollback decided in this instance applies at once.</value>
+    /// <summary>Gets or sets how often rollback decisions and label positions set by other instances (through a shared <see cref="IRolloutStateStore"/> and <see cref="IPromptLabelStore"/>) are read.</summary>
+    /// <value>Defaults to 5 seconds. A rollback decided or a label moved in this instance applies here at once.</value>
     public TimeSpan StateRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the most shadow calls running at once in this process; more are skipped, never queued.</summary>

@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// Holds where labels (such as <c>production</c>) point, so a label moved on one app instance moves on
+/// every instance of a fleet.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The registry <c>AddGovernedAi()</c> creates (an <see cref="InMemoryPromptRegistry"/>) writes here each time a label is moved at runtime (<see cref="IPromptRegistry.SetLabel"/>,
+/// <see cref="InMemoryPromptRegistry.RollbackLabel"/>) and reads every contract's positions back in the
+/// background every <c>GovernedAi:Routing:StateRefreshInterval</c>; calls never wait for the store.
+/// Positions set when the registry is created (contracts, labels from prompt files and
+/// <c>SetContractLabel</c>) are the starting point and are not written; a position in the store wins over them.
+/// A stored position naming a version the instance has not registered is ignored there, with a warning.
+/// A registry created with <c>new</c>, or an app's own <see cref="IPromptRegistry"/>, does not use the store.
+/// </para>
+/// <para>
+/// The default, <see cref="InMemoryPromptLabelStore"/>, keeps positions in this process; Contracts.Ai.Redis
+/// shares them through Redis (<c>UseRedis()</c>). Register your own implementation in the service collection
+/// to replace it. Implementations are safe to use from many threads at once.
+/// </para>
+/// </remarks>
+public interface IPromptLabelStore
+{
+    /// <summary>Records that a contract's label points at a version.</summary>
+    /// <param name="contractId">The contract id.</param>
+    /// <param name="label">The label, such as <c>production</c>.</param>
+    /// <param name="version">The version the label points at.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the position is stored.</returns>
+    /// <exception cref="System.ArgumentException">An argument is null, empty or white space.</exception>
+    ValueTask SetLabelAsync(string contractId, string label, string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets every stored label position of a contract.</summary>
+    /// <param name="contractId">The contract id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The labels and the versions they point at; empty when none is stored.</returns>
+    /// <exception cref="System.ArgumentException"><paramref name="contractId"/> is null, empty or white space.</exception>
+    ValueTask<IReadOnlyDictionary<string, string>> GetLabelsAsync(string contractId, CancellationToken cancellationToken = default);
+}
