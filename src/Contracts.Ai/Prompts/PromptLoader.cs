@@ -26,6 +26,10 @@ internal sealed partial class PromptLoader : IPromptRegistrySeed, IDisposable
     private List<PromptFile>? _files;
     private bool _disposed;
 
+    // Where the files put each label at the last load: a reload moves only the labels whose files changed, so
+    // an edit elsewhere never undoes a label moved at run time (by an operator, or on another instance).
+    private Dictionary<(string ContractId, string Label), string> _fileLabels = new();
+
     public PromptLoader(IServiceProvider services)
     {
         _services = services;
@@ -140,7 +144,7 @@ internal sealed partial class PromptLoader : IPromptRegistrySeed, IDisposable
         return files;
     }
 
-    private static void Apply(IPromptRegistry registry, List<PromptFile> files, List<PromptFileError> errors)
+    private void Apply(IPromptRegistry registry, List<PromptFile> files, List<PromptFileError> errors)
     {
         foreach (PromptFile file in files)
         {
@@ -163,13 +167,21 @@ internal sealed partial class PromptLoader : IPromptRegistrySeed, IDisposable
             return;
         }
 
+        var declared = new Dictionary<(string ContractId, string Label), string>();
         foreach (PromptFile file in files)
         {
             foreach (string label in file.Labels)
             {
-                registry.SetLabel(file.Contract.Id, label, file.Contract.Version);
+                (string, string) key = (file.Contract.Id, label);
+                declared[key] = file.Contract.Version;
+                if (!_fileLabels.TryGetValue(key, out string? before) || !string.Equals(before, file.Contract.Version, StringComparison.Ordinal))
+                {
+                    registry.SetLabel(file.Contract.Id, label, file.Contract.Version);
+                }
             }
         }
+
+        _fileLabels = declared;
     }
 
     private void Watch(IPromptRegistry registry)

@@ -214,6 +214,38 @@ public sealed class PromptLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_keeps_a_label_moved_at_run_time_until_the_files_move_it()
+    {
+        Write("a1.prompty", Prompt("a", "1.0.0"));
+        Write("a2.prompty", Prompt("a", "2.0.0", "labels: [production]\n"));
+        using ServiceProvider provider = Build(b => b.AddPromptsFromDirectory(_dir, o => o.ReloadOnChange = true));
+        IPromptRegistry registry = provider.GetRequiredService<IPromptRegistry>();
+
+        // An operator rolls production back at run time; then someone adds an unrelated prompt.
+        registry.SetLabel("a", PromptLabels.Production, "1.0.0");
+        Write("b1.prompty", Prompt("b", "1.0.0"));
+        await WaitUntil(() => TryResolve(registry, "b") is not null);
+        Assert.Equal("1.0.0", registry.Resolve("a").Version);
+
+        // A file that moves the label is a deliberate change, and wins.
+        Write("a3.prompty", Prompt("a", "3.0.0", "labels: [production]\n"));
+        Write("a2.prompty", Prompt("a", "2.0.0"));
+        await WaitUntil(() => registry.Resolve("a").Version == "3.0.0");
+    }
+
+    private static PromptContract? TryResolve(IPromptRegistry registry, string id)
+    {
+        try
+        {
+            return registry.Resolve(id);
+        }
+        catch (KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public void Without_reload_later_changes_are_ignored()
     {
         Write("a1.prompty", Prompt("a", "1.0.0"));
