@@ -80,7 +80,7 @@ public class TokenBudgetBenchmarks
         return new ChatMessage(ChatRole.User, $"Follow-up {n}: where is my parcel for order ORD-{n * 7 + 3}? It was due yesterday.");
     }
 
-    [Benchmark(Description = "Build the new last message only (subtract from the two below)")]
+    [Benchmark(Description = "Build the new last message only (subtract from the rows that build one)")]
     public int BuildFreshMessageOnly() => FreshMessage().Text.Length;
 
     [Benchmark(Description = "Re-budget 200 messages (~100 KB), last one new (TokenBudgetChatReducer)")]
