@@ -65,14 +65,19 @@ public static class RedisGovernedAiBuilderExtensions
             throw new ArgumentException("RedisIdempotencyStoreOptions.KeyPrefix must not be null; use an empty string for no prefix.", nameof(configure));
         }
 
+        if (options.FleetStateKeyPrefix is null)
+        {
+            throw new ArgumentException("RedisIdempotencyStoreOptions.FleetStateKeyPrefix must not be null; use an empty string for no prefix.", nameof(configure));
+        }
+
         builder.Services.RemoveAll<IIdempotencyStore>();
         builder.Services.AddSingleton<IIdempotencyStore>(sp => new RedisIdempotencyStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options));
 
-        // Rollback decisions of rollouts and label positions are shared by the fleet through the same connection.
+        // Rollback decisions of rollouts and label positions are shared by the fleet through the same connection and database.
         builder.Services.RemoveAll<IRolloutStateStore>();
-        builder.Services.AddSingleton<IRolloutStateStore>(sp => new RedisRolloutStateStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer));
+        builder.Services.AddSingleton<IRolloutStateStore>(sp => new RedisRolloutStateStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options.FleetStateKeyPrefix, options.Database));
         builder.Services.RemoveAll<IPromptLabelStore>();
-        builder.Services.AddSingleton<IPromptLabelStore>(sp => new RedisPromptLabelStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer));
+        builder.Services.AddSingleton<IPromptLabelStore>(sp => new RedisPromptLabelStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options.FleetStateKeyPrefix, options.Database));
         return builder;
     }
 }

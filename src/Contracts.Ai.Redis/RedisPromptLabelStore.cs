@@ -20,17 +20,20 @@ public sealed class RedisPromptLabelStore : IPromptLabelStore
 {
     private readonly IConnectionMultiplexer _connection;
     private readonly string _prefix;
+    private readonly int _database;
 
     /// <summary>Initializes a new instance of the <see cref="RedisPromptLabelStore"/> class.</summary>
     /// <param name="connection">The Redis connection; the store does not dispose it.</param>
     /// <param name="keyPrefix">The prefix of every key this store writes.</param>
+    /// <param name="database">The Redis database number; -1 for the connection's default.</param>
     /// <exception cref="ArgumentNullException"><paramref name="connection"/> or <paramref name="keyPrefix"/> is <see langword="null"/>.</exception>
-    public RedisPromptLabelStore(IConnectionMultiplexer connection, string keyPrefix = "contracts-ai:")
+    public RedisPromptLabelStore(IConnectionMultiplexer connection, string keyPrefix = "contracts-ai:", int database = -1)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(keyPrefix);
         _connection = connection;
         _prefix = keyPrefix;
+        _database = database;
     }
 
     /// <inheritdoc />
@@ -42,7 +45,7 @@ public sealed class RedisPromptLabelStore : IPromptLabelStore
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         cancellationToken.ThrowIfCancellationRequested();
-        await _connection.GetDatabase().HashSetAsync(Key(contractId), label, version).ConfigureAwait(false);
+        await _connection.GetDatabase(_database).HashSetAsync(Key(contractId), label, version).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -52,7 +55,7 @@ public sealed class RedisPromptLabelStore : IPromptLabelStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contractId);
         cancellationToken.ThrowIfCancellationRequested();
-        HashEntry[] entries = await _connection.GetDatabase().HashGetAllAsync(Key(contractId)).ConfigureAwait(false);
+        HashEntry[] entries = await _connection.GetDatabase(_database).HashGetAllAsync(Key(contractId)).ConfigureAwait(false);
         var result = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
         foreach (HashEntry entry in entries)
         {

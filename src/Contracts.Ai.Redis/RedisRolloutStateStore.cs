@@ -16,17 +16,20 @@ public sealed class RedisRolloutStateStore : IRolloutStateStore
 {
     private readonly IConnectionMultiplexer _connection;
     private readonly string _prefix;
+    private readonly int _database;
 
     /// <summary>Initializes a new instance of the <see cref="RedisRolloutStateStore"/> class.</summary>
     /// <param name="connection">The Redis connection.</param>
     /// <param name="keyPrefix">The prefix of every key this store writes.</param>
+    /// <param name="database">The Redis database number; -1 for the connection's default.</param>
     /// <exception cref="ArgumentNullException"><paramref name="connection"/> is <see langword="null"/>.</exception>
-    public RedisRolloutStateStore(IConnectionMultiplexer connection, string keyPrefix = "contracts-ai:")
+    public RedisRolloutStateStore(IConnectionMultiplexer connection, string keyPrefix = "contracts-ai:", int database = -1)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(keyPrefix);
         _connection = connection;
         _prefix = keyPrefix;
+        _database = database;
     }
 
     /// <inheritdoc />
@@ -34,14 +37,14 @@ public sealed class RedisRolloutStateStore : IRolloutStateStore
     {
         ArgumentNullException.ThrowIfNull(version);
         cancellationToken.ThrowIfCancellationRequested();
-        await _connection.GetDatabase().HashSetAsync(Key(contractId, label), version, reason ?? string.Empty).ConfigureAwait(false);
+        await _connection.GetDatabase(_database).HashSetAsync(Key(contractId, label), version, reason ?? string.Empty).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyDictionary<string, string>> GetRolledBackAsync(string contractId, string label, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        HashEntry[] entries = await _connection.GetDatabase().HashGetAllAsync(Key(contractId, label)).ConfigureAwait(false);
+        HashEntry[] entries = await _connection.GetDatabase(_database).HashGetAllAsync(Key(contractId, label)).ConfigureAwait(false);
         var result = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
         foreach (HashEntry entry in entries)
         {
@@ -56,7 +59,7 @@ public sealed class RedisRolloutStateStore : IRolloutStateStore
     {
         ArgumentNullException.ThrowIfNull(version);
         cancellationToken.ThrowIfCancellationRequested();
-        await _connection.GetDatabase().HashDeleteAsync(Key(contractId, label), version).ConfigureAwait(false);
+        await _connection.GetDatabase(_database).HashDeleteAsync(Key(contractId, label), version).ConfigureAwait(false);
     }
 
     private RedisKey Key(string contractId, string label)

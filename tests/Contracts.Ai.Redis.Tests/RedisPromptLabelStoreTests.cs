@@ -152,14 +152,60 @@ public sealed class RedisPromptLabelStoreTests : IClassFixture<RedisServer>
         Assert.Equal("keyPrefix", Assert.Throws<ArgumentNullException>(() => new RedisPromptLabelStore(connection, null!)).ParamName);
     }
 
-    private static ServiceProvider Instance(RedisServer server, string contract)
+    [Fact]
+    public async Task Apps_with_their_own_fleet_state_prefix_share_one_redis_without_moving_each_others_labels()
+    {
+        string contract = NewContractId();
+        using ServiceProvider billing = Instance(_server, contract, o => o.FleetStateKeyPrefix = "billing:");
+        using ServiceProvider billing2 = Instance(_server, contract, o => o.FleetStateKeyPrefix = "billing:");
+        using ServiceProvider support = Instance(_server, contract, o => o.FleetStateKeyPrefix = "support:");
+
+        billing.GetRequiredService<IPromptRegistry>().SetLabel(contract, PromptLabels.Production, "2.0.0");
+        bool sameApp = await EventuallyAsync(() => billing2.GetRequiredService<IPromptRegistry>().Resolve(contract).Version == "2.0.0");
+
+        Assert.True(sameApp, "the second billing instance did not see the move");
+        Assert.Equal("1.0.0", support.GetRequiredService<IPromptRegistry>().Resolve(contract).Version);
+        using ConnectionMultiplexer connection = _server.Connect();
+        Assert.Equal("2.0.0", (await new RedisPromptLabelStore(connection, "billing:").GetLabelsAsync(contract))[PromptLabels.Production]);
+        Assert.Empty(await new RedisPromptLabelStore(connection, "support:").GetLabelsAsync(contract));
+    }
+
+    [Fact]
+    public async Task The_configured_database_holds_the_label_positions_and_the_rollback_decisions()
+    {
+        string contract = NewContractId();
+        using ServiceProvider app = Instance(_server, contract, o => o.Database = 3);
+        app.GetRequiredService<IPromptRegistry>().SetLabel(contract, PromptLabels.Production, "2.0.0");
+        await app.GetRequiredService<IRolloutStateStore>().MarkRolledBackAsync(contract, PromptLabels.Production, "2.0.0", "test");
+
+        using ConnectionMultiplexer connection = _server.Connect();
+        bool stored = await EventuallyAsync(async () => (await new RedisPromptLabelStore(connection, database: 3).GetLabelsAsync(contract)).Count == 1);
+
+        Assert.True(stored, "the label position was not written to database 3");
+        Assert.Empty(await new RedisPromptLabelStore(connection).GetLabelsAsync(contract));
+        Assert.Equal("test", (await new RedisRolloutStateStore(connection, database: 3).GetRolledBackAsync(contract, PromptLabels.Production))["2.0.0"]);
+        Assert.Empty(await new RedisRolloutStateStore(connection).GetRolledBackAsync(contract, PromptLabels.Production));
+    }
+
+    [Fact]
+    public void A_null_fleet_state_prefix_is_rejected_by_name()
+    {
+        var services = new ServiceCollection();
+        IGovernedAiBuilder builder = services.AddGovernedAi(_ => new ScriptedChatClient());
+
+        var error = Assert.Throws<ArgumentException>(() => builder.UseRedis(_server.ConnectionString, o => o.FleetStateKeyPrefix = null!));
+
+        Assert.Contains("FleetStateKeyPrefix", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider Instance(RedisServer server, string contract, Action<RedisIdempotencyStoreOptions>? redis = null)
     {
         var model = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
         var services = new ServiceCollection();
         services.AddFakeLogging();
         services.AddSingleton(model);
         services.AddGovernedAi(_ => model, o => o.Routing.StateRefreshInterval = Refresh)
-            .UseRedis(server.ConnectionString)
+            .UseRedis(server.ConnectionString, redis)
             .AddContract(new PromptContract { Id = contract, Version = "1.0.0", Template = "Triage v1." })
             .AddContract(new PromptContract { Id = contract, Version = "2.0.0", Template = "Triage v2." })
             .SetContractLabel(contract, PromptLabels.Production, "1.0.0");
