@@ -32,7 +32,7 @@ public sealed class RedisPromptLabelStoreTests : IClassFixture<RedisServer>
         Assert.True(rolledBack, "instance B did not see the rollback");
         using ConnectionMultiplexer connection = _server.Connect();
         IReadOnlyDictionary<string, string> stored = await new RedisPromptLabelStore(connection).GetLabelsAsync(contract);
-        Assert.Equal("1.0.0", stored[PromptLabels.Production]);
+        Assert.Equal("1.0.0", stored[PromptLabels.Production + "@1.0.0"]); // the move, qualified by where code put the label
     }
 
     [Theory]
@@ -166,7 +166,7 @@ public sealed class RedisPromptLabelStoreTests : IClassFixture<RedisServer>
         Assert.True(sameApp, "the second billing instance did not see the move");
         Assert.Equal("1.0.0", support.GetRequiredService<IPromptRegistry>().Resolve(contract).Version);
         using ConnectionMultiplexer connection = _server.Connect();
-        Assert.Equal("2.0.0", (await new RedisPromptLabelStore(connection, "billing:").GetLabelsAsync(contract))[PromptLabels.Production]);
+        Assert.Equal("2.0.0", (await new RedisPromptLabelStore(connection, "billing:").GetLabelsAsync(contract))[PromptLabels.Production + "@1.0.0"]);
         Assert.Empty(await new RedisPromptLabelStore(connection, "support:").GetLabelsAsync(contract));
     }
 

@@ -14,7 +14,12 @@ namespace Contracts.Ai;
 /// <see cref="InMemoryPromptRegistry.RollbackLabel"/>) and reads every contract's positions back in the
 /// background every <c>GovernedAi:Routing:StateRefreshInterval</c>; calls never wait for the store.
 /// Positions set when the registry is created (contracts, labels from prompt files and
-/// <c>SetContractLabel</c>) are the starting point and are not written; a position in the store wins over them.
+/// <c>SetContractLabel</c>) are the starting point and are not written. A move is stored under the label
+/// qualified by its starting point (<c>production@1.0.0</c>), and applies on the instances that started from
+/// the same position, where it wins over the starting point; a release whose code or prompt files move the
+/// label starts from its own position, so an older move never overrides a deployment. A label stored alone
+/// (<c>production</c>, as an operator may write by hand) applies on every instance, unless a move from that
+/// instance's starting point is stored too.
 /// A stored position naming a version the instance has not registered is ignored there, with a warning.
 /// A registry created with <c>new</c>, or an app's own <see cref="IPromptRegistry"/>, does not use the store.
 /// </para>
@@ -28,7 +33,7 @@ public interface IPromptLabelStore
 {
     /// <summary>Records that a contract's label points at a version.</summary>
     /// <param name="contractId">The contract id.</param>
-    /// <param name="label">The label, such as <c>production</c>.</param>
+    /// <param name="label">The label, such as <c>production</c>, or a label qualified by its starting point, such as <c>production@1.0.0</c>; stored as given.</param>
     /// <param name="version">The version the label points at.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>A task that completes when the position is stored.</returns>

@@ -15,6 +15,8 @@ namespace Contracts.Ai;
 /// </summary>
 internal sealed partial class PromptLabelSharing : IDisposable
 {
+    private const char QualifierSeparator = '@';
+
     private readonly IPromptLabelStore _store;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _timeProvider;
@@ -115,7 +117,7 @@ internal sealed partial class PromptLabelSharing : IDisposable
             await Task.WhenAll(reads).ConfigureAwait(false);
             for (int i = 0; i < reads.Length; i++)
             {
-                foreach (KeyValuePair<string, string> position in reads[i].Result)
+                foreach (KeyValuePair<string, string> position in Select(registry, ids[i], reads[i].Result))
                 {
                     Apply(registry, ids[i], position.Key, position.Value, began);
                 }
@@ -169,7 +171,8 @@ internal sealed partial class PromptLabelSharing : IDisposable
         {
             foreach (KeyValuePair<(string ContractId, string Label), string> move in _pending)
             {
-                await _store.SetLabelAsync(move.Key.ContractId, move.Key.Label, move.Value, _stopping).ConfigureAwait(false);
+                string field = Qualify(move.Key.Label, StartPosition(_registry!, move.Key.ContractId, move.Key.Label));
+                await _store.SetLabelAsync(move.Key.ContractId, field, move.Value, _stopping).ConfigureAwait(false);
                 _touched[move.Key] = Interlocked.Increment(ref _moves);
                 _pending.TryRemove(move);
                 LogStored(_logger, move.Key.ContractId, move.Key.Label, move.Value);
@@ -190,6 +193,49 @@ internal sealed partial class PromptLabelSharing : IDisposable
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The stored name of a move: the label qualified by the position code and prompt files gave it here
+    /// (<c>production@1.0.0</c>), so only instances started from the same position apply it, and a deployment
+    /// that moves the label in its code or files starts from its own position instead of an older move.
+    /// </summary>
+    internal static string Qualify(string label, string start) => string.Concat(label, QualifierSeparator, start);
+
+    private static string StartPosition(InMemoryPromptRegistry registry, string contractId, string label) =>
+        registry.TryGetStartPosition(contractId, label, out string? start) ? start ?? string.Empty : string.Empty;
+
+    /// <summary>
+    /// Picks, per label, the stored position that applies here: the move made from this instance's start position,
+    /// else a plain entry (a label name alone, which applies everywhere, as an operator may write by hand).
+    /// Moves made from other start positions belong to other deployments and are skipped.
+    /// </summary>
+    private static Dictionary<string, string> Select(InMemoryPromptRegistry registry, string contractId, IReadOnlyDictionary<string, string> stored)
+    {
+        var plain = new Dictionary<string, string>(StringComparer.Ordinal);
+        var qualified = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, string> entry in stored)
+        {
+            int at = entry.Key.IndexOf(QualifierSeparator, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                plain[entry.Key] = entry.Value;
+                continue;
+            }
+
+            string label = entry.Key[..at];
+            if (string.Equals(entry.Key[(at + 1)..], StartPosition(registry, contractId, label), StringComparison.Ordinal))
+            {
+                qualified[label] = entry.Value;
+            }
+        }
+
+        foreach (KeyValuePair<string, string> move in qualified)
+        {
+            plain[move.Key] = move.Value;
+        }
+
+        return plain;
     }
 
     private void Apply(InMemoryPromptRegistry registry, string contractId, string label, string version, long began)

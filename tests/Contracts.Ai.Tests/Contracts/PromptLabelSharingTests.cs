@@ -70,6 +70,53 @@ public class PromptLabelSharingTests
     }
 
     [Fact]
+    public void A_deployment_that_moves_the_label_in_its_code_starts_from_its_own_position_not_from_an_older_move()
+    {
+        var store = new InMemoryPromptLabelStore();
+        using ServiceProvider a = Instance(store);
+        a.GetRequiredService<IPromptRegistry>().SetLabel(Contract, PromptLabels.Production, "2.0.0");
+
+        // A new release points production at 0.9.0 in its code; a restart of the old release still says 1.0.0.
+        using ServiceProvider newRelease = Instance(store, production: "0.9.0");
+        using ServiceProvider restarted = Instance(store);
+        _time.Advance(Refresh);
+
+        Assert.Equal("0.9.0", newRelease.GetRequiredService<IPromptRegistry>().Resolve(Contract).Version);
+        Assert.Equal("2.0.0", restarted.GetRequiredService<IPromptRegistry>().Resolve(Contract).Version);
+
+        // A move made in the new release reaches its own instances only.
+        using ServiceProvider newRelease2 = Instance(store, production: "0.9.0");
+        newRelease.GetRequiredService<IPromptRegistry>().SetLabel(Contract, PromptLabels.Production, "1.0.0");
+        _time.Advance(Refresh);
+
+        Assert.Equal("1.0.0", newRelease2.GetRequiredService<IPromptRegistry>().Resolve(Contract).Version);
+        Assert.Equal("2.0.0", a.GetRequiredService<IPromptRegistry>().Resolve(Contract).Version);
+    }
+
+    [Fact]
+    public async Task A_plain_stored_position_applies_on_every_instance_and_a_move_from_this_start_position_wins_over_it()
+    {
+        var store = new InMemoryPromptLabelStore();
+        using ServiceProvider b = Instance(store);
+        IPromptRegistry registry = b.GetRequiredService<IPromptRegistry>();
+
+        // An operator writes the label alone, by hand.
+        await store.SetLabelAsync(Contract, PromptLabels.Production, "2.0.0");
+        _time.Advance(Refresh);
+        string plain = registry.Resolve(Contract).Version;
+
+        await store.SetLabelAsync(Contract, PromptLabels.Production + "@1.0.0", "0.9.0");
+        _time.Advance(Refresh);
+        string qualified = registry.Resolve(Contract).Version;
+        _time.Advance(Refresh);
+
+        Assert.Equal("2.0.0", plain);
+        Assert.Equal("0.9.0", qualified);
+        Assert.Equal("0.9.0", registry.Resolve(Contract).Version);
+        Assert.Equal(2, b.GetFakeLogCollector().GetSnapshot().Count(r => r.Id.Id == 7010));
+    }
+
+    [Fact]
     public void A_label_moved_here_is_not_undone_by_the_older_position_in_the_store()
     {
         var store = new InMemoryPromptLabelStore();
@@ -260,7 +307,7 @@ public class PromptLabelSharingTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetLabelsAsync(Contract, new CancellationToken(canceled: true)).AsTask());
     }
 
-    private ServiceProvider Instance(IPromptLabelStore store, bool withCanary = false, ConcurrentDictionary<string, int>? seen = null)
+    private ServiceProvider Instance(IPromptLabelStore store, bool withCanary = false, ConcurrentDictionary<string, int>? seen = null, string production = "1.0.0")
     {
         var model = new ScriptedChatClient(request =>
         {
@@ -276,7 +323,7 @@ public class PromptLabelSharingTests
             .AddContract(new PromptContract { Id = Contract, Version = "0.9.0", Template = "Triage v0.9." })
             .AddContract(new PromptContract { Id = Contract, Version = "1.0.0", Template = "Triage v1." })
             .AddContract(new PromptContract { Id = Contract, Version = "2.0.0", Template = "Triage v2." })
-            .SetContractLabel(Contract, PromptLabels.Production, "1.0.0");
+            .SetContractLabel(Contract, PromptLabels.Production, production);
         if (withCanary)
         {
             builder.AddRollout(Contract, r =>
