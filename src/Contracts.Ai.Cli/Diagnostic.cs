@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text;
 using System.Text.Json;
 
 namespace Contracts.Ai.Cli;
@@ -56,8 +55,7 @@ internal static class DiagnosticWriter
 
     private static void WriteJson(TextWriter output, IReadOnlyList<Diagnostic> diagnostics, int files, int errors, int warnings)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        JsonOutput.Write(output, json =>
         {
             json.WriteStartObject();
             json.WriteNumber("files", files);
@@ -79,9 +77,7 @@ internal static class DiagnosticWriter
 
             json.WriteEndArray();
             json.WriteEndObject();
-        }
-
-        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        });
     }
 
     // GitHub workflow command escaping: https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts

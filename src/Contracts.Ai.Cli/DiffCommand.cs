@@ -289,8 +289,7 @@ internal static class DiffCommand
 
     private static void WriteJson(TextWriter output, string id, string from, string to, List<Change> changes, List<(char Op, string Line)> template)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        JsonOutput.Write(output, json =>
         {
             json.WriteStartObject();
             json.WriteString("id", id);
@@ -321,9 +320,7 @@ internal static class DiffCommand
 
             json.WriteEndArray();
             json.WriteEndObject();
-        }
-
-        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        });
     }
 
     internal sealed record Change(string Section, string Kind, string Path, string? Before, string? After);

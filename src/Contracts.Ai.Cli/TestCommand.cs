@@ -217,8 +217,7 @@ internal static class TestCommand
 
         if (format == "json")
         {
-            using var stream = new MemoryStream();
-            using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            JsonOutput.Write(output, json =>
             {
                 json.WriteStartObject();
                 json.WriteNumber("scenarios", results.Count);
@@ -246,9 +245,7 @@ internal static class TestCommand
 
                 json.WriteEndArray();
                 json.WriteEndObject();
-            }
-
-            output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+            });
             return;
         }
 
