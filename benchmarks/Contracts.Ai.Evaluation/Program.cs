@@ -14,7 +14,7 @@ foreach (string arg in args)
     else if (arg is "-h" or "--help")
     {
         Console.WriteLine("Usage: Contracts.Ai.Evaluation [data-folder] [--json]");
-        Console.WriteLine("  data-folder  holds injection/*.jsonl and pii/*.json (default: shared/data beside the repository, or $CONTRACTS_AI_DATA)");
+        Console.WriteLine("  data-folder  holds injection/*.jsonl and pii/*.json (default: $CONTRACTS_AI_DATA, else the repository's tests/data)");
         Console.WriteLine("  --json       print one JSON object instead of tables");
         return 0;
     }
@@ -38,7 +38,7 @@ folder ??= ScreeningEvaluation.FindDataFolder();
 if (folder is null || !Directory.Exists(folder))
 {
     Console.Error.WriteLine(folder is null
-        ? "No data folder given and none found (looked for shared/data beside the repository and its parents; set CONTRACTS_AI_DATA or pass a folder)."
+        ? "No data folder given and none found (looked for tests/data in the current directory and its parents; set CONTRACTS_AI_DATA or pass a folder)."
         : $"Data folder '{folder}' does not exist.");
     return 2;
 }

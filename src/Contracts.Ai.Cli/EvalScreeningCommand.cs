@@ -15,7 +15,7 @@ internal static class EvalScreeningCommand
         if (folder is null || !Directory.Exists(folder))
         {
             error.WriteLine(folder is null
-                ? "contracts-ai eval-screening: no data folder given and none found (looked for shared/data beside the current directory and its parents; set CONTRACTS_AI_DATA or pass a folder)."
+                ? "contracts-ai eval-screening: no data folder given and none found (looked for tests/data in the current directory and its parents; set CONTRACTS_AI_DATA or pass a folder)."
                 : $"contracts-ai eval-screening: data folder '{folder}' does not exist.");
             return ExitCodes.Usage;
         }

@@ -71,7 +71,7 @@ public static class Program
 
         var dataFolder = new Argument<string?>("data-folder")
         {
-            Description = "Holds injection/*.jsonl and pii/*.json (default: shared/data found upwards from the current directory, or $CONTRACTS_AI_DATA).",
+            Description = "Holds injection/*.jsonl and pii/*.json (default: $CONTRACTS_AI_DATA, else the repository's tests/data found upwards from the current directory).",
             Arity = ArgumentArity.ZeroOrOne,
         };
         Option<string> evalFormat = FormatOption(["text", "json"]);

@@ -3,19 +3,15 @@ using Contracts.Ai.Evaluation;
 
 namespace Contracts.Ai.Tests.Protection;
 
-/// <summary>Runs the built-in detector and recognizers over the shared evaluation data and holds them to the accuracy targets.</summary>
+/// <summary>Runs the built-in detector and recognizers over the evaluation data in tests/data and holds them to the accuracy targets.</summary>
 public class ScreeningEvaluationTests
 {
-    private static readonly string? DataFolder = ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory);
-
     private static async Task<ScreeningReport?> RunAsync()
     {
-        if (DataFolder is null)
-        {
-            return null;
-        }
-
-        return await ScreeningEvaluation.RunAsync(DataFolder, new HeuristicInjectionDetector(), new DefaultPiiRecognizer());
+        string dataFolder = ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory)
+            ?? throw new DirectoryNotFoundException(
+                "The evaluation data was not found: the repository carries it in tests/data (or set CONTRACTS_AI_DATA to a data folder).");
+        return await ScreeningEvaluation.RunAsync(dataFolder, new HeuristicInjectionDetector(), new DefaultPiiRecognizer());
     }
 
     [EvaluationDataFact]
@@ -104,14 +100,10 @@ public class ScreeningEvaluationTests
     }
 }
 
-/// <summary>A fact that is skipped, with the reason, when the shared evaluation data folder is absent.</summary>
+/// <summary>
+/// A fact over the evaluation data the repository carries in <c>tests/data</c>. It never skips: a missing
+/// folder fails the test with the reason, so a checkout without its data cannot pass quietly.
+/// </summary>
 public sealed class EvaluationDataFactAttribute : FactAttribute
 {
-    public EvaluationDataFactAttribute()
-    {
-        if (ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory) is null)
-        {
-            Skip = "The evaluation data folder (shared/data beside the repository or a parent, or $CONTRACTS_AI_DATA) is absent.";
-        }
-    }
 }

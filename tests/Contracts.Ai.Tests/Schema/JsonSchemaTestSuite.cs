@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace Contracts.Ai.Tests.Schema;
 
-/// <summary>Reads the official JSON-Schema-Test-Suite (draft 2020-12) from the shared data folder, which is not part of the repository.</summary>
+/// <summary>Reads the official JSON-Schema-Test-Suite (draft 2020-12) from the repository's <c>tests/data</c> folder.</summary>
 internal static class JsonSchemaTestSuite
 {
     private const string SuiteFolder = "json-schema-test-suite/draft2020-12";
@@ -17,8 +17,8 @@ internal static class JsonSchemaTestSuite
     internal sealed record Case(string Description, JsonElement Data, bool Valid);
 
     /// <summary>
-    /// The suite folder: <c>$CONTRACTS_AI_DATA/json-schema-test-suite/draft2020-12</c>, else the first
-    /// <c>shared/data</c> folder found walking up from the test binaries (it sits next to the repository).
+    /// The suite folder: <c>$CONTRACTS_AI_DATA/json-schema-test-suite/draft2020-12</c>, else the repository's
+    /// <c>tests/data/json-schema-test-suite/draft2020-12</c>, found walking up from the test binaries.
     /// </summary>
     public static string Directory { get; } = Locate();
 
@@ -57,6 +57,6 @@ internal static class JsonSchemaTestSuite
             ? candidate
             : throw new DirectoryNotFoundException(
                 "The JSON-Schema-Test-Suite was not found: set CONTRACTS_AI_DATA to the data folder holding " + SuiteFolder +
-                ", or place it in a 'shared/data' folder next to the repository.");
+                " (the repository carries it in tests/data; is the checkout complete?).");
     }
 }

@@ -24,9 +24,9 @@ internal static class ScreeningEvaluation
     ];
 
     /// <summary>
-    /// Finds the shared data folder: <c>$CONTRACTS_AI_DATA</c> (or its older name <c>$CONTRACTS_AI_EVAL_DATA</c>), else
-    /// <c>shared/data</c> beside the repository or one of its ancestors, searched upwards from <paramref name="startDirectory"/>
-    /// and from the application's base directory.
+    /// Finds the evaluation data folder: <c>$CONTRACTS_AI_DATA</c> (or its older name <c>$CONTRACTS_AI_EVAL_DATA</c>) when
+    /// it names a folder that exists, else the repository's own <c>tests/data</c>, searched upwards from
+    /// <paramref name="startDirectory"/> and from the application's base directory.
     /// </summary>
     /// <param name="startDirectory">Where to start; the current directory when <see langword="null"/>.</param>
     /// <returns>The folder, or <see langword="null"/> when there is none.</returns>
@@ -45,7 +45,7 @@ internal static class ScreeningEvaluation
         {
             for (DirectoryInfo? dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, "shared", "data");
+                string candidate = Path.Combine(dir.FullName, "tests", "data");
                 if (Directory.Exists(candidate))
                 {
                     return candidate;
