@@ -181,7 +181,7 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
             byte[]? utf8 = _utf8Strings[i];
             if (utf8 is not null)
             {
-                if (kind == JsonValueKind.String && instance.ValueEquals(utf8))
+                if (kind == JsonValueKind.String && JsonValues.TryEquals(instance, utf8))
                 {
                     return true;
                 }
@@ -196,7 +196,7 @@ internal sealed class AllowedValuesKeyword : KeywordValidator
         {
             // Built on first use and cached; a race only builds the same string twice.
             _message ??= _isConst ? "expected the constant " + SchemaMessages.DescribeSchemaValue(_values[0]) : "expected one of " + DescribeValues();
-            state.AddError(_isConst ? "const" : "enum", _message);
+            state.AddError(_isConst ? "const" : "enum", kind == JsonValueKind.String && !JsonValues.TryGetString(instance, out _) ? SchemaMessages.LoneSurrogate : _message);
         }
 
         return false;

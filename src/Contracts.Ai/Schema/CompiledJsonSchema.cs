@@ -24,12 +24,14 @@ public sealed class CompiledJsonSchema
 {
     private readonly SchemaNode? _root;
     private readonly FallbackJsonSchema? _fallback;
+    private readonly long _patternBudgetMilliseconds;
 
-    private CompiledJsonSchema(JsonElement schema, SchemaNode? root, FallbackJsonSchema? fallback)
+    private CompiledJsonSchema(JsonElement schema, SchemaNode? root, FallbackJsonSchema? fallback, TimeSpan patternBudget)
     {
         Schema = schema;
         _root = root;
         _fallback = fallback;
+        _patternBudgetMilliseconds = Math.Max(1, (long)Math.Ceiling(patternBudget.TotalMilliseconds));
     }
 
     /// <summary>Gets the schema this validator was compiled from.</summary>
@@ -48,10 +50,10 @@ public sealed class CompiledJsonSchema
     /// The schema is not a valid JSON Schema (for example a wrong keyword value, an unresolvable local
     /// <c>$ref</c> or a regular expression that does not parse); the message names the schema location.
     /// </exception>
-    public static CompiledJsonSchema Compile(JsonElement schema) => Compile(schema, SchemaCompiler.DefaultPatternTimeout);
+    public static CompiledJsonSchema Compile(JsonElement schema) => Compile(schema, SchemaCompiler.DefaultPatternBudget);
 
-    /// <summary>Compiles a schema with a given time limit per regular-expression match.</summary>
-    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternTimeout)
+    /// <summary>Compiles a schema with a given total time for the regular-expression matches of one validation.</summary>
+    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternBudget)
     {
         if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
@@ -61,7 +63,7 @@ public sealed class CompiledJsonSchema
         JsonElement copy = schema.Clone();
         try
         {
-            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy, patternTimeout), fallback: null);
+            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy, patternBudget), fallback: null, patternBudget);
         }
         catch (UnsupportedSchemaException)
         {
@@ -81,13 +83,16 @@ public sealed class CompiledJsonSchema
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
 
-        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy));
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy), patternBudget);
     }
 
     /// <summary>Validates a document and reports every error found.</summary>
     /// <remarks>
-    /// Each <c>pattern</c> match has a time limit (2 seconds); a match that exceeds it fails validation with a
-    /// <c>pattern</c> error saying so, rather than passing.
+    /// The <c>pattern</c> and <c>patternProperties</c> matches of one validation share a time budget of 2 seconds in
+    /// total; patterns without backreferences or lookarounds run on the linear-time non-backtracking engine. A
+    /// match that runs out of the budget, and every match after it, fails validation with an error saying so,
+    /// rather than passing. A string holding a lone surrogate escape (<c>"\ud800"</c>) is an error where its text
+    /// is needed (<c>pattern</c>, lengths, <c>enum</c>, <c>const</c>), never an exception.
     /// </remarks>
     /// <param name="instance">The document.</param>
     /// <exception cref="InvalidOperationException">
@@ -98,14 +103,20 @@ public sealed class CompiledJsonSchema
     /// The result, with every error found, each with its JSON path and keyword. For a valid document
     /// this is <see cref="SchemaValidationResult.Valid"/>, and the compiled validator allocates nothing.
     /// </returns>
-    public SchemaValidationResult Validate(JsonElement instance)
+    public SchemaValidationResult Validate(JsonElement instance) => Validate(instance, _patternBudgetMilliseconds);
+
+    /// <summary>Validates a document with at most <paramref name="patternBudget"/> for its pattern matches (when shorter than the schema's).</summary>
+    internal SchemaValidationResult Validate(JsonElement instance, TimeSpan patternBudget) =>
+        Validate(instance, Math.Clamp((long)Math.Ceiling(patternBudget.TotalMilliseconds), 1, _patternBudgetMilliseconds));
+
+    private SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds)
     {
         if (_fallback is not null)
         {
             return _fallback.Validate(instance);
         }
 
-        ValidationState state = ValidationState.Rent(collecting: true);
+        ValidationState state = ValidationState.Rent(collecting: true, patternBudgetMilliseconds);
         try
         {
             _root!.Validate(instance, state);
@@ -132,7 +143,7 @@ public sealed class CompiledJsonSchema
             return _fallback.IsValid(instance);
         }
 
-        ValidationState state = ValidationState.Rent(collecting: false);
+        ValidationState state = ValidationState.Rent(collecting: false, _patternBudgetMilliseconds);
         try
         {
             return _root!.Validate(instance, state);

@@ -1,6 +1,5 @@
 using System;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 #if NET9_0_OR_GREATER
 using System.Runtime.InteropServices;
 #endif
@@ -22,7 +21,7 @@ internal sealed class ObjectMembersKeyword : KeywordValidator
     private readonly SchemaNode?[] _schemas;
     private readonly int _declaredCount;
     private readonly int[] _required;
-    private readonly Regex[] _patterns;
+    private readonly SchemaPattern[] _patterns;
     private readonly SchemaNode[] _patternSchemas;
     private readonly SchemaNode? _additional;
     private readonly string? _forbiddenAdditional;
@@ -42,7 +41,7 @@ internal sealed class ObjectMembersKeyword : KeywordValidator
         SchemaNode?[] schemas,
         int declaredCount,
         int[] required,
-        Regex[] patterns,
+        SchemaPattern[] patterns,
         SchemaNode[] patternSchemas,
         SchemaNode? additional,
         string? forbiddenAdditional)
@@ -90,15 +89,21 @@ internal sealed class ObjectMembersKeyword : KeywordValidator
             bool matchedPattern = false;
             for (int i = 0; i < _patterns.Length; i++)
             {
-                if (!RegexMatch.IsMatch(_patterns[i], property, state, out bool timedOut))
+                PatternOutcome outcome = _patterns[i].Match(property, state);
+                if (outcome != PatternOutcome.Match)
                 {
-                    if (timedOut)
+                    if (outcome != PatternOutcome.NoMatch)
                     {
+                        // Fail closed: a name the pattern could not be run on is neither matched nor let through.
                         valid = false;
                         if (!state.Collecting)
                         {
                             return false;
                         }
+
+                        state.PushProperty(property);
+                        state.AddError("patternProperties", SchemaMessages.Describe(outcome, _patterns[i], state, string.Empty));
+                        state.Pop();
                     }
 
                     continue;
@@ -189,12 +194,19 @@ internal sealed class ObjectMembersKeyword : KeywordValidator
             return -1;
         }
 #endif
-        for (int i = 0; i < _utf8Names.Length; i++)
+        try
         {
-            if (property.NameEquals(_utf8Names[i]))
+            for (int i = 0; i < _utf8Names.Length; i++)
             {
-                return i;
+                if (property.NameEquals(_utf8Names[i]))
+                {
+                    return i;
+                }
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // A name holding a lone surrogate equals no declared name.
         }
 
         return -1;

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Contracts.Ai;
 
@@ -14,7 +13,7 @@ namespace Contracts.Ai;
 /// </summary>
 internal sealed class SchemaCompiler
 {
-    internal static readonly TimeSpan DefaultPatternTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan DefaultPatternBudget = TimeSpan.FromSeconds(2);
 
     private const string Draft202012 = "https://json-schema.org/draft/2020-12/schema";
 
@@ -26,21 +25,21 @@ internal sealed class SchemaCompiler
     };
 
     private readonly JsonElement _root;
-    private readonly TimeSpan _patternTimeout;
+    private readonly TimeSpan _patternBudget;
     private readonly Dictionary<string, SchemaNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _anchors = new(StringComparer.Ordinal);
     private readonly List<(RefKeyword Keyword, string Reference, string Location)> _refs = [];
     private readonly Queue<(SchemaNode Node, JsonElement Schema, string Location)> _pending = new();
 
-    private SchemaCompiler(JsonElement root, TimeSpan patternTimeout)
+    private SchemaCompiler(JsonElement root, TimeSpan patternBudget)
     {
         _root = root;
-        _patternTimeout = patternTimeout;
+        _patternBudget = patternBudget;
     }
 
-    public static SchemaNode Compile(JsonElement root, TimeSpan patternTimeout)
+    public static SchemaNode Compile(JsonElement root, TimeSpan patternBudget)
     {
-        SchemaCompiler compiler = new(root, patternTimeout);
+        SchemaCompiler compiler = new(root, patternBudget);
         compiler.CollectAnchors(root, "#");
         SchemaNode node = compiler.NodeFor(root, "#");
         compiler.Drain();
@@ -63,7 +62,7 @@ internal sealed class SchemaCompiler
     /// </summary>
     public static void CheckLocalReferences(JsonElement root)
     {
-        SchemaCompiler compiler = new(root, DefaultPatternTimeout);
+        SchemaCompiler compiler = new(root, DefaultPatternBudget);
         compiler.CollectAnchors(root, "#");
         List<(string Reference, string Location)> references = [];
         if (CollectReferences(root, "#", references))
@@ -263,7 +262,7 @@ internal sealed class SchemaCompiler
                         throw Invalid(at, "'pattern' must be a string");
                     }
 
-                    strings.Add(new PatternKeyword(CreateRegex(value.GetString()!, at), value.GetString()!));
+                    strings.Add(new PatternKeyword(CreatePattern(value.GetString()!, at)));
                     break;
                 case "minimum":
                 case "maximum":
@@ -277,7 +276,7 @@ internal sealed class SchemaCompiler
                     limits.Add(NumberLimit.Create(name, value));
                     break;
                 case "multipleOf":
-                    if (value.ValueKind != JsonValueKind.Number || JsonValues.ToDouble(value) <= 0)
+                    if (value.ValueKind != JsonValueKind.Number || ExactNumber.Of(value).Sign <= 0)
                     {
                         throw Invalid(at, "'multipleOf' must be a number greater than 0");
                     }
@@ -401,7 +400,7 @@ internal sealed class SchemaCompiler
             }
         }
 
-        List<Regex> patterns = [];
+        List<SchemaPattern> patterns = [];
         List<SchemaNode> patternSchemas = [];
         if (schema.TryGetProperty("patternProperties", out JsonElement patternProperties))
         {
@@ -414,7 +413,7 @@ internal sealed class SchemaCompiler
             foreach (JsonProperty property in patternProperties.EnumerateObject())
             {
                 string propertyAt = at + "/" + EscapePointer(property.Name);
-                patterns.Add(CreateRegex(property.Name, propertyAt));
+                patterns.Add(CreatePattern(property.Name, propertyAt));
                 patternSchemas.Add(NodeFor(property.Value, propertyAt));
             }
         }
@@ -542,25 +541,11 @@ internal sealed class SchemaCompiler
         throw Invalid(at, "'" + keyword + "' must be a non-negative integer");
     }
 
-    private Regex CreateRegex(string pattern, string at)
+    private SchemaPattern CreatePattern(string pattern, string at)
     {
-        string translated = EcmaPattern.Translate(pattern, out bool usesUnicodeProperties);
-        if (!usesUnicodeProperties)
-        {
-            try
-            {
-                // ECMAScript mode gives ECMA-262's ASCII meaning of \d and \w; it rejects Unicode property escapes.
-                return new Regex(translated, RegexOptions.ECMAScript | RegexOptions.Compiled, _patternTimeout);
-            }
-            catch (ArgumentException)
-            {
-                // Some ECMA-262 constructs are rejected in .NET's ECMAScript mode but parse in its default mode.
-            }
-        }
-
         try
         {
-            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Compiled, _patternTimeout);
+            return SchemaPattern.Create(pattern, _patternBudget);
         }
         catch (ArgumentException e)
         {

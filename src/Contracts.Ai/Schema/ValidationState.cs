@@ -22,6 +22,7 @@ internal sealed class ValidationState
     private PathSegment[] _path = new PathSegment[16];
     private int _pathLength;
     private List<SchemaValidationError>? _errors;
+    private long _patternDeadline = long.MinValue;
 
     /// <summary>Gets or sets a value indicating whether errors are recorded; when false, validators stop at the first failure.</summary>
     public bool Collecting { get; set; }
@@ -29,12 +30,28 @@ internal sealed class ValidationState
     /// <summary>Gets or sets the current schema nesting depth.</summary>
     public int Depth { get; set; }
 
-    public static ValidationState Rent(bool collecting)
+    /// <summary>Gets the time all pattern matches of this validation may take together, in milliseconds.</summary>
+    public long PatternBudgetMilliseconds { get; private set; }
+
+    public static ValidationState Rent(bool collecting, long patternBudgetMilliseconds)
     {
         ValidationState state = t_cached ?? new ValidationState();
         t_cached = null;
         state.Collecting = collecting;
+        state.PatternBudgetMilliseconds = patternBudgetMilliseconds;
         return state;
+    }
+
+    /// <summary>Gets the milliseconds left of the pattern budget; the clock starts at the first pattern match.</summary>
+    public long PatternTimeLeft()
+    {
+        long now = Environment.TickCount64;
+        if (_patternDeadline == long.MinValue)
+        {
+            _patternDeadline = now + PatternBudgetMilliseconds;
+        }
+
+        return _patternDeadline - now;
     }
 
     public static void Return(ValidationState state)
@@ -42,6 +59,7 @@ internal sealed class ValidationState
         state._pathLength = 0;
         state._errors = null;
         state.Depth = 0;
+        state._patternDeadline = long.MinValue;
         Array.Clear(state._path);
         t_cached = state;
     }
@@ -101,11 +119,60 @@ internal sealed class ValidationState
             }
             else
             {
-                AppendName(builder, segment.HasProperty ? segment.Property.Name : segment.Name!);
+                AppendName(builder, segment.HasProperty ? NameOf(segment.Property) : segment.Name!);
             }
         }
 
         return builder.ToString();
+    }
+
+    // A name holding a lone surrogate has no string form: the path shows its escapes as written in the document.
+    private static string NameOf(JsonProperty property)
+    {
+        if (JsonValues.TryGetName(property, out string? name))
+        {
+            return name;
+        }
+
+#if NET9_0_OR_GREATER
+        return Unescape(Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property)));
+#else
+        string raw = property.ToString();
+        int end = raw.IndexOf("\":", StringComparison.Ordinal);
+        return end > 1 ? Unescape(raw[1..end]) : "?";
+#endif
+    }
+
+    // JSON string escapes to characters, lone surrogates kept as they are (AppendName shows them as \uXXXX).
+    private static string Unescape(string raw)
+    {
+        StringBuilder name = new(raw.Length);
+        for (int i = 0; i < raw.Length; i++)
+        {
+            char c = raw[i];
+            if (c != '\\' || i + 1 >= raw.Length)
+            {
+                name.Append(c);
+                continue;
+            }
+
+            char next = raw[++i];
+            switch (next)
+            {
+                case 'b': name.Append('\b'); break;
+                case 'f': name.Append('\f'); break;
+                case 'n': name.Append('\n'); break;
+                case 'r': name.Append('\r'); break;
+                case 't': name.Append('\t'); break;
+                case 'u' when i + 4 < raw.Length:
+                    name.Append((char)int.Parse(raw.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                    i += 4;
+                    break;
+                default: name.Append(next); break;
+            }
+        }
+
+        return name.ToString();
     }
 
     internal static void AppendName(StringBuilder builder, string name)
@@ -117,14 +184,15 @@ internal sealed class ValidationState
         }
 
         builder.Append("['");
-        foreach (char c in name)
+        for (int i = 0; i < name.Length; i++)
         {
+            char c = name[i];
             switch (c)
             {
                 case '\'': builder.Append("\\'"); break;
                 case '\\': builder.Append("\\\\"); break;
                 default:
-                    if (char.IsControl(c))
+                    if (char.IsControl(c) || (char.IsSurrogate(c) && !char.IsSurrogatePair(name, i) && (i == 0 || !char.IsSurrogatePair(name, i - 1))))
                     {
                         builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }

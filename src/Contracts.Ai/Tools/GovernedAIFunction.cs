@@ -87,7 +87,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners() ? StartActivity(runtime) : null;
         try
         {
-            List<ToolViolation>? invalid = runtime.Arguments.Validate(arguments, InnerFunction.JsonSerializerOptions, runtime.RejectUnknownArguments);
+            List<ToolViolation>? invalid = runtime.Arguments.Validate(arguments, InnerFunction.JsonSerializerOptions, runtime.RejectUnknownArguments, runtime.Timeout);
             if (invalid is not null)
             {
                 return Reject(new ToolArgumentViolationException(Name, invalid), "invalid_arguments", null, call, activity);

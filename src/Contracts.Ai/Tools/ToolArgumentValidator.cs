@@ -53,7 +53,11 @@ internal sealed class ToolArgumentValidator
         Cache.GetValue(function, static f => new ToolArgumentValidator(f));
 
     /// <summary>Returns the violations of <paramref name="arguments"/>, or <see langword="null"/> when they are valid.</summary>
-    public List<ToolViolation>? Validate(AIFunctionArguments arguments, JsonSerializerOptions serializerOptions, bool rejectUnknown)
+    /// <param name="arguments">The call's arguments.</param>
+    /// <param name="serializerOptions">How argument values are written as JSON.</param>
+    /// <param name="rejectUnknown">Whether arguments the function does not declare are violations.</param>
+    /// <param name="timeout">The tool's timeout: the schema's pattern matches get no more time than the tool itself.</param>
+    public List<ToolViolation>? Validate(AIFunctionArguments arguments, JsonSerializerOptions serializerOptions, bool rejectUnknown, TimeSpan? timeout = null)
     {
         if (_schema is null)
         {
@@ -93,7 +97,7 @@ internal sealed class ToolArgumentValidator
         SchemaValidationResult result;
         try
         {
-            result = _schema.Validate(document.RootElement);
+            result = timeout is { } limit ? _schema.Validate(document.RootElement, limit) : _schema.Validate(document.RootElement);
         }
         catch (InvalidOperationException)
         {
