@@ -13,9 +13,17 @@ internal sealed class FallbackJsonSchema
     private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
     private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
 
-    private readonly JsonSchema _schema;
+    // Past this decimal exponent JsonSchema.Net's multipleOf can overflow the stack (1e400000000), which ends the process.
+    private const long MaxExponentForMultipleOf = 10_000;
 
-    private FallbackJsonSchema(JsonSchema schema) => _schema = schema;
+    private readonly JsonSchema _schema;
+    private readonly bool _hasMultipleOf;
+
+    private FallbackJsonSchema(JsonSchema schema, bool hasMultipleOf)
+    {
+        _schema = schema;
+        _hasMultipleOf = hasMultipleOf;
+    }
 
     public static FallbackJsonSchema Build(JsonElement schema)
     {
@@ -23,7 +31,7 @@ internal sealed class FallbackJsonSchema
         {
             // A registry per schema, so schemas declaring the same $id never collide.
             BuildOptions options = new() { SchemaRegistry = new SchemaRegistry() };
-            return new FallbackJsonSchema(JsonSchema.Build(schema, options));
+            return new FallbackJsonSchema(JsonSchema.Build(schema, options), schema.GetRawText().Contains("\"multipleOf\"", StringComparison.Ordinal));
         }
         catch (Exception e) when (e is JsonSchemaException or JsonException or InvalidOperationException or ArgumentException or FormatException or UriFormatException or KeyNotFoundException)
         {
@@ -31,10 +39,16 @@ internal sealed class FallbackJsonSchema
         }
     }
 
-    public bool IsValid(JsonElement instance) => Evaluate(instance, FlagOptions).IsValid;
+    public bool IsValid(JsonElement instance) => !(_hasMultipleOf && HasHugeNumber(instance)) && Evaluate(instance, FlagOptions).IsValid;
 
     public SchemaValidationResult Validate(JsonElement instance)
     {
+        if (_hasMultipleOf && HasHugeNumber(instance))
+        {
+            return new SchemaValidationResult([new SchemaValidationError("$", "multipleOf",
+                "the document holds a number beyond 1e" + MaxExponentForMultipleOf + " in magnitude or precision, which this schema's evaluator cannot check")]);
+        }
+
         EvaluationResults results = Evaluate(instance, ListOptions);
         if (results.IsValid)
         {
@@ -83,6 +97,39 @@ internal sealed class FallbackJsonSchema
         foreach (KeyValuePair<string, string> error in result.Errors)
         {
             errors.Add(new SchemaValidationError(path, error.Key, error.Value));
+        }
+    }
+
+    /// <summary>Whether a document holds a number whose decimal exponent is beyond what JsonSchema.Net's multipleOf survives.</summary>
+    internal static bool HasHugeNumber(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Number:
+                ExactNumber number = ExactNumber.Of(element);
+                return number.Magnitude > MaxExponentForMultipleOf || number.Exponent < -MaxExponentForMultipleOf;
+            case JsonValueKind.Array:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (HasHugeNumber(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Object:
+                foreach (JsonProperty member in element.EnumerateObject())
+                {
+                    if (HasHugeNumber(member.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
         }
     }
 

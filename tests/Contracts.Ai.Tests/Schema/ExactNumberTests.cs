@@ -145,6 +145,20 @@ public class ExactNumberTests
         Assert.True(schema.IsValid(Parse("1e-99999999999999999999999999")));
     }
 
+    [Fact]
+    public void SchemasOnTheFallbackRejectNumbersItsMultipleOfCannotSurvive()
+    {
+        // JsonSchema.Net's multipleOf overflows the stack on such exponents, which would end the process.
+        CompiledJsonSchema schema = Compile("""{"if":true,"properties":{"n":{"multipleOf":3}}}""");
+
+        SchemaValidationResult result = schema.Validate(Parse("""{"n":1e400000000}"""));
+
+        Assert.True(schema.UsesFallback);
+        Assert.Equal("multipleOf", Assert.Single(result.Errors).Keyword);
+        Assert.False(schema.IsValid(Parse("""{"n":1e400000000}""")));
+        Assert.True(schema.IsValid(Parse("""{"n":3e20}""")));
+    }
+
     private static CompiledJsonSchema Compile(string json) => CompiledJsonSchema.Compile(Parse(json));
 
     private static JsonElement Parse(string json)
