@@ -1,6 +1,8 @@
 using System;
 using System.Text.Json;
+using System.Text;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Contracts.Ai;
 using Json.Schema;
 
@@ -12,6 +14,8 @@ namespace Contracts.Ai.Benchmarks;
 /// side pays for parsing; schemas are compiled/built once, as an application would.
 /// </summary>
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public class ContractBenchmarks
 {
     internal const string SchemaJson = """
@@ -211,6 +215,77 @@ public class ContractBenchmarks
         }
         """;
 
+    // An order whose array holds 20 line items: the object-in-array path, which dominates structured answers.
+    internal const string LineItemsSchemaJson = """
+        {
+          "type": "object",
+          "properties": {
+            "orderId": { "type": "string", "pattern": "^ORD-[0-9]{4}-[0-9]{4}$" },
+            "currency": { "enum": ["EUR", "USD", "GBP"] },
+            "total": { "type": "number", "minimum": 0, "multipleOf": 0.01 },
+            "lines": {
+              "type": "array",
+              "minItems": 1,
+              "maxItems": 50,
+              "items": {
+                "type": "object",
+                "properties": {
+                  "sku": { "type": "string", "pattern": "^[A-Z]{3}-[0-9]{3,6}$" },
+                  "name": { "type": "string", "minLength": 1, "maxLength": 80 },
+                  "quantity": { "type": "integer", "minimum": 1, "maximum": 999 },
+                  "unitPrice": { "type": "number", "minimum": 0, "multipleOf": 0.01 },
+                  "discount": { "type": "number", "minimum": 0, "maximum": 1 },
+                  "taxRate": { "enum": [0, 0.05, 0.2] },
+                  "giftWrap": { "type": "boolean" },
+                  "tags": { "type": "array", "maxItems": 5, "items": { "type": "string", "maxLength": 20 } }
+                },
+                "required": ["sku", "quantity", "unitPrice"],
+                "additionalProperties": false
+              }
+            }
+          },
+          "required": ["orderId", "currency", "total", "lines"],
+          "additionalProperties": false
+        }
+        """;
+
+    // Ten string fields, each under a pattern that backtracks catastrophically on a's followed by '!'.
+    internal static string HostileSchemaJson(string pattern)
+    {
+        StringBuilder json = new("""{"type":"object","properties":{""");
+        for (int i = 0; i < 10; i++)
+        {
+            json.Append(i == 0 ? "" : ",").Append("\"f").Append(i).Append("\":{\"type\":\"string\",\"pattern\":").Append(JsonSerializer.Serialize(pattern)).Append('}');
+        }
+
+        return json.Append("}}").ToString();
+    }
+
+    internal static string HostileAnswerJson()
+    {
+        StringBuilder json = new("{");
+        for (int i = 0; i < 10; i++)
+        {
+            json.Append(i == 0 ? "" : ",").Append("\"f").Append(i).Append("\":\"").Append('a', 60).Append("!\"");
+        }
+
+        return json.Append('}').ToString();
+    }
+
+    internal static string LineItemsAnswerJson()
+    {
+        StringBuilder json = new("""{"orderId":"ORD-2024-0042","currency":"EUR","total":1234.56,"lines":[""");
+        for (int i = 0; i < 20; i++)
+        {
+            json.Append(i == 0 ? "" : ",")
+                .Append("{\"sku\":\"KTL-").Append(20931 + i).Append("\",\"name\":\"Kettle model ").Append(i)
+                .Append("\",\"quantity\":").Append(1 + (i % 4)).Append(",\"unitPrice\":").Append((59.99m + i).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(",\"discount\":0.1")
+                .Append(",\"taxRate\":0.2,\"giftWrap\":").Append(i % 2 == 0 ? "true" : "false").Append(",\"tags\":[\"kitchen\",\"electric\"]}");
+        }
+
+        return json.Append("]}").ToString();
+    }
+
     private static readonly EvaluationOptions ListOutput = new() { OutputFormat = OutputFormat.List };
 
     private CompiledJsonSchema _compiled = null!;
@@ -218,9 +293,32 @@ public class ContractBenchmarks
     private JsonElement _valid;
     private JsonElement _invalid;
 
+    private CompiledJsonSchema _lineItemsCompiled = null!;
+    private JsonSchema _lineItemsReference = null!;
+    private JsonElement _lineItems;
+    private CompiledJsonSchema _hostileLinear = null!;
+    private CompiledJsonSchema _hostileBacktracking = null!;
+    private JsonElement _hostile;
+
     [GlobalSetup]
     public void Setup()
     {
+        using (JsonDocument lineSchema = JsonDocument.Parse(LineItemsSchemaJson))
+        {
+            _lineItemsCompiled = CompiledJsonSchema.Compile(lineSchema.RootElement);
+            _lineItemsReference = JsonSchema.Build(lineSchema.RootElement.Clone(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+        }
+
+        _lineItems = JsonDocument.Parse(LineItemsAnswerJson()).RootElement;
+        if (_lineItemsCompiled.UsesFallback || !_lineItemsCompiled.Validate(_lineItems).IsValid || !_lineItemsReference.Evaluate(_lineItems).IsValid)
+        {
+            throw new InvalidOperationException("The line-items document does not give the expected verdicts.");
+        }
+
+        _hostileLinear = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(a+)+$")).RootElement);
+        _hostileBacktracking = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(?=a)(a|aa)+$")).RootElement);
+        _hostile = JsonDocument.Parse(HostileAnswerJson()).RootElement;
+
         using JsonDocument schema = JsonDocument.Parse(SchemaJson);
         _compiled = CompiledJsonSchema.Compile(schema.RootElement);
         _reference = JsonSchema.Build(schema.RootElement.Clone(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
@@ -233,15 +331,28 @@ public class ContractBenchmarks
         }
     }
 
-    [Benchmark(Baseline = true, Description = "JsonSchema.Net, valid answer")]
+    [BenchmarkCategory("answer"), Benchmark(Baseline = true, Description = "JsonSchema.Net, valid answer")]
     public bool JsonSchemaNetValid() => _reference.Evaluate(_valid).IsValid;
 
-    [Benchmark(Description = "Compiled, valid answer")]
+    [BenchmarkCategory("answer"), Benchmark(Description = "Compiled, valid answer")]
     public bool CompiledValid() => _compiled.Validate(_valid).IsValid;
 
-    [Benchmark(Description = "JsonSchema.Net, invalid answer, list output")]
+    [BenchmarkCategory("invalid answer"), Benchmark(Baseline = true, Description = "JsonSchema.Net, invalid answer, list output")]
     public int JsonSchemaNetInvalid() => _reference.Evaluate(_invalid, ListOutput).Details?.Count ?? 0;
 
-    [Benchmark(Description = "Compiled, invalid answer, all errors")]
+    [BenchmarkCategory("invalid answer"), Benchmark(Description = "Compiled, invalid answer, all errors")]
     public int CompiledInvalid() => _compiled.Validate(_invalid).Errors.Count;
+
+    [BenchmarkCategory("20 line items"), Benchmark(Baseline = true, Description = "JsonSchema.Net, order with 20 line items")]
+    public bool JsonSchemaNetLineItems() => _lineItemsReference.Evaluate(_lineItems).IsValid;
+
+    [BenchmarkCategory("20 line items"), Benchmark(Description = "Compiled, order with 20 line items")]
+    public bool CompiledLineItems() => _lineItemsCompiled.Validate(_lineItems).IsValid;
+
+    // JsonSchema.Net has no time limit on patterns: on these strings it would not finish, so it has no row here.
+    [BenchmarkCategory("hostile patterns"), Benchmark(Baseline = true, Description = "Compiled, 10 hostile strings, linear-engine pattern")]
+    public int CompiledHostileLinear() => _hostileLinear.Validate(_hostile).Errors.Count;
+
+    [BenchmarkCategory("hostile patterns"), Benchmark(Description = "Compiled, 10 hostile strings, backtracking pattern (2 s budget)")]
+    public int CompiledHostileBacktracking() => _hostileBacktracking.Validate(_hostile).Errors.Count;
 }

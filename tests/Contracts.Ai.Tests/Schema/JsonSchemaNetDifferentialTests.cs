@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using Json.Schema;
+using Xunit.Abstractions;
 
 namespace Contracts.Ai.Tests.Schema;
 
@@ -16,7 +17,7 @@ namespace Contracts.Ai.Tests.Schema;
 /// values derived from the schema's own limits, names and constants). Every disagreement must be one that
 /// <see cref="KnownDisagreements"/> lists and justifies from the specification; any other fails the test.
 /// </summary>
-public class JsonSchemaNetDifferentialTests
+public class JsonSchemaNetDifferentialTests(ITestOutputHelper output)
 {
     private const int Seed = 20201202;
 
@@ -27,11 +28,12 @@ public class JsonSchemaNetDifferentialTests
     {
         // JsonSchema.Net recurses deeply on the nested instances: run on a thread with a large stack.
         Exception? failure = null;
+        string summary = string.Empty;
         Thread thread = new(() =>
         {
             try
             {
-                Compare();
+                summary = Compare();
             }
             catch (Exception e)
             {
@@ -44,9 +46,11 @@ public class JsonSchemaNetDifferentialTests
         {
             ExceptionDispatchInfo.Capture(failure).Throw();
         }
+
+        output.WriteLine(summary);
     }
 
-    private static void Compare()
+    private static string Compare()
     {
         Random random = new(Seed);
         List<string> unexplained = [];
@@ -112,6 +116,8 @@ public class JsonSchemaNetDifferentialTests
 
         // The list stays honest: every entry still explains at least one generated disagreement.
         Assert.Equal(KnownDisagreements.All.Select(k => k.Id).Order(StringComparer.Ordinal), explained.Keys.Order(StringComparer.Ordinal));
+        return $"{schemas} schemas, {pairs} schema/instance pairs; known disagreements: " +
+            string.Join(", ", explained.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + " " + e.Value));
     }
 
     /// <summary>The suite's schemas for the claimed keywords, then the LLM-style ones.</summary>
