@@ -11,9 +11,10 @@ namespace Contracts.Ai;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Counts are equal to <see cref="TiktokenTokenCounter"/>'s for text in the Basic Multilingual Plane;
-/// Microsoft.ML.Tokenizers splits text with .NET regular expressions, which see a letter or digit outside
-/// it (such as <c>𝐀</c> or <c>𠀀</c>) as two surrogates rather than a letter, so such text may count
+/// Counts are equal to <see cref="TiktokenTokenCounter"/>'s for text in the Basic Multilingual Plane
+/// without lone surrogates. Microsoft.ML.Tokenizers splits text with .NET regular expressions, which see a
+/// letter or digit outside it (such as <c>𝐀</c> or <c>𠀀</c>) as two surrogates rather than a letter, and
+/// it counts a lone surrogate otherwise than tiktoken (which sees U+FFFD), so such text may count
 /// differently from OpenAI's tiktoken. It is several times slower than <see cref="TiktokenTokenCounter"/>.
 /// </para>
 /// <para>
@@ -31,12 +32,13 @@ public sealed partial class MlTokenizersTokenCounter : ITokenCounter, ITokenBoun
 
     private MlTokenizersTokenCounter(string encoding, Regex preTokenizer)
     {
-        Encoding = encoding;
+        Encoding = encoding + " (Microsoft.ML.Tokenizers)";
         _tokenizer = TiktokenTokenizer.CreateForEncoding(encoding);
         _preTokenizer = preTokenizer;
     }
 
-    /// <inheritdoc />
+    /// <summary>Gets the encoding's name followed by <c> (Microsoft.ML.Tokenizers)</c>, such as <c>o200k_base (Microsoft.ML.Tokenizers)</c>.</summary>
+    /// <remarks>Not the bare encoding name: budgeting keeps cached counts apart per name, and this counter's counts differ from <see cref="TiktokenTokenCounter"/>'s outside the Basic Multilingual Plane.</remarks>
     public string Encoding { get; }
 
     /// <summary>Returns the shared counter of an encoding.</summary>
