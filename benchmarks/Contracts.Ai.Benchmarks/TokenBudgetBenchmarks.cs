@@ -33,6 +33,7 @@ public class TokenBudgetBenchmarks
     private TiktokenTokenizer _tokenizer = null!;
     private TiktokenTokenCounter _counter = null!;
     private string _mixedText = null!;
+    private string[] _messageBodies = null!;
     private long _fresh;
 
     [GlobalSetup]
@@ -65,6 +66,16 @@ public class TokenBudgetBenchmarks
         _counter = TiktokenTokenCounter.ForEncoding("o200k_base");
         _mixedText = MixedText(random, 1 << 20);
 
+        // Bodies of the 500 B new messages: 256 different slices of mixed text (prose, code, JSON, CJK, emoji).
+        string bodies = BenchmarkTexts.Mixed(21, 256 * 480 + 16);
+        _messageBodies = new string[256];
+        for (int i = 0, start = 0; i < _messageBodies.Length; i++)
+        {
+            int length = char.IsHighSurrogate(bodies[start + 479]) ? 479 : 480;
+            _messageBodies[i] = bodies.Substring(start, length);
+            start += length;
+        }
+
         _ = _reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult();
         _ = _trimmingReducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult();
     }
@@ -80,6 +91,13 @@ public class TokenBudgetBenchmarks
         return new ChatMessage(ChatRole.User, $"Follow-up {n}: where is my parcel for order ORD-{n * 7 + 3}? It was due yesterday.");
     }
 
+    /// <summary>A never-seen message of about 500 B: a running number, then one of 256 bodies of mixed text.</summary>
+    private ChatMessage FreshMessage500()
+    {
+        long n = ++_fresh;
+        return new ChatMessage(ChatRole.User, $"Follow-up {n}: {_messageBodies[n & 255]}");
+    }
+
     [Benchmark(Description = "Build the new last message only (subtract from the rows that build one)")]
     public int BuildFreshMessageOnly() => FreshMessage().Text.Length;
 
@@ -87,6 +105,16 @@ public class TokenBudgetBenchmarks
     public int Rebudget200MessagesLastNew()
     {
         _conversation[Messages - 1] = FreshMessage();
+        return Count(_reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
+    }
+
+    [Benchmark(Description = "Build a new 500 B last message only (subtract from the 500 B row)")]
+    public int BuildFreshMessage500Only() => FreshMessage500().Text.Length;
+
+    [Benchmark(Description = "Re-budget 200 messages (~100 KB), last one new and 500 B (TokenBudgetChatReducer)")]
+    public int Rebudget200MessagesLastNew500B()
+    {
+        _conversation[Messages - 1] = FreshMessage500();
         return Count(_reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult());
     }
 

@@ -1,25 +1,34 @@
 using System;
-using System.Text.RegularExpressions;
-using Microsoft.ML.Tokenizers;
+using System.Buffers;
+using System.IO.Hashing;
+using System.Text.Unicode;
 
 namespace Contracts.Ai;
 
 /// <summary>
-/// Exact token counts for OpenAI models, on the tiktoken encodings of Microsoft.ML.Tokenizers
-/// (<c>o200k_base</c> and <c>cl100k_base</c>).
+/// Exact token counts for OpenAI models: the number of tokens OpenAI's tiktoken produces for the
+/// encodings <c>o200k_base</c> and <c>cl100k_base</c>, computed without building the tokens.
 /// </summary>
 /// <remarks>
 /// <para>
 /// One instance exists per encoding per process: <see cref="ForModel"/> and <see cref="ForEncoding"/>
-/// return the shared instance, created (and its vocabulary loaded) on first use. Instances are
-/// thread-safe.
+/// return the shared instance, created (and its vocabulary loaded from the Microsoft.ML.Tokenizers data
+/// package) on first use. Instances are thread-safe.
+/// </para>
+/// <para>
+/// Text is split the way the encoding's pattern splits it, each piece is looked up whole, and pieces
+/// that are not one token are merged by rank, as tiktoken does, counting parts instead of building ids;
+/// the counts of recurring pieces are kept in a bounded cache per encoding. Counts equal tiktoken's
+/// <c>encode_ordinary</c>, including for letters outside the Basic Multilingual Plane, and a lone
+/// surrogate counts as U+FFFD, as tiktoken sees it. <see cref="MlTokenizersTokenCounter"/> computes the
+/// same counts with Microsoft.ML.Tokenizers, several times slower.
 /// </para>
 /// <para>
 /// Text is counted as plain text, as the chat APIs treat message content: a special-token marker such
 /// as <c>&lt;|endoftext|&gt;</c> inside a message is counted by its characters, not as one special token.
 /// </para>
 /// </remarks>
-public sealed partial class TiktokenTokenCounter : ITokenCounter
+public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
 {
     /// <summary>The name of the encoding of GPT-4o, GPT-4.1, GPT-5 and the o-series reasoning models: <c>o200k_base</c>.</summary>
     public const string O200kBase = "o200k_base";
@@ -27,25 +36,27 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
     /// <summary>The name of the encoding of GPT-4, GPT-3.5 Turbo and the text-embedding-3 models: <c>cl100k_base</c>.</summary>
     public const string Cl100kBase = "cl100k_base";
 
+    // Text is converted to UTF-8 and split in chunks of about this many characters, cut where a piece must start.
+    private const int ChunkChars = 8192;
+    private const int StackChars = 512;
+
     // Created once per process on first use; the vocabulary is loaded exactly once even when first uses race.
-    private static readonly Lazy<TiktokenTokenCounter> s_o200kBase = new(() => new TiktokenTokenCounter(O200kBase, O200kBasePreTokenizer()));
-    private static readonly Lazy<TiktokenTokenCounter> s_cl100kBase = new(() => new TiktokenTokenCounter(Cl100kBase, Cl100kBasePreTokenizer()));
+    private static readonly Lazy<TiktokenTokenCounter> s_o200kBase = new(() => new TiktokenTokenCounter(O200kBase));
+    private static readonly Lazy<TiktokenTokenCounter> s_cl100kBase = new(() => new TiktokenTokenCounter(Cl100kBase));
 
-    private readonly TiktokenTokenizer _tokenizer;
-    private readonly Regex _preTokenizer;
+    private readonly TiktokenVocabulary _vocabulary;
+    private readonly TokenPieceCache _pieces = new();
+    private readonly bool _o200k;
 
-    private TiktokenTokenCounter(string encoding, Regex preTokenizer)
+    private TiktokenTokenCounter(string encoding)
     {
         Encoding = encoding;
-        _tokenizer = TiktokenTokenizer.CreateForEncoding(encoding);
-        _preTokenizer = preTokenizer;
+        _o200k = encoding == O200kBase;
+        _vocabulary = TiktokenVocabulary.Load(encoding);
     }
 
     /// <inheritdoc />
     public string Encoding { get; }
-
-    /// <summary>Gets the underlying Microsoft.ML.Tokenizers tokenizer.</summary>
-    internal TiktokenTokenizer Tokenizer => _tokenizer;
 
     /// <summary>Returns the shared counter of the encoding <paramref name="modelId"/> uses.</summary>
     /// <param name="modelId">An OpenAI model id, such as <c>gpt-4o-mini</c>, <c>gpt-5</c>, <c>o3-mini</c> or <c>gpt-3.5-turbo</c>; fine-tune ids (<c>ft:gpt-4o-mini:...</c>) and Azure spellings (<c>gpt-35-turbo</c>) are understood.</param>
@@ -124,7 +135,7 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
     }
 
     /// <inheritdoc />
-    /// <remarks>Equal to the count of OpenAI's tiktoken <c>encode_ordinary</c> for the same text.</remarks>
+    /// <remarks>Equal to the count of OpenAI's tiktoken <c>encode_ordinary</c> for the same text. Linear in the length of the text.</remarks>
     public int CountTokens(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty)
@@ -132,40 +143,216 @@ public sealed partial class TiktokenTokenCounter : ITokenCounter
             return 0;
         }
 
-        // The tokenizer would read "<|endoftext|>" and friends as one special token; chat content is
-        // plain text, so such text is split with the encoding's own pattern and counted piece by piece.
-        return text.IndexOf("<|", StringComparison.Ordinal) < 0
-            ? _tokenizer.CountTokens(text, considerPreTokenization: true, considerNormalization: false)
-            : CountOrdinary(text);
-    }
-
-    /// <summary>Finds how many characters from the start (or, with <paramref name="fromEnd"/>, from the end) fit in <paramref name="maxTokens"/> tokens, cut at a token boundary.</summary>
-    internal int GetCharCountByTokenCount(ReadOnlySpan<char> text, int maxTokens, bool fromEnd)
-    {
-        if (fromEnd)
+        if (text.Length <= StackChars)
         {
-            int start = _tokenizer.GetIndexByTokenCountFromEnd(text, maxTokens, out _, out _, considerPreTokenization: true, considerNormalization: false);
-            return text.Length - start;
+            Span<byte> utf8 = stackalloc byte[StackChars * 3];
+            return CountUtf8(utf8[..ToUtf8(text, utf8)]);
         }
 
-        return _tokenizer.GetIndexByTokenCount(text, maxTokens, out _, out _, considerPreTokenization: true, considerNormalization: false);
-    }
-
-    private int CountOrdinary(ReadOnlySpan<char> text)
-    {
         int count = 0;
-        foreach (ValueMatch piece in _preTokenizer.EnumerateMatches(text))
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkChars * 3);
+        try
         {
-            count += _tokenizer.CountTokens(text.Slice(piece.Index, piece.Length), considerPreTokenization: false, considerNormalization: false);
+            for (int start = 0; start < text.Length;)
+            {
+                int end = ChunkEnd(text, start);
+                ReadOnlySpan<char> chunk = text[start..end];
+                EnsureCapacity(ref buffer, chunk.Length * 3);
+                count += CountUtf8(buffer.AsSpan(0, ToUtf8(chunk, buffer)));
+                start = end;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return count;
     }
 
-    // The pre-tokenization patterns of OpenAI's tiktoken (tiktoken_ext/openai_public.py).
-    [GeneratedRegex(@"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
-    private static partial Regex O200kBasePreTokenizer();
+    /// <inheritdoc />
+    int ITokenBoundaryFinder.GetCharCountByTokenCount(ReadOnlySpan<char> text, int maxTokens, bool fromEnd)
+    {
+        if (maxTokens <= 0 || text.IsEmpty)
+        {
+            return 0;
+        }
 
-    [GeneratedRegex(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
-    private static partial Regex Cl100kBasePreTokenizer();
+        if (!fromEnd)
+        {
+            return CharsAfterTokens(text, maxTokens, roundUp: false);
+        }
+
+        // The tail keeps the last tokens of the whole text: skip the others from the start.
+        int total = CountTokens(text);
+        return total <= maxTokens ? text.Length : text.Length - CharsAfterTokens(text, total - maxTokens, roundUp: true);
+    }
+
+    private int CountUtf8(ReadOnlySpan<byte> text)
+    {
+        int count = 0;
+        for (int i = 0; i < text.Length;)
+        {
+            int end = _o200k ? TiktokenPreTokenizer.NextO200k(text, i) : TiktokenPreTokenizer.NextCl100k(text, i);
+            count += CountPiece(text[i..end]);
+            i = end;
+        }
+
+        return count;
+    }
+
+    private int CountPiece(ReadOnlySpan<byte> piece)
+    {
+        int length = piece.Length;
+        if (length <= 8)
+        {
+            if (_vocabulary.GetShortRank(TiktokenVocabulary.Pack(piece), length) != TiktokenVocabulary.NotAToken)
+            {
+                return 1;
+            }
+        }
+        else if (_vocabulary.GetLongRank(piece) != TiktokenVocabulary.NotAToken)
+        {
+            return 1;
+        }
+
+        if (length > TokenPieceCache.MaxPieceBytes)
+        {
+            return BytePairMerge.Count(_vocabulary, piece);
+        }
+
+        ulong hash = XxHash3.HashToUInt64(piece);
+        if (!_pieces.TryGet(piece, hash, out int tokens))
+        {
+            tokens = BytePairMerge.Count(_vocabulary, piece);
+            _pieces.Add(piece, hash, tokens);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>The character index where the first <paramref name="tokens"/> tokens of the text end; when that is inside a character, the token boundary before it (or, with <paramref name="roundUp"/>, after it).</summary>
+    private int CharsAfterTokens(ReadOnlySpan<char> text, int tokens, bool roundUp)
+    {
+        int seen = 0;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(text.Length, ChunkChars) * 3);
+        try
+        {
+            for (int start = 0; start < text.Length;)
+            {
+                int end = ChunkEnd(text, start);
+                ReadOnlySpan<char> chunk = text[start..end];
+                EnsureCapacity(ref buffer, chunk.Length * 3);
+                ReadOnlySpan<byte> utf8 = buffer.AsSpan(0, ToUtf8(chunk, buffer));
+                for (int i = 0; i < utf8.Length;)
+                {
+                    int pieceEnd = _o200k ? TiktokenPreTokenizer.NextO200k(utf8, i) : TiktokenPreTokenizer.NextCl100k(utf8, i);
+                    ReadOnlySpan<byte> piece = utf8[i..pieceEnd];
+                    int count = CountPiece(piece);
+                    if (seen + count >= tokens)
+                    {
+                        int cut = seen + count == tokens ? pieceEnd : i + CutInPiece(piece, tokens - seen, roundUp);
+                        return start + CharCount(utf8[..cut]);
+                    }
+
+                    seen += count;
+                    i = pieceEnd;
+                }
+
+                start = end;
+            }
+
+            return text.Length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The byte offset in <paramref name="piece"/> after its first <paramref name="tokens"/> tokens, moved to the nearest token boundary that starts a character.</summary>
+    private int CutInPiece(ReadOnlySpan<byte> piece, int tokens, bool roundUp)
+    {
+        int[] starts = ArrayPool<int>.Shared.Rent(piece.Length + 1);
+        try
+        {
+            int count = BytePairMerge.Split(_vocabulary, piece, starts);
+            int j = tokens;
+            while (j > 0 && j < count && (piece[starts[j]] & 0xC0) == 0x80)
+            {
+                j += roundUp ? 1 : -1;
+            }
+
+            return starts[j];
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+        }
+    }
+
+    /// <summary>How many UTF-16 characters the UTF-8 bytes encode (a lone surrogate became one 3-byte U+FFFD, so it still counts one).</summary>
+    private static int CharCount(ReadOnlySpan<byte> utf8)
+    {
+        int chars = 0;
+        foreach (byte b in utf8)
+        {
+            if ((b & 0xC0) != 0x80)
+            {
+                chars += b >= 0xF0 ? 2 : 1;
+            }
+        }
+
+        return chars;
+    }
+
+    private static int ToUtf8(ReadOnlySpan<char> text, Span<byte> utf8)
+    {
+        // Lone surrogates become U+FFFD, as tiktoken receives them.
+        Utf8.FromUtf16(text, utf8, out _, out int written, replaceInvalidSequences: true);
+        return written;
+    }
+
+    private static void EnsureCapacity(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+    }
+
+    /// <summary>Where the chunk that starts at <paramref name="start"/> ends: about <see cref="ChunkChars"/> later, at a position where a piece starts whatever follows.</summary>
+    private static int ChunkEnd(ReadOnlySpan<char> text, int start)
+    {
+        if (text.Length - start <= ChunkChars)
+        {
+            return text.Length;
+        }
+
+        int limit = start + ChunkChars;
+        for (int p = limit; p > start + (ChunkChars / 2); p--)
+        {
+            if (StartsPiece(text, p))
+            {
+                return p;
+            }
+        }
+
+        for (int p = limit + 1; p < text.Length; p++)
+        {
+            if (StartsPiece(text, p))
+            {
+                return p;
+            }
+        }
+
+        return text.Length;
+
+        // A space after a letter, or anything but white space or '/' after a line feed, always starts a piece:
+        // no alternative of either pattern runs from a letter into a space, or from a line feed into such a character.
+        static bool StartsPiece(ReadOnlySpan<char> text, int p) =>
+            (text[p] == ' ' && char.IsAsciiLetter(text[p - 1])) ||
+            (text[p - 1] == '\n' && text[p] != '/' && !char.IsWhiteSpace(text[p]));
+    }
 }

@@ -367,9 +367,9 @@ internal sealed class TokenBudgeter
             return 0;
         }
 
-        if (counter is TiktokenTokenCounter tiktoken)
+        if (counter is ITokenBoundaryFinder finder)
         {
-            return tiktoken.GetCharCountByTokenCount(text, tokens, fromEnd);
+            return finder.GetCharCountByTokenCount(text, tokens, fromEnd);
         }
 
         // Any other counter: the longest prefix (or suffix) that fits, by binary search, never splitting a surrogate pair.
