@@ -56,7 +56,7 @@ public static class GovernanceChatOptionsExtensions
     /// <param name="options">The request's options.</param>
     /// <param name="sessionId">The session id the app chose; scoped by the tenant and user set with <see cref="WithTenant"/>, so the same id under another user is another session.</param>
     /// <returns>The same <paramref name="options"/>, for chaining.</returns>
-    /// <remarks>Needs session memory (<c>AddGovernedAi().AddSessionMemory()</c>); without it the request fails with <see cref="SessionMemoryException"/>.</remarks>
+    /// <remarks>Remembered in memory by default; configure with <c>AddGovernedAi().AddSessionMemory(...)</c>, share across instances with <c>UseRedis(...)</c>. A session needs a user unless <see cref="SessionMemoryOptions.RequireUser"/> is off.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="sessionId"/> is null, empty or white space.</exception>
     public static ChatOptions WithSession(this ChatOptions options, string sessionId)

@@ -60,7 +60,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
 
     /// <summary>Initializes a new instance of the <see cref="SessionMemoryChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
-    /// <param name="options">The stage's options; <see langword="null"/> for defaults with <see cref="SessionMemoryOptions.Enabled"/> on.</param>
+    /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
     /// <param name="store">Where sessions are kept; <see langword="null"/> for a private <see cref="InMemorySessionStore"/>.</param>
     /// <param name="counters">Chooses the token counter per model; <see langword="null"/> for tiktoken on known OpenAI models and <c>o200k_base</c> otherwise.</param>
     /// <param name="redactor">Redacts what is stored; <see langword="null"/> for the default data-protection policy with every built-in recognizer.</param>
@@ -74,7 +74,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         TokenCounterRegistry? counters = null,
         PiiRedactor? redactor = null,
         ILogger? logger = null)
-        : this(innerClient, options ?? new SessionMemoryOptions { Enabled = true }, store, counters, redactor, logger, null, null)
+        : this(innerClient, options ?? new SessionMemoryOptions(), store, counters, redactor, logger, null, null)
     {
     }
 
@@ -107,7 +107,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
     public ISessionStore Store => _store;
 
     /// <inheritdoc />
-    /// <exception cref="SessionMemoryException">The request names a session but memory is off, or the session has no user while <see cref="SessionMemoryOptions.RequireUser"/> is on; the model was not called.</exception>
+    /// <exception cref="SessionMemoryException">The request names a session but memory is turned off, or the session has no user while <see cref="SessionMemoryOptions.RequireUser"/> is on; the model was not called.</exception>
     /// <exception cref="SessionStoreUnavailableException">The store cannot be reached and <see cref="SessionMemoryOptions.OnStoreUnavailable"/> is <see cref="SessionStoreFailureMode.FailClosed"/>.</exception>
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -157,8 +157,8 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         if (!Options.Enabled)
         {
             throw new SessionMemoryException(
-                "The request names a session (ChatOptions.WithSession) but session memory is not enabled: call AddGovernedAi().AddSessionMemory() " +
-                "or ChatClientBuilder.UseSessionMemory(), or drop WithSession. Nothing was sent to the model.");
+                "The request names a session (ChatOptions.WithSession) but session memory is turned off (GovernedAi:SessionMemory:Enabled is false): " +
+                "turn it on with AddGovernedAi().AddSessionMemory(), or drop WithSession. Nothing was sent to the model.");
         }
 
         string? userId = string.IsNullOrWhiteSpace(context.UserId) ? null : context.UserId;
@@ -207,7 +207,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
 
         int loaded = turns.Count - start;
         Record(activity, loaded, tokens, start, summary is not null);
-        List<ChatMessage> composed = loaded == 0 && summary is null ? new List<ChatMessage>(caller) : SessionHistory.Compose(caller, summary, turns, start);
+        IList<ChatMessage> composed = loaded == 0 && summary is null ? caller : SessionHistory.Compose(caller, summary, turns, start);
         return new Recall(key, caller, composed, context.ContractId, counter);
     }
 

@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.AI;
 /// <summary>Adds the <see cref="SessionMemoryChatClient"/> stage to a chat pipeline.</summary>
 public static class SessionMemoryChatClientBuilderExtensions
 {
-    /// <summary>Adds the <see cref="SessionMemoryChatClient"/> stage to the pipeline, turned on.</summary>
+    /// <summary>Adds the <see cref="SessionMemoryChatClient"/> stage to the pipeline.</summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi().AddSessionMemory()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
@@ -27,7 +27,7 @@ public static class SessionMemoryChatClientBuilderExtensions
         SessionMemoryOptions? options = null;
         if (configure is not null)
         {
-            options = new SessionMemoryOptions { Enabled = true };
+            options = new SessionMemoryOptions();
             configure(options);
             options.ThrowIfInvalid("GovernedAi:SessionMemory");
         }
@@ -35,12 +35,11 @@ public static class SessionMemoryChatClientBuilderExtensions
         return builder.Use((innerClient, services) =>
         {
             GovernedAiOptions? governed = services.GetService<IOptions<GovernedAiOptions>>()?.Value;
-            SessionMemoryOptions resolved = options ?? (governed?.SessionMemory is { Enabled: true } shared ? shared : new SessionMemoryOptions { Enabled = true });
-            return Create(innerClient, services, resolved, governed);
+            return Create(innerClient, services, options ?? governed?.SessionMemory ?? new SessionMemoryOptions(), governed);
         });
     }
 
-    /// <summary>The stage as <c>UseGovernedAi()</c> adds it: on only when the options say so.</summary>
+    /// <summary>The stage as <c>UseGovernedAi()</c> adds it, with the pipeline's options.</summary>
     internal static ChatClientBuilder UseSessionMemory(this ChatClientBuilder builder, GovernedAiOptions? options) =>
         builder.Use((innerClient, services) =>
         {

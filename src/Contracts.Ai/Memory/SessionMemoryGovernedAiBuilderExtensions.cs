@@ -3,7 +3,7 @@ using Contracts.Ai;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Turns on session memory for the governed pipeline.</summary>
+/// <summary>Configures session memory for the governed pipeline.</summary>
 public static class SessionMemoryGovernedAiBuilderExtensions
 {
     /// <summary>
@@ -14,7 +14,8 @@ public static class SessionMemoryGovernedAiBuilderExtensions
     /// <param name="configure">Configures the options, after configuration section <c>GovernedAi:SessionMemory</c> is bound.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
     /// <remarks>
-    /// Sessions live in the registered <see cref="ISessionStore"/>: in memory by default, in Redis after <c>UseRedis(...)</c>.
+    /// Session memory is on by default (a request that names a session is remembered); this call configures it and turns it
+    /// back on when configuration turned it off. Sessions live in the registered <see cref="ISessionStore"/>: in memory by default, in Redis after <c>UseRedis(...)</c>.
     /// Resolve <see cref="ISessionMemory"/> to read or erase them. The options are validated when the app starts.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>

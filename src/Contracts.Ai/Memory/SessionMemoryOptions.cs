@@ -7,16 +7,17 @@ namespace Contracts.Ai;
 /// <summary>Options for session memory: how much remembered history a request gets, how much a session keeps, and for how long.</summary>
 /// <remarks>
 /// Bindable from configuration section <c>GovernedAi:SessionMemory</c>; validated once at start.
-/// <c>AddGovernedAi().AddSessionMemory()</c> or <c>ChatClientBuilder.UseSessionMemory()</c> turn the stage on.
+/// Configure them with <c>AddGovernedAi().AddSessionMemory(...)</c> or <c>ChatClientBuilder.UseSessionMemory(...)</c>.
 /// </remarks>
 public sealed class SessionMemoryOptions
 {
     /// <summary>Gets or sets a value indicating whether requests with <c>ChatOptions.WithSession(id)</c> get their session's history.</summary>
     /// <value>
-    /// Defaults to <see langword="false"/>; <c>AddSessionMemory()</c> and <c>UseSessionMemory()</c> set it. While it is off,
-    /// a request that names a session fails with <see cref="SessionMemoryException"/> rather than silently forgetting.
+    /// Defaults to <see langword="true"/>: a request that names a session is remembered (in memory unless <c>UseRedis(...)</c>
+    /// or another <see cref="ISessionStore"/> is registered); requests without a session pay nothing. When it is off, a request
+    /// that names a session fails with <see cref="SessionMemoryException"/> rather than silently forgetting.
     /// </value>
-    public bool Enabled { get; set; }
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Gets or sets the most tokens of remembered history added to one request; the oldest whole turns are dropped first.</summary>
     /// <value>Defaults to 4,096. Counted with the model's token counter (the same <see cref="TokenCounterRegistry"/> budgeting uses).</value>

@@ -45,10 +45,10 @@ public class SessionMemoryChatClientTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task UseGovernedAi_remembers_sessions_when_the_options_turn_memory_on(bool streaming)
+    public async Task UseGovernedAi_remembers_sessions_without_any_setup(bool streaming)
     {
         var model = new ScriptedChatClient(ScriptedTurn.Reply("Noted: blue"), ScriptedTurn.Reply("Blue"));
-        using IChatClient client = new ChatClientBuilder(model).UseGovernedAi(o => o.SessionMemory.Enabled = true).Build();
+        using IChatClient client = new ChatClientBuilder(model).UseGovernedAi().Build();
 
         await client.AskAsync("My favourite colour is blue", Session("acme", "u1", "s1"), streaming);
         await client.AskAsync("Which colour?", Session("acme", "u1", "s1"), streaming);
@@ -317,18 +317,18 @@ public class SessionMemoryChatClientTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task WithSession_without_session_memory_fails_instead_of_forgetting(bool streaming)
+    public async Task WithSession_with_session_memory_turned_off_fails_instead_of_forgetting(bool streaming)
     {
         var model = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
         var services = new ServiceCollection();
         services.AddChatClient(model).UseFunctionInvocation();
-        services.AddGovernedAi();
+        services.AddGovernedAi(o => o.SessionMemory.Enabled = false);
         using ServiceProvider provider = services.BuildServiceProvider();
 
         SessionMemoryException error = await Assert.ThrowsAsync<SessionMemoryException>(() =>
             provider.GetRequiredService<IChatClient>().AskAsync("hi", Session("acme", "u1", "s1"), streaming));
 
-        Assert.Contains("AddSessionMemory()", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Enabled is false", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, model.CallCount);
         Assert.Equal("ok", (await provider.GetRequiredService<IChatClient>().AskAsync("hi", new ChatOptions().WithTenant("acme", "u1"), streaming)).Text);
     }
@@ -337,7 +337,10 @@ public class SessionMemoryChatClientTests
     public async Task ForgetUser_erases_every_session_of_the_user_and_ForgetSession_only_one()
     {
         var model = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
-        using ServiceProvider provider = Governed(model);
+        var services = new ServiceCollection();
+        services.AddChatClient(model).UseFunctionInvocation();
+        services.AddGovernedAi();
+        using ServiceProvider provider = services.BuildServiceProvider();
         IChatClient client = provider.GetRequiredService<IChatClient>();
         ISessionMemory memory = provider.GetRequiredService<ISessionMemory>();
         foreach ((string tenant, string user, string session) in new[] { ("acme", "u1", "a"), ("acme", "u1", "b"), ("acme", "u2", "a"), ("globex", "u1", "a") })
