@@ -24,19 +24,25 @@ public class SessionMemoryBenchmarks
     private SessionMemoryChatClient _all = null!;
     private SessionMemoryChatClient _bounded = null!;
     private SessionMemoryChatClient _passThrough = null!;
+    private SessionMemoryChatClient _oneTurn = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         var answer = new ChatResponse(new ChatMessage(ChatRole.Assistant, "Tomorrow before noon."));
         var model = new InstantChatClient(answer);
-        _all = Create(model, maxTokens: 1_000_000);
-        _bounded = Create(model, maxTokens: 4096);
-        _passThrough = Create(model, maxTokens: 4096);
+        _all = Create(model, maxTokens: 1_000_000, Turns);
+        _bounded = Create(model, maxTokens: 4096, Turns);
+        _passThrough = Create(model, maxTokens: 4096, Turns);
+        _oneTurn = Create(model, maxTokens: 4096, turns: 1);
     }
 
     [Benchmark(Baseline = true, Description = "no session (stage passes through)")]
     public Task<ChatResponse> PassThrough() => _passThrough.GetResponseAsync(_newTurn, _noSession);
+
+    // The fixed cost of a turn whatever the session's length: redacting and counting the new text, one store append.
+    [Benchmark(Description = "1-turn session: load 1 + append (new text only)")]
+    public Task<ChatResponse> OneTurnSession() => _oneTurn.GetResponseAsync(_newTurn, _session);
 
     [Benchmark(Description = "200-turn session: load all 200 + append")]
     public Task<ChatResponse> LoadAllAndAppend() => _all.GetResponseAsync(_newTurn, _session);
@@ -44,13 +50,13 @@ public class SessionMemoryBenchmarks
     [Benchmark(Description = "200-turn session: load newest 4,096 tokens + append")]
     public Task<ChatResponse> LoadBoundedAndAppend() => _bounded.GetResponseAsync(_newTurn, _session);
 
-    private static SessionMemoryChatClient Create(IChatClient model, int maxTokens)
+    private static SessionMemoryChatClient Create(IChatClient model, int maxTokens, int turns)
     {
-        var options = new SessionMemoryOptions { Enabled = true, MaxTokens = maxTokens, MaxTurns = Turns };
+        var options = new SessionMemoryOptions { MaxTokens = maxTokens, MaxTurns = turns };
         var client = new SessionMemoryChatClient(model, options, new InMemorySessionStore());
         ITokenCounter counter = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase);
         var key = new SessionKey("acme", "u1", "s1");
-        for (int i = 0; i < Turns; i++)
+        for (int i = 0; i < turns; i++)
         {
             ChatMessage[] messages =
             [
@@ -58,7 +64,7 @@ public class SessionMemoryBenchmarks
                 new ChatMessage(ChatRole.Assistant, $"Answer {i}: parcel {i} is at the regional depot; it should be delivered within two working days."),
             ];
             int tokens = TokenCountCache.Shared.CountMessage(messages[0], counter, 0) + TokenCountCache.Shared.CountMessage(messages[1], counter, 0);
-            client.Store.AppendAsync(key, new SessionTurn(messages, tokens, counter.Encoding), Turns, TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult();
+            client.Store.AppendAsync(key, new SessionTurn(messages, tokens, counter.Encoding), turns, TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult();
         }
 
         return client;

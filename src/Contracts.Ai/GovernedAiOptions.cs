@@ -40,7 +40,7 @@ public sealed class GovernedAiOptions
         set => Routing.Rollouts = value;
     }
 
-    /// <summary>Gets or sets session memory options; <c>AddSessionMemory()</c> turns it on.</summary>
+    /// <summary>Gets or sets session memory options (on by default for requests that name a session; see <c>AddSessionMemory()</c>).</summary>
     public SessionMemoryOptions SessionMemory { get; set; } = new();
 
     /// <summary>Gets or sets context-window budgeting options.</summary>
