@@ -51,7 +51,9 @@ public static class SupportDeskApp
         // The prompt files under prompts/ are the contracts; support.reply 1.1.0 declares a 90/10 canary of production.
         IGovernedAiBuilder governed = builder.Services.AddGovernedAi()
             .AddPromptsFromDirectory("prompts")
-            .AddAuditFile(Path.Combine(auditFolder, "decisions.jsonl"));
+            .AddAuditFile(Path.Combine(auditFolder, "decisions.jsonl"))
+            // Conversations are remembered per tenant and user: /ask with a "conversation" id sends only the new question.
+            .AddSessionMemory(memory => memory.MaxTokens = 2000);
         if (builder.Configuration.GetValue("SupportDesk:AuditLog", false))
         {
             governed.AddAuditLog();
@@ -102,11 +104,21 @@ public static class SupportDeskApp
                 return Results.BadRequest(new { error = "question is required." });
             }
 
+            string? user = User(http);
+            if (request.Conversation is not null && (string.IsNullOrWhiteSpace(request.Conversation) || user is null))
+            {
+                return Results.BadRequest(new { error = "a conversation needs a non-empty id and the X-User header: conversations are kept per user." });
+            }
+
             using Activity? span = Source.StartActivity("support.ask");
             ChatOptions options = new ChatOptions { Tools = [SupportTools.LookupOrder] }
                 .WithContractWhenRegistered(http.RequestServices, "support.answer")
-                .WithTenant(Tenant(http))
+                .WithTenant(Tenant(http), user)
                 .WithContextSource(new ContextSource("kb-shipping-policy", "kb://support/faq"));
+            if (request.Conversation is not null)
+            {
+                options.WithSession(request.Conversation);
+            }
             ChatResponse response = await chat.GetResponseAsync(
                 [new ChatMessage(ChatRole.System, SupportModel.AnswerInstructions), new ChatMessage(ChatRole.User, request.Question)],
                 options,
@@ -142,6 +154,37 @@ public static class SupportDeskApp
                     new { error = $"the draft broke contract {ex.ContractId} {ex.ContractVersion}.", traceId = span?.TraceId.ToHexString() },
                     statusCode: StatusCodes.Status502BadGateway);
             }
+        });
+
+        // A user's remembered conversation (redacted, as stored), and erasure of one conversation or of all of them.
+        app.MapGet("/conversations/{id}", async (string id, HttpContext http, ISessionMemory memory, CancellationToken cancellationToken) =>
+            User(http) is not { } user
+                ? Results.BadRequest(new { error = "the X-User header is required." })
+                : Results.Ok((await memory.GetHistoryAsync(Tenant(http), user, id, cancellationToken))
+                    .Where(m => !string.IsNullOrEmpty(m.Text))
+                    .Select(m => new ConversationMessage(m.Role.Value, m.Text))
+                    .ToList()));
+
+        app.MapDelete("/conversations/{id}", async (string id, HttpContext http, ISessionMemory memory, CancellationToken cancellationToken) =>
+        {
+            if (User(http) is not { } user)
+            {
+                return Results.BadRequest(new { error = "the X-User header is required." });
+            }
+
+            await memory.ForgetSessionAsync(Tenant(http), user, id, cancellationToken);
+            return Results.NoContent();
+        });
+
+        app.MapDelete("/conversations", async (HttpContext http, ISessionMemory memory, CancellationToken cancellationToken) =>
+        {
+            if (User(http) is not { } user)
+            {
+                return Results.BadRequest(new { error = "the X-User header is required." });
+            }
+
+            await memory.ForgetUserAsync(Tenant(http), user, cancellationToken);
+            return Results.NoContent();
         });
 
         // Every rollout (from the prompt files or configuration) with each version's weight and rollback state.
@@ -194,7 +237,13 @@ public static class SupportDeskApp
 
 /// <summary>A customer question.</summary>
 /// <param name="Question">The question.</param>
-public sealed record AskRequest(string Question);
+/// <param name="Conversation">The conversation it continues (any id the client chose; needs the <c>X-User</c> header), or <see langword="null"/> for a one-off question.</param>
+public sealed record AskRequest(string Question, string? Conversation = null);
+
+/// <summary>One remembered message of a conversation.</summary>
+/// <param name="Role">user, assistant or tool.</param>
+/// <param name="Text">The text, redacted as stored.</param>
+public sealed record ConversationMessage(string Role, string Text);
 
 /// <summary>The answer to a question.</summary>
 /// <param name="Answer">The answer.</param>

@@ -57,6 +57,13 @@ public static partial class SupportModel
             return ScriptedTurn.CallTool("lookup_order", new Dictionary<string, object?> { ["orderId"] = id }).WithUsage(promptTokens, 9);
         }
 
+        // A follow-up without an order id ("when will it arrive?") means the order the conversation is about:
+        // only a model that sees the remembered turns (session memory) can answer it.
+        if (FollowUpPattern().IsMatch(text) && FindOrderId(messages) is { } earlier && request.Options?.Tools?.Any(t => t.Name == "lookup_order") == true)
+        {
+            return ScriptedTurn.CallTool("lookup_order", new Dictionary<string, object?> { ["orderId"] = earlier }).WithUsage(promptTokens, 9);
+        }
+
         return ScriptedTurn.Reply(Categorize(text) switch
         {
             "billing" => "Refunds are paid back to the original payment method within 5 working days.",
@@ -163,4 +170,7 @@ public static partial class SupportModel
 
         return text;
     }
+
+    [GeneratedRegex(@"\b(it|that order|my order)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex FollowUpPattern();
 }

@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Moves the governed pipeline's shared state to Redis.</summary>
 public static class RedisGovernedAiBuilderExtensions
 {
-    /// <summary>Stores idempotency records (and shared rollout state and label positions) in Redis, connecting with <paramref name="connectionString"/>.</summary>
+    /// <summary>Stores idempotency records (and shared rollout state, label positions and session memory) in Redis, connecting with <paramref name="connectionString"/>.</summary>
     /// <param name="builder">The governed-AI builder.</param>
     /// <param name="connectionString">A StackExchange.Redis connection string, such as <c>localhost:6379</c>.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
@@ -23,7 +23,7 @@ public static class RedisGovernedAiBuilderExtensions
     public static IGovernedAiBuilder UseRedis(this IGovernedAiBuilder builder, string connectionString) =>
         builder.UseRedis(connectionString, configure: null);
 
-    /// <summary>Stores idempotency records (and shared rollout state and label positions) in Redis, connecting with <paramref name="connectionString"/>.</summary>
+    /// <summary>Stores idempotency records (and shared rollout state, label positions and session memory) in Redis, connecting with <paramref name="connectionString"/>.</summary>
     /// <param name="builder">The governed-AI builder.</param>
     /// <param name="connectionString">A StackExchange.Redis connection string, such as <c>localhost:6379</c>.</param>
     /// <param name="configure">Configures the idempotency store (key prefix, database); <see langword="null"/> for defaults.</param>
@@ -41,7 +41,7 @@ public static class RedisGovernedAiBuilderExtensions
         return AddStore(builder, configure);
     }
 
-    /// <summary>Stores idempotency records (and shared rollout state and label positions) in Redis over the app's own connection.</summary>
+    /// <summary>Stores idempotency records (and shared rollout state, label positions and session memory) in Redis over the app's own connection.</summary>
     /// <param name="builder">The governed-AI builder.</param>
     /// <param name="connection">The connection; the app keeps owning (and disposes) it.</param>
     /// <param name="configure">Configures the idempotency store (key prefix, database); <see langword="null"/> for defaults.</param>
@@ -78,6 +78,8 @@ public static class RedisGovernedAiBuilderExtensions
         builder.Services.AddSingleton<IRolloutStateStore>(sp => new RedisRolloutStateStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options.FleetStateKeyPrefix, options.Database));
         builder.Services.RemoveAll<IPromptLabelStore>();
         builder.Services.AddSingleton<IPromptLabelStore>(sp => new RedisPromptLabelStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options.FleetStateKeyPrefix, options.Database));
+        builder.Services.RemoveAll<ISessionStore>();
+        builder.Services.AddSingleton<ISessionStore>(sp => new RedisSessionStore(sp.GetRequiredService<GovernedAiRedisConnection>().Multiplexer, options.FleetStateKeyPrefix + "session:", options.Database));
         return builder;
     }
 }

@@ -52,6 +52,21 @@ public static class GovernanceChatOptionsExtensions
         return options;
     }
 
+    /// <summary>Continues a remembered conversation: send only the new turn; session memory adds the session's earlier turns and remembers this one once it is answered.</summary>
+    /// <param name="options">The request's options.</param>
+    /// <param name="sessionId">The session id the app chose; scoped by the tenant and user set with <see cref="WithTenant"/>, so the same id under another user is another session.</param>
+    /// <returns>The same <paramref name="options"/>, for chaining.</returns>
+    /// <remarks>Remembered in memory by default; configure with <c>AddGovernedAi().AddSessionMemory(...)</c>, share across instances with <c>UseRedis(...)</c>. A session needs a user unless <see cref="SessionMemoryOptions.RequireUser"/> is off.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sessionId"/> is null, empty or white space.</exception>
+    public static ChatOptions WithSession(this ChatOptions options, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        options.GetOrCreateGovernanceContext().SessionId = sessionId;
+        return options;
+    }
+
     /// <summary>Makes the request idempotent: a repeat with the same key (and tenant) returns the stored response.</summary>
     /// <param name="options">The request's options.</param>
     /// <param name="key">The idempotency key, unique per logical operation.</param>

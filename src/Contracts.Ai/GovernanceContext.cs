@@ -34,6 +34,9 @@ public sealed class GovernanceContext
     /// <summary>Gets or sets the conversation the request belongs to; used for sticky rollouts and tool idempotency scope.</summary>
     public string? ConversationId { get; set; }
 
+    /// <summary>Gets or sets the session whose remembered turns the request continues (see <c>ChatOptions.WithSession</c>); scoped by <see cref="TenantId"/> and <see cref="UserId"/>.</summary>
+    public string? SessionId { get; set; }
+
     /// <summary>Gets or sets the idempotency key of the request: a repeated request with the same key returns the stored response.</summary>
     public string? IdempotencyKey { get; set; }
 
@@ -51,6 +54,7 @@ public sealed class GovernanceContext
             TenantId = TenantId,
             UserId = UserId,
             ConversationId = ConversationId,
+            SessionId = SessionId,
             IdempotencyKey = IdempotencyKey,
         };
         foreach (ContextSource source in ContextSources)

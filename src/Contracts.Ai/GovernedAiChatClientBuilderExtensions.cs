@@ -9,8 +9,8 @@ namespace Microsoft.Extensions.AI;
 public static class GovernedAiChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds every Contracts.Ai stage, outermost first: request idempotency, prompt routing, contract
-    /// enforcement, data protection, tool governance and token budgeting, under one
+    /// Adds every Contracts.Ai stage, outermost first: request idempotency, prompt routing, session memory,
+    /// contract enforcement, data protection, tool governance and token budgeting, under one
     /// <c>contracts_ai.request</c> span.
     /// </summary>
     /// <param name="builder">The pipeline builder.</param>
@@ -41,6 +41,7 @@ public static class GovernedAiChatClientBuilderExtensions
             .Use((innerClient, services) => new GovernedRequestChatClient(innerClient, options, services))
             .UseRequestIdempotency(options?.Idempotency)
             .UsePromptRouting(options?.Routing)
+            .UseSessionMemory(options)
             .UseContracts(options?.Contracts)
             .UseDataProtection(options?.DataProtection)
             .UseToolGovernance(options?.Tools)

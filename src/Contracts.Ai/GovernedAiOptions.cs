@@ -40,6 +40,9 @@ public sealed class GovernedAiOptions
         set => Routing.Rollouts = value;
     }
 
+    /// <summary>Gets or sets session memory options (on by default for requests that name a session; see <c>AddSessionMemory()</c>).</summary>
+    public SessionMemoryOptions SessionMemory { get; set; } = new();
+
     /// <summary>Gets or sets context-window budgeting options.</summary>
     public TokenBudgetOptions TokenBudget { get; set; } = new();
 
@@ -53,6 +56,7 @@ public sealed class GovernedAiOptions
         if (Contracts is null) { errors.Add($"{SectionName}:Contracts must not be null."); } else { Contracts.Validate($"{SectionName}:Contracts", errors); }
         if (DataProtection is null) { errors.Add($"{SectionName}:DataProtection must not be null."); } else { DataProtection.Validate($"{SectionName}:DataProtection", errors); }
         if (Tools is null) { errors.Add($"{SectionName}:Tools must not be null."); } else { Tools.Validate($"{SectionName}:Tools", errors); }
+        if (SessionMemory is null) { errors.Add($"{SectionName}:SessionMemory must not be null."); } else { SessionMemory.Validate($"{SectionName}:SessionMemory", errors); }
         if (TokenBudget is null) { errors.Add($"{SectionName}:TokenBudget must not be null."); } else { TokenBudget.Validate($"{SectionName}:TokenBudget", errors); }
         return errors;
     }

@@ -135,7 +135,7 @@ public class GovernedPipelineTests
         Assert.Equal(
             [
                 typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient),
-                typeof(ContractEnforcingChatClient), typeof(DataProtectionChatClient), typeof(ToolGovernanceChatClient),
+                typeof(SessionMemoryChatClient), typeof(ContractEnforcingChatClient), typeof(DataProtectionChatClient), typeof(ToolGovernanceChatClient),
                 typeof(TokenBudgetingChatClient),
             ],
             order);

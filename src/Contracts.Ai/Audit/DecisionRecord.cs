@@ -29,6 +29,9 @@ public sealed class DecisionRecord
     /// <summary>Gets the tenant the call was made for, or <see langword="null"/>.</summary>
     public string? TenantId { get; init; }
 
+    /// <summary>Gets a hash of the session the call continued (scoped by tenant and user; never the session id itself), or <see langword="null"/> when it named none.</summary>
+    public string? SessionIdHash { get; init; }
+
     /// <summary>Gets the id of the prompt contract that governed the call, or <see langword="null"/> when none did.</summary>
     public string? ContractId { get; init; }
 

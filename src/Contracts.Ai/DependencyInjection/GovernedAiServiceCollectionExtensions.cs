@@ -69,6 +69,7 @@ public static class GovernedAiServiceCollectionExtensions
             IdempotencyServiceRegistration.Add(services);
             DataProtectionServiceRegistration.Add(services);
             RoutingServiceRegistration.Add(services);
+            MemoryServiceRegistration.Add(services);
         }
 
         if (configure is not null)

@@ -354,6 +354,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             TraceId = traced.TraceId == default ? null : traced.TraceId.ToHexString(),
             SpanId = traced.SpanId == default ? null : traced.SpanId.ToHexString(),
             TenantId = context?.TenantId,
+            SessionIdHash = context?.SessionId is { } sessionId ? SessionMemoryTelemetry.Hash(context.TenantId, context.UserId, sessionId) : null,
             ContractId = call.ContractId,
             ContractVersion = call.ContractVersion,
             Variant = call.Variant,
