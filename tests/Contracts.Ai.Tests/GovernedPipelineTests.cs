@@ -124,6 +124,39 @@ public class GovernedPipelineTests
     {
         using IChatClient client = new ChatClientBuilder(new ScriptedChatClient()).UseGovernedAi().Build();
 
+        (List<Type> order, object? current) = Stages(client);
+
+        Assert.Equal(
+            [
+                // Per request.
+                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient),
+                typeof(ContractEnforcingChatClient), typeof(ToolGovernanceChatClient),
+                // The tool loop, then per model call.
+                typeof(FunctionInvokingChatClient), typeof(DataProtectionChatClient), typeof(TokenBudgetingChatClient),
+            ],
+            order);
+        Assert.IsType<ScriptedChatClient>(current);
+    }
+
+    [Fact]
+    public void UseGovernedAi_over_an_app_loop_hands_it_declarations_only()
+    {
+        using IChatClient client = new ChatClientBuilder(new ScriptedChatClient()).UseGovernedAi().UseFunctionInvocation().Build();
+
+        (List<Type> order, _) = Stages(client);
+
+        Assert.Equal(
+            [
+                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient),
+                typeof(ContractEnforcingChatClient), typeof(ToolGovernanceChatClient),
+                typeof(FunctionInvokingChatClient), typeof(DataProtectionChatClient), typeof(TokenBudgetingChatClient),
+                typeof(ToolDeclarationsChatClient), typeof(FunctionInvokingChatClient),
+            ],
+            order);
+    }
+
+    private static (List<Type> Order, object? Innermost) Stages(IChatClient client)
+    {
         var order = new List<Type>();
         object? current = client;
         while (current is DelegatingChatClient delegating)
@@ -132,14 +165,7 @@ public class GovernedPipelineTests
             current = typeof(DelegatingChatClient).GetProperty("InnerClient", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(delegating);
         }
 
-        Assert.Equal(
-            [
-                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient),
-                typeof(ContractEnforcingChatClient), typeof(DataProtectionChatClient), typeof(ToolGovernanceChatClient),
-                typeof(TokenBudgetingChatClient),
-            ],
-            order);
-        Assert.IsType<ScriptedChatClient>(current);
+        return (order, current);
     }
 
     [Fact]
