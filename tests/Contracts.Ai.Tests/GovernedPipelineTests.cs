@@ -83,7 +83,7 @@ public class GovernedPipelineTests
     }
 
     [Fact]
-    public async Task Without_a_listener_the_callers_options_pass_through_untouched()
+    public async Task Without_a_listener_the_inner_client_gets_a_copy_without_the_governance_data_and_the_callers_options_stay_untouched()
     {
         ChatOptions? seen = null;
         var inner = new CallbackChatClient
@@ -99,12 +99,9 @@ public class GovernedPipelineTests
 
         await client.GetResponseAsync("hi", options);
 
-        if (!GovernedAiTelemetry.ActivitySource.HasListeners())
-        {
-            Assert.Same(options, seen);
-        }
-
-        Assert.Single(options.AdditionalProperties!);
+        Assert.NotSame(options, seen);
+        Assert.Null(seen!.AdditionalProperties);
+        Assert.Equal("acme", Assert.Single(options.AdditionalProperties!).Value is GovernanceContext context ? context.TenantId : null);
     }
 
     [Fact]

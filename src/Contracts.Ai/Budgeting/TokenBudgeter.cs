@@ -37,7 +37,8 @@ internal sealed class TokenBudgeter
     {
         string? modelId = chatOptions?.ModelId ?? defaultModelId;
         int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
-        int? maxInput = chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null;
+        int? maxInput = GovernedCall.Current?.MaxInputTokens
+            ?? (chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null);
         int? window = FindWindow(modelId);
         if (window is not int contextWindow)
         {
@@ -519,7 +520,7 @@ internal sealed class TokenBudgeter
 
     private static void Record(Activity? activity, ChatOptions? chatOptions, int limit, int before, int after, int dropped)
     {
-        GovernedCall? call = GovernedCall.Get(chatOptions);
+        GovernedCall? call = GovernedCall.Observed;
         call?.SetBudget(before, after, dropped);
         if (activity is { IsAllDataRequested: true })
         {

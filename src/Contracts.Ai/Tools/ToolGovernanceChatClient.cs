@@ -119,7 +119,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
                 }
             }
 
-            scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
+            scope ??= new ToolCallScope(GovernedCall.Observed, GovernedCall.ContextOf(options), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
             ToolRuntime runtime = _runtimes.GetValue(function, _createRuntime);
             var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
