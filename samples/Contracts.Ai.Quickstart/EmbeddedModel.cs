@@ -14,7 +14,7 @@ internal static class EmbeddedModel
 
     private static ScriptedTurn Answer(ScriptedRequest request)
     {
-        string? contract = request.Options.GetGovernanceContext()?.ContractId;
+        string? contract = GovernanceContext.Current?.ContractId;
         return contract switch
         {
             "support.triage" => Triage(request),

@@ -68,7 +68,7 @@ internal static class LintCommand
 
         int tokens = counter.CountTokens(Render(file));
         int reserved = contract.MaxOutputTokens ?? 0;
-        int? window = file.ContextWindowTokens ?? ModelWindows.Find(file.ModelId);
+        int? window = file.ContextWindowTokens ?? (string.IsNullOrWhiteSpace(file.ModelId) ? null : KnownContextWindows.Find(file.ModelId));
         if (window is int limit && tokens + reserved > limit)
         {
             Add(diagnostics, file, Diagnostic.Error, "token-window", "template",

@@ -94,11 +94,34 @@ public static class GovernanceChatOptionsExtensions
     /// <summary>Gets the request's governance context, or <see langword="null"/> when none was set.</summary>
     /// <param name="options">The request's options, or <see langword="null"/>.</param>
     /// <returns>The context, or <see langword="null"/>.</returns>
-    public static GovernanceContext? GetGovernanceContext(this ChatOptions? options) =>
-        options?.AdditionalProperties is { } properties &&
-        properties.TryGetValue(GovernanceContext.PropertyKey, out object? value)
-            ? value as GovernanceContext
-            : null;
+    /// <remarks>
+    /// A <see cref="ChatOptions"/> made by <see cref="ChatOptions.Clone"/> shares its additional properties'
+    /// values with the original; the first time the copy's context is read here it gets a copy of its own,
+    /// so changing one request's tenant, contract or sources never changes the other's.
+    /// </remarks>
+    public static GovernanceContext? GetGovernanceContext(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties ||
+            !properties.TryGetValue(GovernanceContext.PropertyKey, out object? value) ||
+            value is not GovernanceContext context)
+        {
+            return null;
+        }
+
+        if (context.Owner is null)
+        {
+            context.Owner = options;
+        }
+        else if (!ReferenceEquals(context.Owner, options))
+        {
+            // These options are a clone: give them their own context.
+            context = context.Clone();
+            context.Owner = options;
+            properties[GovernanceContext.PropertyKey] = context;
+        }
+
+        return context;
+    }
 
     /// <summary>Gets the request's governance context, creating and attaching an empty one when none was set.</summary>
     /// <param name="options">The request's options.</param>
@@ -111,7 +134,7 @@ public static class GovernanceChatOptionsExtensions
             return existing;
         }
 
-        var context = new GovernanceContext();
+        var context = new GovernanceContext { Owner = options };
         (options.AdditionalProperties ??= new AdditionalPropertiesDictionary())[GovernanceContext.PropertyKey] = context;
         return context;
     }

@@ -7,9 +7,12 @@ namespace Contracts.Ai;
 /// for which tenant and user, under which idempotency key, and which context sources were attached.
 /// </summary>
 /// <remarks>
-/// Carried in <see cref="Microsoft.Extensions.AI.ChatOptions.AdditionalProperties"/> under
-/// <see cref="PropertyKey"/>; set it with the <see cref="GovernanceChatOptionsExtensions"/> methods.
-/// A context belongs to one request: do not share one instance between concurrent requests.
+/// The caller sets it on the request's <see cref="Microsoft.Extensions.AI.ChatOptions"/> with the
+/// <see cref="GovernanceChatOptionsExtensions"/> methods (it is kept in <c>AdditionalProperties</c> under
+/// <see cref="PropertyKey"/>). The governed pipeline's outermost stage takes it off the options and works on
+/// a copy of its own, so it never reaches the provider and the caller's context is never changed. A cloned
+/// <c>ChatOptions</c> gets its own copy the first time it is read through those methods. A context belongs
+/// to one request: do not share one instance between concurrent requests.
 /// </remarks>
 public sealed class GovernanceContext
 {
@@ -42,6 +45,21 @@ public sealed class GovernanceContext
 
     /// <summary>Gets the context sources (retrieved documents and their provenance) the app attached, for the audit record.</summary>
     public IList<ContextSource> ContextSources { get; } = new List<ContextSource>();
+
+    /// <summary>
+    /// Gets the governance context of the governed call the current code runs in, as the pipeline's stages see it
+    /// (with the version routing chose), or <see langword="null"/> outside a governed call.
+    /// </summary>
+    /// <value>
+    /// Flows with the call down to the provider's client (in the spirit of <c>FunctionInvokingChatClient.CurrentContext</c>),
+    /// so a test double or an app's own middleware below the pipeline can tell which contract governs a model call,
+    /// although the context never travels in the provider's <c>ChatOptions</c>. A governed tool's own code runs outside
+    /// the call and sees <see langword="null"/>. Read it; changing it changes the rest of the call.
+    /// </value>
+    public static GovernanceContext? Current => GovernedCall.Current?.Context;
+
+    /// <summary>Gets or sets the options this context belongs to; a clone of those options copies the context on first read.</summary>
+    internal object? Owner { get; set; }
 
     /// <summary>A copy for a stage that changes the request's routing without touching the caller's context.</summary>
     internal GovernanceContext Clone()

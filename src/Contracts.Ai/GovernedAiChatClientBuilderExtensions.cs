@@ -9,10 +9,18 @@ namespace Microsoft.Extensions.AI;
 public static class GovernedAiChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds every Contracts.Ai stage, outermost first: request idempotency, prompt routing, session memory,
-    /// contract enforcement, data protection, tool governance and token budgeting, under one
-    /// <c>contracts_ai.request</c> span.
+    /// Adds every Contracts.Ai stage in two tiers, outermost first. Once per request, under one
+    /// <c>contracts_ai.request</c> span: request idempotency, prompt routing, session memory, contract enforcement and tool
+    /// governance. Then the tool loop (a <see cref="FunctionInvokingChatClient"/>), and inside it, once per
+    /// model call: data protection and token budgeting.
     /// </summary>
+    /// <remarks>
+    /// When the inner client holds a <see cref="FunctionInvokingChatClient"/> of its own (<c>UseFunctionInvocation()</c>),
+    /// the governed loop takes over its settings (iterations, concurrency, detailed errors, ...) and hands it
+    /// the tools as declarations only, so every tool runs governed and every model call is budgeted. An inner loop
+    /// holding <c>AdditionalTools</c> cannot be governed per call: building the pipeline then fails with an
+    /// <see cref="InvalidOperationException"/> that says what to change.
+    /// </remarks>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
@@ -38,12 +46,17 @@ public static class GovernedAiChatClientBuilderExtensions
 
     internal static ChatClientBuilder UseGovernedAi(this ChatClientBuilder builder, GovernedAiOptions? options) =>
         builder
+            // Per request.
             .Use((innerClient, services) => new GovernedRequestChatClient(innerClient, options, services))
             .UseRequestIdempotency(options?.Idempotency)
             .UsePromptRouting(options?.Routing)
             .UseSessionMemory(options)
             .UseContracts(options?.Contracts)
-            .UseDataProtection(options?.DataProtection)
             .UseToolGovernance(options?.Tools)
-            .UseTokenBudget(options?.TokenBudget);
+            // The tool loop.
+            .Use(static (innerClient, services) => GovernedToolLoop.Create(innerClient, services))
+            // Per model call.
+            .UseDataProtection(options?.DataProtection)
+            .UseTokenBudget(options?.TokenBudget)
+            .Use(static innerClient => GovernedToolLoop.HasAppLoop(innerClient) ? new ToolDeclarationsChatClient(innerClient) : innerClient);
 }

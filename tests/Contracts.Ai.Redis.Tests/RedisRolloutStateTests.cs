@@ -85,7 +85,7 @@ public sealed class RedisRolloutStateTests : IClassFixture<RedisServer>
     {
         var services = new ServiceCollection();
         services.AddGovernedAi(
-                _ => new ScriptedChatClient(request => answer(request.Options.GetGovernanceContext()?.ContractVersion ?? "<none>")),
+                _ => new ScriptedChatClient(request => answer(GovernanceContext.Current?.ContractVersion ?? "<none>")),
                 o => o.Routing.StateRefreshInterval = TimeSpan.FromMilliseconds(200))
             .UseRedis(_server.Connect())
             .AddContract(new PromptContract { Id = contract, Version = "3.1.0", Template = "Triage the ticket." })

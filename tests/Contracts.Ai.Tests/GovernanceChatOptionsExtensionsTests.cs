@@ -34,13 +34,27 @@ public class GovernanceChatOptionsExtensionsTests
     }
 
     [Fact]
-    public void Clones_share_the_request_context()
+    public void A_clone_gets_an_independent_request_context()
     {
-        var options = new ChatOptions().WithTenant("acme");
+        var options = new ChatOptions().WithContract("support.reply", new { customer = "Ada" }).WithTenant("acme", "u-1");
+        options.WithContextSource(new ContextSource("kb-1", "kb"));
 
         ChatOptions clone = options.Clone();
+        clone.WithTenant("globex");
+        clone.GetGovernanceContext()!.ContextSources.Add(new ContextSource("kb-2", "kb"));
 
-        Assert.Same(options.GetGovernanceContext(), clone.GetGovernanceContext());
+        GovernanceContext original = options.GetGovernanceContext()!;
+        GovernanceContext copy = clone.GetGovernanceContext()!;
+        Assert.NotSame(original, copy);
+        Assert.Equal("acme", original.TenantId);
+        Assert.Equal("globex", copy.TenantId);
+        Assert.Equal("support.reply", copy.ContractId);
+        Assert.Single(original.ContextSources);
+        Assert.Equal(2, copy.ContextSources.Count);
+
+        // The original keeps its own context: changing it again does not reach the clone.
+        options.WithIdempotencyKey("k-1");
+        Assert.Null(clone.GetGovernanceContext()!.IdempotencyKey);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public class GovernedPipelineTests
     }
 
     [Fact]
-    public async Task Without_a_listener_the_callers_options_pass_through_untouched()
+    public async Task Without_a_listener_the_inner_client_gets_a_copy_without_the_governance_data_and_the_callers_options_stay_untouched()
     {
         ChatOptions? seen = null;
         var inner = new CallbackChatClient
@@ -99,12 +99,9 @@ public class GovernedPipelineTests
 
         await client.GetResponseAsync("hi", options);
 
-        if (!GovernedAiTelemetry.ActivitySource.HasListeners())
-        {
-            Assert.Same(options, seen);
-        }
-
-        Assert.Single(options.AdditionalProperties!);
+        Assert.NotSame(options, seen);
+        Assert.Null(seen!.AdditionalProperties);
+        Assert.Equal("acme", Assert.Single(options.AdditionalProperties!).Value is GovernanceContext context ? context.TenantId : null);
     }
 
     [Fact]
@@ -124,6 +121,39 @@ public class GovernedPipelineTests
     {
         using IChatClient client = new ChatClientBuilder(new ScriptedChatClient()).UseGovernedAi().Build();
 
+        (List<Type> order, object? current) = Stages(client);
+
+        Assert.Equal(
+            [
+                // Per request.
+                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient), typeof(SessionMemoryChatClient),
+                typeof(ContractEnforcingChatClient), typeof(ToolGovernanceChatClient),
+                // The tool loop, then per model call.
+                typeof(FunctionInvokingChatClient), typeof(DataProtectionChatClient), typeof(TokenBudgetingChatClient),
+            ],
+            order);
+        Assert.IsType<ScriptedChatClient>(current);
+    }
+
+    [Fact]
+    public void UseGovernedAi_over_an_app_loop_hands_it_declarations_only()
+    {
+        using IChatClient client = new ChatClientBuilder(new ScriptedChatClient()).UseGovernedAi().UseFunctionInvocation().Build();
+
+        (List<Type> order, _) = Stages(client);
+
+        Assert.Equal(
+            [
+                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient), typeof(SessionMemoryChatClient),
+                typeof(ContractEnforcingChatClient), typeof(ToolGovernanceChatClient),
+                typeof(FunctionInvokingChatClient), typeof(DataProtectionChatClient), typeof(TokenBudgetingChatClient),
+                typeof(ToolDeclarationsChatClient), typeof(FunctionInvokingChatClient),
+            ],
+            order);
+    }
+
+    private static (List<Type> Order, object? Innermost) Stages(IChatClient client)
+    {
         var order = new List<Type>();
         object? current = client;
         while (current is DelegatingChatClient delegating)
@@ -132,14 +162,7 @@ public class GovernedPipelineTests
             current = typeof(DelegatingChatClient).GetProperty("InnerClient", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(delegating);
         }
 
-        Assert.Equal(
-            [
-                typeof(GovernedRequestChatClient), typeof(RequestIdempotencyChatClient), typeof(PromptRoutingChatClient),
-                typeof(SessionMemoryChatClient), typeof(ContractEnforcingChatClient), typeof(DataProtectionChatClient), typeof(ToolGovernanceChatClient),
-                typeof(TokenBudgetingChatClient),
-            ],
-            order);
-        Assert.IsType<ScriptedChatClient>(current);
+        return (order, current);
     }
 
     [Fact]

@@ -2,7 +2,11 @@ using System;
 
 namespace Contracts.Ai;
 
-/// <summary>The context windows of known OpenAI models, in tokens (the input limit where the provider caps input below the window).</summary>
+/// <summary>
+/// The context windows of known OpenAI models, in tokens (the input limit where the provider caps input below the
+/// window: gpt-5 has a 400,000-token window of which at most 272,000 may be input). The one table of the library:
+/// the budgeting stage and the CLI's lint both read it.
+/// </summary>
 internal static class KnownContextWindows
 {
     // Longest prefix first: "gpt-4o" before "gpt-4", "o1-mini" before "o1".

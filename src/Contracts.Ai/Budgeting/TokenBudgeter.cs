@@ -37,7 +37,8 @@ internal sealed class TokenBudgeter
     {
         string? modelId = chatOptions?.ModelId ?? defaultModelId;
         int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
-        int? maxInput = chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null;
+        int? maxInput = GovernedCall.Current?.MaxInputTokens
+            ?? (chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null);
         int? window = FindWindow(modelId);
         if (window is not int contextWindow)
         {
@@ -188,10 +189,31 @@ internal sealed class TokenBudgeter
             }
         }
 
+        // Turns start at user messages; a turn never ends inside a tool call group.
+        int[] groupEnd = new int[n];
+        int[] groupStart = new int[n];
+        for (int i = n - 1; i >= 0; i--)
+        {
+            groupEnd[group[i]] = Math.Max(groupEnd[group[i]], i);
+            groupStart[group[i]] = i;
+        }
+
+        // Inside the newest turn (a tool loop), only the newest tool exchange must stay: the model needs the
+        // result it asked for last, while older calls and their results may go, oldest first, like older turns.
+        int newestExchange = n;
+        for (int i = n - 1; i > newestTurn; i--)
+        {
+            if (list[i].Role == ChatRole.Tool || HasToolCall(list[i]))
+            {
+                newestExchange = Math.Max(groupStart[group[i]], newestTurn + 1);
+                break;
+            }
+        }
+
         for (int i = 0; i < n; i++)
         {
             ChatMessage message = list[i];
-            if (i >= newestTurn || message.Role == ChatRole.System || message.IsPinned())
+            if (i == newestTurn || i >= newestExchange || message.Role == ChatRole.System || message.IsPinned())
             {
                 keep[group[i]] = true;
             }
@@ -202,13 +224,6 @@ internal sealed class TokenBudgeter
             keep[i] = keep[group[i]];
         }
 
-        // Turns start at user messages; a turn never ends inside a tool call group.
-        int[] groupEnd = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            groupEnd[group[i]] = Math.Max(groupEnd[group[i]], i);
-        }
-
         dropped = 0;
         int start = 0;
         while (start < newestTurn && total > limit)
@@ -216,6 +231,31 @@ internal sealed class TokenBudgeter
             int end = start;
             int openUntil = groupEnd[group[start]];
             while (end + 1 < newestTurn && (list[end + 1].Role != ChatRole.User || end + 1 <= openUntil))
+            {
+                end++;
+                openUntil = Math.Max(openUntil, groupEnd[group[end]]);
+            }
+
+            for (int i = start; i <= end; i++)
+            {
+                if (!keep[i])
+                {
+                    drop[i] = true;
+                    total -= counts[i];
+                    dropped++;
+                }
+            }
+
+            start = end + 1;
+        }
+
+        // Then the older exchanges of the newest turn, one tool call group at a time.
+        start = newestTurn + 1;
+        while (start < newestExchange && total > limit)
+        {
+            int end = start;
+            int openUntil = groupEnd[group[start]];
+            while (end + 1 < newestExchange && end + 1 <= openUntil)
             {
                 end++;
                 openUntil = Math.Max(openUntil, groupEnd[group[end]]);
@@ -401,6 +441,20 @@ internal sealed class TokenBudgeter
     }
 
     /// <summary>Maps each message to its tool-call group: an assistant message with calls and every message holding their results share the group of the earliest of them.</summary>
+    private static bool HasToolCall(ChatMessage message)
+    {
+        IList<AIContent> contents = message.Contents;
+        for (int c = 0; c < contents.Count; c++)
+        {
+            if (contents[c] is FunctionCallContent)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static int[] ToolGroups(IList<ChatMessage> list)
     {
         int n = list.Count;
@@ -466,7 +520,7 @@ internal sealed class TokenBudgeter
 
     private static void Record(Activity? activity, ChatOptions? chatOptions, int limit, int before, int after, int dropped)
     {
-        GovernedCall? call = GovernedCall.Get(chatOptions);
+        GovernedCall? call = GovernedCall.Observed;
         call?.SetBudget(before, after, dropped);
         if (activity is { IsAllDataRequested: true })
         {

@@ -91,7 +91,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (options.GetGovernanceContext() is not { ContractId: not null } context)
+        if (GovernedCall.ContextOf(options) is not { ContractId: not null } context)
         {
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
@@ -107,7 +107,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (options.GetGovernanceContext() is not { ContractId: not null } context)
+        if (GovernedCall.ContextOf(options) is not { ContractId: not null } context)
         {
             return base.GetStreamingResponseAsync(messages, options, cancellationToken);
         }
@@ -176,7 +176,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         string? versionOrLabel = context.ContractVersion;
         PromptContract contract = _registry.Resolve(context.ContractId!, context.ContractVersion);
         ContractPlan plan = contract.GetPlan();
-        GovernedCall? call = GovernedCall.Get(options);
+        GovernedCall? call = GovernedCall.Observed;
         if (call is not null)
         {
             call.SetContract(contract.Id, contract.Version);
@@ -248,7 +248,15 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 
         if (contract.MaxInputTokens is int maxInput)
         {
-            (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[TokenBudgetOptions.MaxInputTokensKey] = maxInput;
+            if (GovernedCall.Current is { } current)
+            {
+                // Inside the governed pipeline the cap reaches the budgeting of every model call through the call's state.
+                current.MaxInputTokens = current.MaxInputTokens is int cap && cap < maxInput ? cap : maxInput;
+            }
+            else
+            {
+                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[TokenBudgetOptions.MaxInputTokensKey] = maxInput;
+            }
         }
 
         return new Request(plan, request, call);

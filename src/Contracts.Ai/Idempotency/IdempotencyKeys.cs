@@ -114,7 +114,7 @@ internal static class IdempotencyKeys
                 }
             }
 
-            if (options.GetGovernanceContext() is { } context)
+            if (GovernedCall.ContextOf(options) is { } context)
             {
                 parts.Add(context.ContractId);
                 parts.Add(context.ContractVersion);

@@ -60,7 +60,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return options.GetGovernanceContext() is { IdempotencyKey: { } key } context
+        return GovernedCall.ContextOf(options) is { IdempotencyKey: { } key } context
             ? GetIdempotentResponseAsync(messages, options!, IdempotencyKeys.ForRequest(key, context.TenantId), cancellationToken)
             : base.GetResponseAsync(messages, options, cancellationToken);
     }
@@ -72,7 +72,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return options.GetGovernanceContext() is { IdempotencyKey: { } key } context
+        return GovernedCall.ContextOf(options) is { IdempotencyKey: { } key } context
             ? GetIdempotentStreamingResponseAsync(messages, options!, IdempotencyKeys.ForRequest(key, context.TenantId), cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
     }
@@ -85,7 +85,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
             ct => new ValueTask<ChatResponse>(base.GetResponseAsync(messages, options, ct)),
             ResponseTypeInfo,
             cancellationToken).ConfigureAwait(false);
-        GovernedCall.Get(options)?.SetIdempotency(result.Replayed ? "replayed" : "executed");
+        GovernedCall.Observed?.SetIdempotency(result.Replayed ? "replayed" : "executed");
         return result.Value;
     }
 
@@ -96,7 +96,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
         if (claim.IsReplay)
         {
             ChatResponse stored = IdempotencyCoordinator.Deserialize(claim, ResponseTypeInfo);
-            GovernedCall.Get(options)?.SetIdempotency("replayed");
+            GovernedCall.Observed?.SetIdempotency("replayed");
             foreach (ChatResponseUpdate update in stored.ToChatResponseUpdates())
             {
                 yield return update;
@@ -105,7 +105,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
             yield break;
         }
 
-        GovernedCall.Get(options)?.SetIdempotency("executed");
+        GovernedCall.Observed?.SetIdempotency("executed");
         var updates = new List<ChatResponseUpdate>();
         bool streamed = false;
         try

@@ -112,7 +112,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return options.GetGovernanceContext() is { SessionId: not null } context
+        return GovernedCall.ContextOf(options) is { SessionId: not null } context
             ? GetRememberedResponseAsync(messages, options!, context, cancellationToken)
             : base.GetResponseAsync(messages, options, cancellationToken);
     }
@@ -123,7 +123,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return options.GetGovernanceContext() is { SessionId: not null } context
+        return GovernedCall.ContextOf(options) is { SessionId: not null } context
             ? GetRememberedStreamingResponseAsync(messages, options!, context, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
     }
@@ -172,7 +172,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         var key = new SessionKey(context.TenantId, userId, context.SessionId!);
         IList<ChatMessage> caller = messages as IList<ChatMessage> ?? new List<ChatMessage>(messages);
         ITokenCounter counter = _counters.GetCounter(options.ModelId ?? DefaultModelId(), _defaultEncoding);
-        Activity? activity = GovernedCall.Get(options)?.Activity;
+        Activity? activity = GovernedCall.Observed?.Activity;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(SessionMemoryTelemetry.SessionHashAttribute, SessionMemoryTelemetry.Hash(key.TenantId, key.UserId, key.SessionId));

@@ -91,7 +91,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = GovernedCall.Get(options);
+        GovernedCall? call = GovernedCall.Observed;
         DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
         IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
         ChatResponse response = await base.GetResponseAsync(outgoing, options, cancellationToken).ConfigureAwait(false);
@@ -112,7 +112,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = GovernedCall.Get(options);
+        GovernedCall? call = GovernedCall.Observed;
         DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
         IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
         bool holdBack = !policy.ModelOutput.AllowsEverything;
@@ -160,7 +160,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     }
 
     private static string? ContractIdOf(ChatOptions? options, GovernedCall? call) =>
-        call?.ContractId ?? options.GetGovernanceContext()?.ContractId;
+        call?.ContractId ?? GovernedCall.ContextOf(options)?.ContractId;
 
     /// <summary>Returns the held-back text that can be released: all of it at the end, else all but a window, never cutting through a finding.</summary>
     private string TakeReady(StringBuilder pending, bool final, DataProtectionPolicy policy, GovernedCall? call)

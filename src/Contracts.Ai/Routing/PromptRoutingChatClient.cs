@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -62,7 +63,7 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Route route = Decide(options);
+        Route route = await DecideAsync(options).ConfigureAwait(false);
         if (route.State is null)
         {
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
@@ -83,13 +84,10 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        Route route = Decide(options);
-        return route.State is null
-            ? base.GetStreamingResponseAsync(messages, options, cancellationToken)
-            : GetRoutedStreamingResponseAsync(route, messages, options, cancellationToken);
-    }
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        FindRollout(options, out _, out _, out _)
+            ? GetRoutedStreamingResponseAsync(messages, options, cancellationToken)
+            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -103,8 +101,19 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> GetRoutedStreamingResponseAsync(
-        Route route, IEnumerable<ChatMessage> messages, ChatOptions? original, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? original, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Route route = await DecideAsync(original).ConfigureAwait(false);
+        if (route.State is null)
+        {
+            await foreach (ChatResponseUpdate unrouted in base.GetStreamingResponseAsync(messages, original, cancellationToken).ConfigureAwait(false))
+            {
+                yield return unrouted;
+            }
+
+            yield break;
+        }
+
         StartShadow(route, messages, original);
         IAsyncEnumerator<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, route.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -138,25 +147,39 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         }
     }
 
-    private Route Decide(ChatOptions? options)
+    /// <summary>Finds the rollout that routes the request, if any.</summary>
+    private bool FindRollout(ChatOptions? options, [NotNullWhen(true)] out GovernanceContext? context, [NotNullWhen(true)] out string? contractId, [NotNullWhen(true)] out RolloutOptions? rollout)
     {
-        GovernanceContext? context = options.GetGovernanceContext();
-        if (context?.ContractId is not { } contractId ||
-            Options.Rollouts.Count == 0 ||
-            !Options.Rollouts.TryGetValue(contractId, out RolloutOptions? rollout) ||
-            rollout.Variants.Count == 0 ||
-            (context.ContractVersion is not null && !string.Equals(context.ContractVersion, rollout.Label, StringComparison.Ordinal)))
+        context = GovernedCall.ContextOf(options);
+        contractId = context?.ContractId;
+        rollout = null;
+        return contractId is not null &&
+            Options.Rollouts.Count != 0 &&
+            Options.Rollouts.TryGetValue(contractId, out rollout) &&
+            rollout.Variants.Count != 0 &&
+            (context!.ContractVersion is null || string.Equals(context.ContractVersion, rollout.Label, StringComparison.Ordinal));
+    }
+
+    private async ValueTask<Route> DecideAsync(ChatOptions? options)
+    {
+        if (!FindRollout(options, out GovernanceContext? context, out string? contractId, out RolloutOptions? rollout))
         {
             return default;
         }
 
         RolloutState state = _controller.GetState(contractId, rollout);
+        await _controller.RefreshIfDueAsync(state).ConfigureAwait(false);
+        return Decide(options, context, contractId, rollout, state);
+    }
+
+    private Route Decide(ChatOptions? options, GovernanceContext context, string contractId, RolloutOptions rollout, RolloutState state)
+    {
         if (LabelMovedByHand(state, contractId, rollout.Label))
         {
             return default;
         }
 
-        RolloutVariant? variant = _controller.Choose(state, Position(context, contractId));
+        RolloutVariant? variant = RolloutController.Choose(state, Position(context, contractId));
         if (variant is null)
         {
             return default;
@@ -164,19 +187,28 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
 
         GovernanceContext routed = context.Clone();
         routed.ContractVersion = variant.Version;
-        ChatOptions routedOptions = options!.Clone();
-        routedOptions.AdditionalProperties![GovernanceContext.PropertyKey] = routed;
+        ChatOptions routedOptions = options?.Clone() ?? new ChatOptions();
         if (variant.ModelId is not null)
         {
             routedOptions.ModelId = variant.ModelId;
         }
 
-        if (variant.ClientKey is not null)
+        if (GovernedCall.Current is { } current)
         {
-            routedOptions.AdditionalProperties[VariantClientChatClient.ClientKeyProperty] = variant.ClientKey;
+            // Inside the governed pipeline the routed version and client travel in the call's own state.
+            current.Context = routed;
+            current.VariantClientKey = variant.ClientKey;
+        }
+        else
+        {
+            (routedOptions.AdditionalProperties ??= new AdditionalPropertiesDictionary())[GovernanceContext.PropertyKey] = routed;
+            if (variant.ClientKey is not null)
+            {
+                routedOptions.AdditionalProperties[VariantClientChatClient.ClientKeyProperty] = variant.ClientKey;
+            }
         }
 
-        GovernedCall? call = GovernedCall.Get(options);
+        GovernedCall? call = GovernedCall.Observed;
         if (call is not null)
         {
             call.ContractLabel = rollout.Label;
@@ -184,7 +216,7 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
             call.SetVariant(variant.Name ?? variant.Version);
         }
 
-        return new Route(state, variant, routedOptions, call);
+        return new Route(state, variant, routedOptions, call, context);
     }
 
     private bool LabelMovedByHand(RolloutState state, string contractId, string label)
@@ -250,13 +282,18 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         }
 
         List<ChatMessage> snapshot = new(messages);
-        ChatOptions shadowOptions = ShadowOptions(original!, shadowVersion);
+        ChatOptions shadowOptions = ShadowOptions(original);
+        GovernanceContext shadowContext = route.Unrouted!.Clone();
+        shadowContext.ContractVersion = shadowVersion;
+        shadowContext.IdempotencyKey = null;
         ActivityContext primary = route.Call?.Activity?.Context ?? Activity.Current?.Context ?? default;
-        _ = Task.Run(() => RunShadowAsync(route.State, shadowVersion, snapshot, shadowOptions, primary));
+        _ = Task.Run(() => RunShadowAsync(route.State, shadowVersion, snapshot, shadowOptions, shadowContext, primary));
     }
 
-    private async Task RunShadowAsync(RolloutState state, string version, List<ChatMessage> messages, ChatOptions options, ActivityContext primary)
+    private async Task RunShadowAsync(RolloutState state, string version, List<ChatMessage> messages, ChatOptions options, GovernanceContext context, ActivityContext primary)
     {
+        // The shadow is a call of its own: the primary's state (decisions, audit) never sees it.
+        GovernedCall.Current = new GovernedCall { Context = context };
         ActivityLink[]? links = primary == default ? null : [new ActivityLink(primary)];
         using Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners()
             ? GovernedAiTelemetry.ActivitySource.StartActivity(RoutingTelemetry.ShadowSpan, ActivityKind.Internal, parentContext: default, links: links)
@@ -298,25 +335,13 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         RoutingTelemetry.RecordShadow(state.ContractId, version, outcome);
     }
 
-    /// <summary>The shadow's options: pinned to the shadow version, no idempotency key, no call state, and tools offered as declarations only so nothing runs.</summary>
-    private static ChatOptions ShadowOptions(ChatOptions original, string version)
+    /// <summary>The shadow's options: no governance data (the shadow's context, pinned to its version, is its call's state), and tools offered as declarations only so nothing runs.</summary>
+    private static ChatOptions ShadowOptions(ChatOptions? original)
     {
-        ChatOptions shadow = original.Clone();
-        GovernanceContext context = original.GetGovernanceContext()!.Clone();
-        context.ContractVersion = version;
-        context.IdempotencyKey = null;
-        var properties = new AdditionalPropertiesDictionary();
-        foreach (KeyValuePair<string, object?> property in original.AdditionalProperties!)
-        {
-            if (property.Key != GovernedCall.PropertyKey)
-            {
-                properties[property.Key] = property.Value;
-            }
-        }
-
-        properties[GovernanceContext.PropertyKey] = context;
-        shadow.AdditionalProperties = properties;
-        if (original.Tools is { Count: > 0 } tools)
+        ChatOptions? shadow = original;
+        GovernanceOptions.TakeGovernanceData(ref shadow, out _);
+        shadow = ReferenceEquals(shadow, original) ? original?.Clone() ?? new ChatOptions() : shadow!;
+        if (shadow.Tools is { Count: > 0 } tools)
         {
             var declarations = new List<AITool>(tools.Count);
             foreach (AITool tool in tools)
@@ -337,5 +362,5 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     private static partial void LogShadowFailed(ILogger logger, string contractId, string version, Exception exception);
 
     [StructLayout(LayoutKind.Auto)]
-    private readonly record struct Route(RolloutState? State, RolloutVariant? Variant, ChatOptions? Options, GovernedCall? Call);
+    private readonly record struct Route(RolloutState? State, RolloutVariant? Variant, ChatOptions? Options, GovernedCall? Call, GovernanceContext? Unrouted);
 }

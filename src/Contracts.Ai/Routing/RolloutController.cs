@@ -40,10 +40,9 @@ internal sealed partial class RolloutController : IDisposable
     public RolloutState GetState(string contractId, RolloutOptions rollout) =>
         _states.GetOrAdd((contractId, rollout.Label), static (key, r) => new RolloutState(key.ContractId, r), rollout);
 
-    /// <summary>Picks the variant for a subject; rolled-back versions get no traffic.</summary>
-    public RolloutVariant? Choose(RolloutState state, double position)
+    /// <summary>Picks the variant for a subject; rolled-back versions get no traffic. Call <see cref="RefreshIfDueAsync"/> first.</summary>
+    public static RolloutVariant? Choose(RolloutState state, double position)
     {
-        RefreshIfDue(state);
         IList<RolloutVariant> variants = state.Rollout.Variants;
         double total = 0;
         for (int i = 0; i < variants.Count; i++)
@@ -135,29 +134,29 @@ internal sealed partial class RolloutController : IDisposable
         }
     }
 
-    private void RefreshIfDue(RolloutState state)
+    /// <summary>Reads the shared rollout decisions when the refresh interval has passed: the first time awaited, later in the background.</summary>
+    public ValueTask RefreshIfDueAsync(RolloutState state)
     {
         long now = TimeProvider.GetTimestamp();
         long last = Interlocked.Read(ref state.LastRefresh);
         if (last != 0 && TimeProvider.GetElapsedTime(last, now) < Options.StateRefreshInterval)
         {
-            return;
+            return default;
         }
 
         if (Interlocked.CompareExchange(ref state.LastRefresh, now, last) != last)
         {
-            return;
+            return default;
         }
 
         if (last == 0)
         {
             // The first call waits for the shared decisions, so a fresh instance never serves a rolled-back version.
-            RefreshAsync(state).AsTask().GetAwaiter().GetResult();
+            return RefreshAsync(state);
         }
-        else
-        {
-            _ = RefreshAsync(state).AsTask();
-        }
+
+        _ = RefreshAsync(state).AsTask();
+        return default;
     }
 
     private async ValueTask RefreshAsync(RolloutState state)

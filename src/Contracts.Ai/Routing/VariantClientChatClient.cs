@@ -13,7 +13,7 @@ namespace Contracts.Ai;
 /// <remarks>Place it innermost, directly above the provider client (<c>UseVariantClients()</c> as the last <c>Use</c> call).</remarks>
 public sealed class VariantClientChatClient : DelegatingChatClient
 {
-    /// <summary>The <c>ChatOptions.AdditionalProperties</c> key the routing stage sets to the variant's client key.</summary>
+    /// <summary>The <c>ChatOptions.AdditionalProperties</c> key the routing stage sets to the variant's client key when it is used without the governed pipeline; inside it, the key travels in the call's own state and never reaches the provider.</summary>
     public const string ClientKeyProperty = "contracts_ai.variant_client";
 
     private readonly Dictionary<string, IChatClient> _clients;
@@ -43,7 +43,8 @@ public sealed class VariantClientChatClient : DelegatingChatClient
 
     private IChatClient Select(ChatOptions? options)
     {
-        if (options?.AdditionalProperties?.TryGetValue(ClientKeyProperty, out object? value) != true || value is not string key)
+        string? key = GovernedCall.Current?.VariantClientKey;
+        if (key is null && (options?.AdditionalProperties?.TryGetValue(ClientKeyProperty, out object? value) != true || (key = value as string) is null))
         {
             return InnerClient;
         }

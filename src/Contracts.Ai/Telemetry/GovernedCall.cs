@@ -7,13 +7,19 @@ using Microsoft.Extensions.AI;
 namespace Contracts.Ai;
 
 /// <summary>
-/// What the pipeline decided for one governed call: created by the outermost stage, carried in the
-/// request's options, filled by each stage, and read by the root span, the metrics and the audit.
+/// The state of one governed call: the request's governance context, taken off the caller's options by the
+/// outermost stage, and what each stage decided, read by the root span, the metrics and the audit.
 /// </summary>
-/// <remarks>Only created when something observes the call (a listener on the source, or an audit sink). Stages may record from several threads (parallel tool calls).</remarks>
+/// <remarks>
+/// The outermost stage makes it <see cref="Current"/> for the duration of the call (an <see cref="AsyncLocal{T}"/>,
+/// like MEAI's <c>FunctionInvokingChatClient.CurrentContext</c>), so the stages below the tool loop see it
+/// too, while nothing of it travels in <see cref="ChatOptions.AdditionalProperties"/> to the provider.
+/// Created when the request carries governance data or something observes the call (a listener on the
+/// source, an audit sink). Stages may record from several threads (parallel tool calls).
+/// </remarks>
 internal sealed class GovernedCall
 {
-    internal const string PropertyKey = "contracts_ai.call";
+    private static readonly AsyncLocal<GovernedCall?> CurrentCall = new();
 
     private ConcurrentQueue<string>? _rolloutEvents;
     private int _redactions;
@@ -57,11 +63,25 @@ internal sealed class GovernedCall
 
     public int ScreeningDetections => Volatile.Read(ref _detections);
 
-    public static GovernedCall? Get(ChatOptions? options) =>
-        options?.AdditionalProperties is { } properties &&
-        properties.TryGetValue(PropertyKey, out object? value)
-            ? value as GovernedCall
-            : null;
+    /// <summary>Gets or sets the governed call the current code runs in; <see langword="null"/> outside one, and inside a governed tool's own code.</summary>
+    public static GovernedCall? Current
+    {
+        get => CurrentCall.Value;
+        set => CurrentCall.Value = value;
+    }
+
+    /// <summary>Gets the current call when its outermost stage records it (span, metrics, log or audit): the one stages record their decisions in.</summary>
+    public static GovernedCall? Observed => CurrentCall.Value is { IsObserved: true } call ? call : null;
+
+    /// <summary>Gets the governance context of the current call, else the one a stage used on its own finds on <paramref name="options"/>.</summary>
+    public static GovernanceContext? ContextOf(ChatOptions? options) =>
+        CurrentCall.Value?.Context ?? options.GetGovernanceContext();
+
+    /// <summary>Gets or sets a cap on input tokens that a stage (the contract's <c>MaxInputTokens</c>) set for this call's model calls.</summary>
+    public int? MaxInputTokens { get; set; }
+
+    /// <summary>Gets or sets the key of the client the routed variant runs on, for <see cref="VariantClientChatClient"/>.</summary>
+    public string? VariantClientKey { get; set; }
 
     public void SetContract(string id, string version)
     {
@@ -113,8 +133,11 @@ internal sealed class GovernedCall
     /// <summary>Gets a snapshot of the tool calls recorded so far, without creating the queue when there are none.</summary>
     public ToolCallRecord[] ToolCallsSnapshot() => Volatile.Read(ref _toolCalls)?.ToArray() ?? [];
 
-    /// <summary>Gets or sets the request's governance context (tenant, context sources), as the root stage saw it.</summary>
+    /// <summary>Gets or sets the call's own copy of the request's governance context (the caller's is never changed); routing may pin its version.</summary>
     public GovernanceContext? Context { get; set; }
+
+    /// <summary>Gets a value indicating whether the outermost stage records the call (span, metrics, log or audit).</summary>
+    public bool IsObserved { get; init; }
 }
 
 /// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>

@@ -67,15 +67,22 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
 
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        IsObserved()
-            ? GetObservedResponseAsync(messages, options, cancellationToken)
+        NeedsCall(options, out bool observed)
+            ? GetObservedResponseAsync(messages, options, observed, cancellationToken)
             : base.GetResponseAsync(messages, options, cancellationToken);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        IsObserved()
-            ? GetObservedStreamingResponseAsync(messages, options, cancellationToken)
+        NeedsCall(options, out bool observed)
+            ? GetObservedStreamingResponseAsync(messages, options, observed, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    /// <summary>A call needs its state when something observes it, when the request carries governance data to take off its options, or to end an outer call's state.</summary>
+    private bool NeedsCall(ChatOptions? options, out bool observed)
+    {
+        observed = IsObserved();
+        return observed || GovernanceOptions.HasGovernanceData(options) || GovernedCall.Current is not null;
+    }
 
     private bool IsObserved() =>
         _auditSinks.Length != 0 ||
@@ -84,9 +91,9 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         _logger.IsEnabled(LogLevel.Debug);
 
     private async Task<ChatResponse> GetObservedResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, bool observed, CancellationToken cancellationToken)
     {
-        var state = new CallState(Begin(ref options), _timeProvider.GetUtcNow(), streaming: false);
+        var state = new CallState(Begin(ref options, observed), observed ? _timeProvider.GetUtcNow() : default, streaming: false);
         ChatResponse? response = null;
         try
         {
@@ -112,9 +119,9 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> GetObservedStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, bool observed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var state = new CallState(Begin(ref options), _timeProvider.GetUtcNow(), streaming: true);
+        var state = new CallState(Begin(ref options, observed), observed ? _timeProvider.GetUtcNow() : default, streaming: true);
         StringBuilder? output = CapturesSensitiveData(state.Call.Activity) ? new StringBuilder() : null;
         try
         {
@@ -126,6 +133,13 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                     ChatResponseUpdate update;
                     try
                     {
+                        // An iterator resumes after a yield in its consumer's execution context: make the call current again
+                        // for the stages below, whose next model call (inside the tool loop) may start now.
+                        if (GovernedCall.Current != state.Call)
+                        {
+                            GovernedCall.Current = state.Call;
+                        }
+
                         if (!await updates.MoveNextAsync().ConfigureAwait(false))
                         {
                             state.Completed = true;
@@ -176,17 +190,19 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private bool CapturesSensitiveData(Activity? activity) =>
         _enableSensitiveData && (activity is { IsAllDataRequested: true } || _logger.IsEnabled(LogLevel.Trace));
 
-    private static GovernedCall Begin(ref ChatOptions? options)
+    /// <summary>Takes the request's governance data off its options into the call's state and makes that state current; the caller's options are never changed.</summary>
+    private static GovernedCall Begin(ref ChatOptions? options, bool observed)
     {
-        // A fresh options object per call, so the call state never leaks into a caller's reused options.
-        options = options?.Clone() ?? new ChatOptions();
-        var call = new GovernedCall();
-        (options.AdditionalProperties ??= new AdditionalPropertiesDictionary())[GovernedCall.PropertyKey] = call;
+        GovernanceContext? context = GovernanceOptions.TakeGovernanceData(ref options, out int? maxInputTokens);
+        var call = new GovernedCall { Context = context, MaxInputTokens = maxInputTokens, IsObserved = observed };
+        GovernedCall.Current = call;
+        if (!observed)
+        {
+            return call;
+        }
 
         Activity? activity = GovernedAiTelemetry.ActivitySource.StartActivity(TelemetryNames.Spans.Request, ActivityKind.Internal);
         call.Activity = activity;
-        GovernanceContext? context = options.GetGovernanceContext();
-        call.Context = context;
         if (context is null)
         {
             return call;
@@ -212,6 +228,11 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     private void End(CallState state, IEnumerable<ChatMessage> messages)
     {
         GovernedCall call = state.Call;
+        if (!call.IsObserved)
+        {
+            return;
+        }
+
         Activity? activity = call.Activity;
         TimeSpan elapsed = Stopwatch.GetElapsedTime(state.Started);
         string outcome = DecideOutcome(call, state.Error, state.Completed);

@@ -84,6 +84,12 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         ArgumentNullException.ThrowIfNull(arguments);
         ToolRuntime runtime = Runtime;
         GovernedCall? call = Scope.GetCall();
+        GovernanceContext? context = Scope.GetContext();
+        if (GovernedCall.Current is not null)
+        {
+            // The tool's own code, which may make governed calls of its own, runs outside this call's state.
+            GovernedCall.Current = null;
+        }
         Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners() ? StartActivity(runtime) : null;
         try
         {
@@ -100,7 +106,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
             {
                 if (runtime.Idempotent)
                 {
-                    (string key, string fingerprint) = IdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, Scope.GetContext());
+                    (string key, string fingerprint) = IdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, context);
                     keyHash = call is null && activity is null ? null : Hash(key);
                     IdempotentResult<JsonElement> result = await Scope.Coordinator.ExecuteAsync(
                         key, fingerprint, token => RunAsElementAsync(arguments, token), ElementTypeInfo, cancellationToken).ConfigureAwait(false);

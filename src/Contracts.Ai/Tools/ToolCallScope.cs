@@ -34,9 +34,9 @@ internal sealed class ToolCallScope
 
     private GovernanceContext? Context { get; }
 
-    public GovernedCall? GetCall() => IsBound ? Call : GovernedCall.Get(FunctionInvokingChatClient.CurrentContext?.Options);
+    public GovernedCall? GetCall() => IsBound ? Call : GovernedCall.Observed;
 
-    public GovernanceContext? GetContext() => IsBound ? Context : FunctionInvokingChatClient.CurrentContext?.Options.GetGovernanceContext();
+    public GovernanceContext? GetContext() => IsBound ? Context : GovernedCall.ContextOf(FunctionInvokingChatClient.CurrentContext?.Options);
 
     /// <summary>Keeps the first rejection of the request, to be thrown once the tool loop has stopped.</summary>
     public void Defer(Exception exception) => Interlocked.CompareExchange(ref _deferred, exception, null);

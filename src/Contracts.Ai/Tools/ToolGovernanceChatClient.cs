@@ -120,7 +120,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
                 }
             }
 
-            scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
+            scope ??= new ToolCallScope(GovernedCall.Observed, GovernedCall.ContextOf(options), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
             ToolRuntime runtime = RuntimeOf(function);
             var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);

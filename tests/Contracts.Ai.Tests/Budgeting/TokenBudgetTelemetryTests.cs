@@ -25,9 +25,10 @@ public class TokenBudgetTelemetryTests
         using var dropped = new MetricCollector<long>(null, GovernedAiTelemetry.SourceName, "contracts_ai.budget.messages_dropped");
 
         string contractId = "budget-telemetry-" + Guid.NewGuid().ToString("N");
-        var call = new GovernedCall();
+        var call = new GovernedCall { IsObserved = true };
         call.SetContract(contractId, "1.0.0");
-        var options = new ChatOptions { AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        GovernedCall.Current = call;
+        var options = new ChatOptions();
         ChatMessage u1 = User("first"), a1 = Assistant("one"), u2 = User("second"), a2 = Assistant("two"), u3 = User("third");
         List<ChatMessage> messages = [u1, a1, u2, a2, u3];
         int before = Tokens(messages);

@@ -83,8 +83,9 @@ public class TokenBudgetingChatClientTests
         var withLarge = new ChatOptions { Tools = [large] };
 
         // Find the window that just fits with the small tool; the large tool's schema then forces a trim.
-        var probe = new GovernedCall();
-        var probeOptions = new ChatOptions { Tools = [small], AdditionalProperties = new() { [GovernedCall.PropertyKey] = probe } };
+        var probe = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = probe;
+        var probeOptions = new ChatOptions { Tools = [small] };
         using (var measuring = new TokenBudgetingChatClient(inner, Window(100_000)))
         {
             await SendAsync(measuring, inner, messages, probeOptions, streaming);
@@ -377,8 +378,9 @@ public class TokenBudgetingChatClientTests
 
     private static async Task<int> MeasureAsync(List<ChatMessage> messages, string model)
     {
-        var call = new GovernedCall();
-        var options = new ChatOptions { ModelId = model, AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        var call = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = call;
+        var options = new ChatOptions { ModelId = model };
         using var client = new TokenBudgetingChatClient(Inner(), new TokenBudgetOptions { ContextWindowTokens = 1_000_000 });
         await client.GetResponseAsync(messages, options);
         return call.TokensBefore!.Value;

@@ -103,20 +103,17 @@ public class ContractTelemetryTests
     public async Task RenderedPromptHash_IsRecordedForTheAudit_NeverThePrompt()
     {
         IChatClient client = Governed(new ScriptedChatClient(_ => ScriptedTurn.Reply(ValidTicket)), Registry(TicketContract(id: "audit.triage")));
-        GovernedCall Call(string ticket, out ChatOptions options)
+        async Task<GovernedCall> CallAsync(string ticket)
         {
-            var call = new GovernedCall();
-            options = new ChatOptions().WithContract("audit.triage", new { customer = "Ada", ticket });
-            options.AdditionalProperties![GovernedCall.PropertyKey] = call;
+            var call = new GovernedCall { IsObserved = true };
+            GovernedCall.Current = call;
+            await client.GetResponseAsync(Ask(), new ChatOptions().WithContract("audit.triage", new { customer = "Ada", ticket }));
             return call;
         }
 
-        GovernedCall first = Call("charged twice", out ChatOptions one);
-        GovernedCall same = Call("charged twice", out ChatOptions two);
-        GovernedCall other = Call("outage", out ChatOptions three);
-        await client.GetResponseAsync(Ask(), one);
-        await client.GetResponseAsync(Ask(), two);
-        await client.GetResponseAsync(Ask(), three);
+        GovernedCall first = await CallAsync("charged twice");
+        GovernedCall same = await CallAsync("charged twice");
+        GovernedCall other = await CallAsync("outage");
 
         Assert.Matches("^[0-9a-f]{16}$", first.RenderedPromptHash);
         Assert.Equal(first.RenderedPromptHash, same.RenderedPromptHash);

@@ -82,13 +82,13 @@ public class RequestIdempotencyChatClientTests
     {
         var model = new ScriptedChatClient(ScriptedTurn.Reply("ok"));
         using IChatClient client = Create(model);
-        var firstCall = new GovernedCall();
-        var secondCall = new GovernedCall();
+        var firstCall = new GovernedCall { IsObserved = true };
+        var secondCall = new GovernedCall { IsObserved = true };
         ChatOptions first = Keyed(), second = Keyed();
-        first.AdditionalProperties![GovernedCall.PropertyKey] = firstCall;
-        second.AdditionalProperties![GovernedCall.PropertyKey] = secondCall;
 
+        GovernedCall.Current = firstCall;
         await SendAsync(client, streaming, Ask(), first);
+        GovernedCall.Current = secondCall;
         await SendAsync(client, streaming, Ask(), second);
 
         Assert.Equal("executed", firstCall.IdempotencyOutcome);

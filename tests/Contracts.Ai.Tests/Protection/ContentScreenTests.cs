@@ -24,8 +24,9 @@ public class ContentScreenTests
 
     private static (ChatOptions Options, GovernedCall Call) Observed()
     {
-        var call = new GovernedCall();
-        return (new ChatOptions { AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } }, call);
+        var call = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = call;
+        return (new ChatOptions(), call);
     }
 
     private static List<ChatMessage> Conversation(int count)

@@ -22,8 +22,9 @@ public class DataProtectionChatClientTests
 
     private static (ChatOptions Options, GovernedCall Call) Observed()
     {
-        var call = new GovernedCall();
-        var options = new ChatOptions { AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        var call = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = call;
+        var options = new ChatOptions();
         return (options, call);
     }
 

@@ -108,8 +108,8 @@ public class PromptRoutingChatClientTests
         var shadowDone = new TaskCompletionSource();
         var inner = new ScriptedChatClient(request =>
         {
-            string? version = request.Options.GetGovernanceContext()?.ContractVersion;
-            requests.Enqueue((version, GovernedCall.Get(request.Options) is not null));
+            string? version = GovernedCall.ContextOf(request.Options)?.ContractVersion;
+            requests.Enqueue((version, GovernedCall.Observed is not null));
             if (version == "4.0.0")
             {
                 shadowDone.TrySetResult();
@@ -138,7 +138,7 @@ public class PromptRoutingChatClientTests
         var shadowDone = new TaskCompletionSource();
         var model = new ScriptedChatClient(request =>
         {
-            bool isShadow = request.Options.GetGovernanceContext()?.ContractVersion == "4.0.0";
+            bool isShadow = GovernedCall.ContextOf(request.Options)?.ContractVersion == "4.0.0";
             if (request.Messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any()))
             {
                 return ScriptedTurn.Reply("done");
@@ -175,7 +175,7 @@ public class PromptRoutingChatClientTests
         var shadowTried = new TaskCompletionSource();
         var inner = new ScriptedChatClient(request =>
         {
-            if (request.Options.GetGovernanceContext()?.ContractVersion == "4.0.0")
+            if (GovernedCall.ContextOf(request.Options)?.ContractVersion == "4.0.0")
             {
                 shadowTried.TrySetResult();
                 return ScriptedTurn.Fail(new HttpRequestException("shadow model down"));
@@ -412,7 +412,7 @@ public class RolloutAuditTests
         var sink = new global::Contracts.Ai.Tests.Audit.DecisionAuditTests.CollectingSink();
         var services = new ServiceCollection();
         services.AddGovernedAi(_ => new ScriptedChatClient(request =>
-                request.Options.GetGovernanceContext()?.ContractVersion == "2.0.0"
+                GovernedCall.ContextOf(request.Options)?.ContractVersion == "2.0.0"
                     ? ScriptedTurn.Fail(new ContractViolationException(contract, "2.0.0", ["$.priority: missing"]))
                     : ScriptedTurn.Reply("ok")))
             .AddContract(new PromptContract { Id = contract, Version = "1.0.0", Template = "Triage." })

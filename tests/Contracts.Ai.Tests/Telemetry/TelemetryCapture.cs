@@ -91,7 +91,7 @@ internal sealed class RecordingStage(IChatClient inner, Action<GovernedCall> rec
 {
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (GovernedCall.Get(options) is { } call)
+        if (GovernedCall.Observed is { } call)
         {
             record(call);
         }
@@ -101,7 +101,7 @@ internal sealed class RecordingStage(IChatClient inner, Action<GovernedCall> rec
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (GovernedCall.Get(options) is { } call)
+        if (GovernedCall.Observed is { } call)
         {
             record(call);
         }

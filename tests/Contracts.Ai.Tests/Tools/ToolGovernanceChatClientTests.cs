@@ -210,8 +210,9 @@ public class ToolGovernanceChatClientTests
         using var rejections = new MetricCollector<long>(null, GovernedAiTelemetry.SourceName, "contracts_ai.tool.rejections");
         AIFunction good = Returning(() => ValidOrder, name: "telemetry_good").WithOutputContract(ToolTestJsonContext.Default.Order);
         AIFunction bad = Returning(() => "{}", name: "telemetry_bad").WithOutputContract(ToolTestJsonContext.Default.Order);
-        var call = new GovernedCall();
-        var options = new ChatOptions { Tools = [good, bad], AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        var call = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = call;
+        var options = new ChatOptions { Tools = [good, bad] };
         var model = new ScriptedChatClient(
             ScriptedTurn.CallTools(
                 new FunctionCallContent("t1", "telemetry_good", new Dictionary<string, object?> { ["id"] = 1 }),
@@ -242,8 +243,9 @@ public class ToolGovernanceChatClientTests
         using var replays = new MetricCollector<long>(null, GovernedAiTelemetry.SourceName, "contracts_ai.idempotency.replays");
         int calls = 0;
         AIFunction refund = AIFunctionFactory.Create((int id) => { calls++; return "refunded"; }, "replay_refund").AsIdempotent("id");
-        var call = new GovernedCall();
-        var options = new ChatOptions { Tools = [refund], AdditionalProperties = new() { [GovernedCall.PropertyKey] = call } };
+        var call = new GovernedCall { IsObserved = true };
+        GovernedCall.Current = call;
+        var options = new ChatOptions { Tools = [refund] };
         options.WithTenant("tenant-a").GetOrCreateGovernanceContext().ConversationId = "conversation-1";
         var model = new ScriptedChatClient(
             ScriptedTurn.CallTool("replay_refund", new Dictionary<string, object?> { ["id"] = 9 }, "r1"),
