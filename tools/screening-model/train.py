@@ -97,8 +97,6 @@ def main():
         with open(os.path.join(a.heldout_dir, 'injection', 'heldout.jsonl'), 'w', encoding='utf-8') as f:
             for r in held:
                 f.write(json.dumps(r, ensure_ascii=False) + '\n')
-        with open(os.path.join(a.heldout_dir, 'injection', '..', 'train-rows.txt'), 'w') as f:
-            f.write(str(len(train)))
 
     # prompt model
     pdata = []
