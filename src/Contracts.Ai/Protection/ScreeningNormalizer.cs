@@ -15,14 +15,22 @@ namespace Contracts.Ai;
 /// "ignóre" all read "ignore".
 /// </summary>
 /// <remarks>
-/// The normalised text is for matching only; it is never shown or sent on. Plain ASCII text without
-/// <c>\</c>, <c>&amp;</c> or <c>%</c> is returned as is, after one vectorized check.
+/// The normalised text is for matching only; it is never shown or sent on. Text without <c>\</c>,
+/// <c>&amp;</c>, <c>%</c> or a character folding would change is returned as is, after two vectorized checks.
 /// </remarks>
 internal static class ScreeningNormalizer
 {
     private const int MaxLayers = 3;
 
     private static readonly SearchValues<char> EncodingMarkers = SearchValues.Create("\\&%");
+
+    // The only characters folding changes: Latin-1 and Latin extensions, combining marks, Greek, Cyrillic,
+    // Armenian, phonetic and Latin/Greek extended letters, letterlike and enclosed forms, ligatures,
+    // fullwidth forms and the high surrogate of the mathematical alphanumerics. Text whose other non-ASCII
+    // characters are bullets, emoji or CJK skips the NFKD pass.
+    private static readonly SearchValues<char> Foldable = SearchValues.Create(Ranges(
+        ('\u0080', '\u058F'), ('\u1D00', '\u1DBF'), ('\u1E00', '\u1FFF'), ('\u2070', '\u209F'), ('\u2100', '\u218F'),
+        ('\u2460', '\u24FF'), ('\uFB00', '\uFB4F'), ('\uFF00', '\uFFEF'), ('\uD835', '\uD835')));
 
     /// <summary>What normalisation found.</summary>
     [Flags]
@@ -54,12 +62,26 @@ internal static class ScreeningNormalizer
             current = decoded;
         }
 
-        if (!Ascii.IsValid(current))
+        if (current.AsSpan().ContainsAny(Foldable))
         {
             current = FoldUnicode(current, ref findings);
         }
 
         return current;
+    }
+
+    private static string Ranges(params (char First, char Last)[] ranges)
+    {
+        var builder = new StringBuilder();
+        foreach ((char first, char last) in ranges)
+        {
+            for (char c = first; c <= last; c++)
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Decodes one layer of JSON escapes, HTML entities and URL encoding; returns the same instance when none applies.</summary>
