@@ -1,10 +1,12 @@
 using System.Text;
+using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Contracts.Ai;
+using Contracts.Ai.Evaluation;
 
 namespace Contracts.Ai.Benchmarks;
 
@@ -12,7 +14,10 @@ namespace Contracts.Ai.Benchmarks;
 /// PII and injection screening throughput on 1 MB of ASCII support-ticket prose, code and tables:
 /// <c>Clean</c> has no personal data, <c>Typical</c> one contact paragraph (email, phone, card, IP) per
 /// ~16 paragraphs, <c>Dense</c> a contact paragraph and an API key in every 8. Budget: >= 50 MB/s for
-/// screening + redaction.
+/// screening + redaction. <c>ScreenMessages</c> screens realistic messages one by one instead (injection
+/// detection + PII recognition per message): the 500-2,000 character rows of <c>tests/data/injection</c>,
+/// repeated up to <see cref="Bytes"/> characters; <c>Clean</c> takes the benign rows, <c>Dense</c> the
+/// injections, <c>Typical</c> all of them.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ThroughputConfig))]
@@ -31,6 +36,7 @@ public class ProtectionBenchmarks
     ];
 
     private string _text = string.Empty;
+    private (string Text, ContentOrigin Origin)[] _messages = [];
     private DefaultPiiRecognizer _recognizer = null!;
     private HeuristicInjectionDetector _detector = null!;
     private PiiRedactor _redactor = null!;
@@ -67,9 +73,23 @@ public class ProtectionBenchmarks
         }
 
         _text = builder.ToString(0, Bytes);
+        _messages = LoadMessages(Corpus, Bytes);
         _recognizer = new DefaultPiiRecognizer();
         _detector = new HeuristicInjectionDetector();
         _redactor = new PiiRedactor(_recognizer);
+    }
+
+    [Benchmark]
+    public int ScreenMessages()
+    {
+        int findings = 0;
+        foreach ((string text, ContentOrigin origin) in _messages)
+        {
+            findings += _detector.Detect(text, origin).IsInjection ? 1 : 0;
+            findings += _recognizer.Recognize(text).Count;
+        }
+
+        return findings;
     }
 
     [Benchmark]
@@ -86,6 +106,37 @@ public class ProtectionBenchmarks
     {
         InjectionVerdict verdict = _detector.Detect(_text, ContentOrigin.UserPrompt);
         return _redactor.Redact(_text, DataDirection.OutboundPrompt).Length + (verdict.IsInjection ? 1 : 0);
+    }
+
+    private static (string Text, ContentOrigin Origin)[] LoadMessages(string corpus, int characters)
+    {
+        string folder = ScreeningEvaluation.FindDataFolder(AppContext.BaseDirectory)
+            ?? throw new DirectoryNotFoundException("tests/data not found above " + AppContext.BaseDirectory);
+        var rows = new List<(string Text, ContentOrigin Origin)>();
+        foreach (string line in File.ReadLines(Path.Combine(folder, "injection", "dev.jsonl")))
+        {
+            using JsonDocument doc = JsonDocument.Parse(line);
+            string text = doc.RootElement.GetProperty("text").GetString()!;
+            bool injection = doc.RootElement.GetProperty("label").GetString() == "injection";
+            ContentOrigin origin = doc.RootElement.GetProperty("kind").GetString() == "direct" ? ContentOrigin.UserPrompt : ContentOrigin.ToolOutput;
+            bool keep = corpus switch { "Clean" => !injection, "Dense" => injection, _ => true };
+            if (keep && text.Length is >= 500 and <= 2000)
+            {
+                rows.Add((text, origin));
+            }
+        }
+
+        var messages = new List<(string Text, ContentOrigin Origin)>();
+        int total = 0;
+        for (int i = 0; total < characters; i++)
+        {
+            (string text, ContentOrigin origin) = rows[i % rows.Count];
+            text = text.Length <= characters - total ? text : text[..(characters - total)];
+            messages.Add((text, origin));
+            total += text.Length;
+        }
+
+        return [.. messages];
     }
 
     private sealed class ThroughputConfig : ManualConfig

@@ -6,7 +6,9 @@ using System.Text.RegularExpressions;
 namespace Contracts.Ai;
 
 /// <summary>
-/// The built-in recognizers: email addresses, phone numbers, payment cards (Luhn), IBANs (mod-97),
+/// The built-in recognizers: email addresses, phone numbers (international and national formats, with
+/// extensions), payment cards of every major brand (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay,
+/// Maestro; Luhn), IBANs (mod-97),
 /// US SSNs, IPv4/IPv6 addresses and secrets (provider API keys, JWTs, private keys, passwords in
 /// connection strings and URLs). Every candidate is validated, not only matched.
 /// </summary>
@@ -321,7 +323,7 @@ public sealed class DefaultPiiRecognizer : IPiiRecognizer
             }
         }
 
-        if (_card && digits >= 13)
+        if (_card && digits >= 12)
         {
             foreach (ValueMatch m in PiiPatterns.CreditCard().EnumerateMatches(window))
             {

@@ -12,23 +12,32 @@ namespace Contracts.Ai;
 /// The built-in, in-process prompt-injection detector: scores general phrasing signals (instruction
 /// overrides, persona hijacks, guardrail evasion, system-prompt exfiltration, fake chat markup, output
 /// directives hidden in data), invisible Unicode (tag characters, zero-width characters inside words,
-/// bidi controls) and encoded payloads (base64 that decodes to such phrasing).
+/// bidi controls) and encoded payloads (base64 that decodes to such phrasing), in English and in French,
+/// German, Spanish, Portuguese, Italian and Dutch; and adds two small learned models (logistic regressions
+/// over hashed words, shipped inside the assembly): one scores a whole text as a jailbreak prompt, the other
+/// each line or sentence of tool output as an instruction addressed to the assistant.
 /// </summary>
 /// <remarks>
 /// Each signal has a weight per kind of origin; the score is the noisy-or of the weights of the signals
 /// that fired (1 - the product of 1 - weight), and the text is an injection when the score reaches the
-/// threshold of its origin (<see cref="InjectionThresholds"/>). Invisible characters are removed and
-/// hidden tag text decoded before the phrasing is matched, so they cannot split a phrase. The detector
-/// is stateless after construction and safe to use concurrently.
+/// threshold of its origin (<see cref="InjectionThresholds"/>). Before anything is matched, invisible
+/// characters are removed and hidden tag text decoded, so they cannot split a phrase; encoding layers
+/// (JSON <c>\uXXXX</c> escapes, HTML entities, URL encoding) are decoded; compatibility forms and accents
+/// are folded (NFKD) and confusable Cyrillic and Greek letters mapped to Latin, so "ign\u043Ere" (Cyrillic
+/// o) reads "ignore". A learned probability of at least 0.5 adds a signal weighing that probability. The
+/// detector is stateless after construction and safe to use concurrently.
 /// </remarks>
 public sealed class HeuristicInjectionDetector : IInjectionDetector
 {
     private const int MinEncodedRun = 24;
     private const int MaxEncodedRuns = 16;
 
+    // A learned probability below this adds nothing: the models speak only when they lean towards injection.
+    private const double LearnedFloor = 0.5;
+
     // Zero-width and word-joiner characters, bidi embeddings/overrides/isolates, and the high surrogate of the tag block (U+E0000-U+E007F).
     private static readonly SearchValues<char> Invisible = SearchValues.Create(
-        "\u200B\u200C\u200D\u2060\u2061\u2062\u2063\u2064\uFEFF\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069\uDB40");
+        "\u200B\u200C\u200D\u2060\u2061\u2062\u2063\u2064\uFEFF\u00AD\u180E\u034F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069\u200E\u200F\u061C\uDB40");
 
     /// <summary>Initializes a new instance of the <see cref="HeuristicInjectionDetector"/> class with the default thresholds.</summary>
     public HeuristicInjectionDetector()
@@ -81,8 +90,20 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
             scanned = InspectInvisible(text, ref scorer);
         }
 
+        scanned = ScreeningNormalizer.Normalize(scanned, out ScreeningNormalizer.Findings findings);
+        if ((findings & ScreeningNormalizer.Findings.Decoded) != 0 && scorer.Names is null && scanned.AsSpan().ContainsAny(Invisible))
+        {
+            scanned = InspectInvisible(scanned, ref scorer);
+        }
+
+        if ((findings & ScreeningNormalizer.Findings.MixedScript) != 0)
+        {
+            scorer.Add(InjectionSignals.MixedScript, 0.3);
+        }
+
         MatchPhrasing(scanned, indirect, ref scorer);
         FindEncodedPayloads(scanned, indirect, ref scorer);
+        ScoreLearned(scanned, indirect, ref scorer);
 
         if (scorer.Names is null)
         {
@@ -100,6 +121,26 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
             if (signal.Occurs(text))
             {
                 scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
+            }
+        }
+    }
+
+    /// <summary>Adds the learned models' verdicts: the whole text as a prompt, and for indirect content each line or sentence as an instruction.</summary>
+    private static void ScoreLearned(string text, bool indirect, ref Scorer scorer)
+    {
+        InjectionModel model = InjectionModel.Default;
+        double prompt = model.ScorePrompt(text);
+        if (prompt >= LearnedFloor)
+        {
+            scorer.Add(InjectionSignals.LearnedPrompt, prompt);
+        }
+
+        if (indirect)
+        {
+            double instruction = model.ScoreSegments(text);
+            if (instruction >= LearnedFloor)
+            {
+                scorer.Add(InjectionSignals.LearnedInstruction, instruction);
             }
         }
     }
@@ -129,14 +170,14 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
             switch (c)
             {
-                case '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\u2061' or '\u2062' or '\u2063' or '\u2064' or '\uFEFF':
+                case '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\u2061' or '\u2062' or '\u2063' or '\u2064' or '\uFEFF' or '\u00AD' or '\u180E' or '\u034F':
                     if (i > 0 && i + 1 < text.Length && char.IsAsciiLetter(text[i - 1]) && char.IsAsciiLetter(text[i + 1]))
                     {
                         insideWord++;
                     }
 
                     continue;
-                case >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069':
+                case >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C':
                     bidi++;
                     continue;
                 default:

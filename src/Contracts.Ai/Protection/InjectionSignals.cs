@@ -32,9 +32,20 @@ internal static partial class InjectionSignals
     internal const string InvisibleZeroWidth = "invisible_unicode_zero_width";
     internal const string BidiControls = "invisible_unicode_bidi";
     internal const string EncodedPayload = "encoded_payload";
+    internal const string MixedScript = "confusable_characters";
+    internal const string LearnedPrompt = "classifier_prompt";
+    internal const string LearnedInstruction = "classifier_instruction";
 
     /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern.</summary>
     private static readonly string[] Harmful = ["illegal", "unethical", "immoral", "harmful", "explicit", "nsfw", "offensive", "malicious", "dangerous", "inappropriate"];
+
+    private static readonly string[] OverrideVerbs =
+    [
+        "ignor", "oubli", "vergiss", "vergessen", "olvid", "esquec", "dimentic", "negeer", "vergeet", "desconsider", "descarta",
+        "omiso", "tiens pas compte", "tenez pas compte", "missacht", "uberschreib", "trascura", "non tenere",
+    ];
+
+    private static readonly string[] ForgetVerbs = ["oubli", "vergiss", "olvid", "esquec", "dimentic", "vergeet"];
 
     /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern, and the anchors around which the pattern is tried.</summary>
     internal static readonly Signal[] All =
@@ -63,7 +74,15 @@ internal static partial class InjectionSignals
         new(FormatForcing, 0.3, 0.4, StartEveryResponse(), A("response", "output", "answer", "repl", "message", "prompt", "question", "request"), 100, 30),
         new(TemplatePlaceholder, 0.35, 0.2, PromptPlaceholder(), A("[insert", "[your", "[enter", "[put", "[write", "[prompt", "[input", "[question", "[request", "{prompt", "{input", "{question", "{request", "<insert", "<your", "<enter"), 1, 80),
         new(HarmfulCompliance, 0.3, 0.3, HarmfulWords(), A(Harmful), 1, 260),
+
+        // French, German, Spanish, Portuguese, Italian and Dutch; the text is accent-folded before matching.
+        new(InstructionOverride, 0.7, 0.8, IgnorePreviousInstructionsEuropean(), A(OverrideVerbs), 1, 160),
+        new(InstructionOverride, 0.6, 0.8, ForgetEverythingEuropean(), A(ForgetVerbs), 1, 80),
+        new(InstructionOverride, 0.6, 0.8, NewInstructionsEuropean(), A("instruc", "anweisung", "istruzion", "regles", "regeln", "reglas", "regras", "regole", "regels", "consignes", "opdracht"), 40, 40),
+        new(PersonaHijack, 0.5, 0.6, YouAreNowEuropean(), A("maintenant", "jetzt", "ahora", "agora", "adesso", "ora ", "nu ", "vanaf", "d'ora", "partir", "desormais", "ab sofort"), 40, 80),
+        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPromptEuropean(), A("prompt", "instruc", "anweisung", "istruzion"), 100, 60),
     ];
+
 
     [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b", Options)]
     private static partial Regex IgnorePreviousInstructions();
@@ -136,6 +155,23 @@ internal static partial class InjectionSignals
 
     [GeneratedRegex(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b", Options)]
     private static partial Regex HarmfulWords();
+
+    // ignore/oublie (FR), ignoriere/vergiss/missachte (DE), ignora/olvida (ES), ignore/esqueca/desconsidere (PT), ignora/dimentica (IT), negeer/vergeet (NL)
+    // + optional "all" + optional article/possessive + optional qualifier + instructions/rules + optional qualifier after the noun.
+    [GeneratedRegex(@"\b(?:ignor\w*|oubli\w*|vergiss\w*|vergessen|olvid\w*|esquec\w*|dimentic\w*|negeer\w*|vergeet|desconsider\w*|descart\w*|missacht\w*|uberschreib\w*|trascur\w*|(?:ne\s+)?(?:tiens|tenez|tenir)\s+pas\s+compte\s+(?:de|des)|haz\s+caso\s+omiso\s+(?:de|a)|non\s+tenere\s+conto\s+(?:de|di)\w*)\s+(?:(?:toutes?|tous|alle[ns]?|todas?|todos|tutte|tutti|elke|al)\s+)?(?:(?:les|tes|vos|mes|ces|la|le|l'|die|deine|ihre|meine|der|den|las|tus|sus|mis|esas|estas|as|os|suas|tuas|minhas|essas|le|gli|tue|sue|mie|queste|de|je|uw|mijn|deze|die)\s*)?(?:(?:vorherigen|vorigen|bisherigen|obigen|vorangegangenen|fruheren|alten|ursprunglichen|vorigen|precedentes?|anterieures?|ci-dessus|anciennes?|initiales?|anteriores|previas|previos|antiguas|originales|precedenti|anteriori|originali|vorige|eerdere|voorgaande|bovenstaande|oude|oorspronkelijke)\s+)?(?:instructions?|consignes|directives|regles|ordres|anweisungen|instruktionen|regeln|vorgaben|befehle|richtlinien|anordnungen|instrucciones|reglas|directrices|ordenes|indicaciones|instrucoes|regras|diretrizes|ordens|istruzioni|regole|direttive|indicazioni|ordini|instructies|regels|opdrachten|richtlijnen|aanwijzingen|prompt)\b(?:\s+(?:precedentes?|anterieures?|ci-dessus|anteriores|previas|precedenti|anteriori|obigen|von\s+oben))?", Options)]
+    private static partial Regex IgnorePreviousInstructionsEuropean();
+
+    [GeneratedRegex(@"\b(?:oublie[zr]?\s+tout|vergiss\s+alles|vergessen\s+sie\s+alles|olvida(?:te)?\s+(?:de\s+)?todo|esquec[ae]\s+tudo|dimentica\s+tutto|vergeet\s+alles)\b", Options)]
+    private static partial Regex ForgetEverythingEuropean();
+
+    [GeneratedRegex(@"\b(?:nouvelles?\s+(?:instructions|consignes|regles)|neue[n]?\s+(?:anweisungen|instruktionen|regeln)|nuevas\s+(?:instrucciones|reglas)|nov[ao]s\s+(?:instrucoes|regras)|nuove\s+(?:istruzioni|regole)|nieuwe\s+(?:instructies|regels|opdrachten))\s*(?::|sont\b|sind\b|son\b|sao\b|sono\b|zijn\b)", Options)]
+    private static partial Regex NewInstructionsEuropean();
+
+    [GeneratedRegex(@"\b(?:(?:tu\s+es|vous\s+etes)\s+(?:maintenant|desormais)|(?:a\s+partir\s+de\s+maintenant|desormais|dorenavant)\s*,?\s+(?:tu|vous)\s+(?:es|etes|seras|serez|agis|agirez|reponds|repondrez)|du\s+bist\s+(?:jetzt|ab\s+sofort|nun)|(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an)\s+(?:bist|antwortest|spielst|handelst)\s+du|(?:ahora|a\s+partir\s+de\s+ahora)\s*,?\s+(?:eres|seras|actuaras|responderas)|(?:agora|a\s+partir\s+de\s+agora)\s*,?\s+(?:voce|tu)\s+(?:e|es|sera|vai)|(?:voce|tu)\s+(?:agora\s+)?(?:e|es)\s+agora|(?:ora|adesso|d'ora\s+in\s+poi)\s*,?\s+(?:sei|sarai|agirai|risponderai)|(?:vanaf\s+nu|je\s+bent\s+nu|u\s+bent\s+nu)\b)", Options)]
+    private static partial Regex YouAreNowEuropean();
+
+    [GeneratedRegex(@"\b(?:revele|montre|affiche|donne|repete|zeige?|gib|verrate|wiederhole|revela|muestra|dime|repite|mostre|mostra|rivela|ripeti|dimmi|toon|geef|herhaal|onthul)\w*\s+(?:\w+\s+){0,3}(?:prompt\s+(?:systeme|system|del\s+sistema|do\s+sistema|di\s+sistema)|system\s?-?prompt|systeemprompt|(?:instructions|anweisungen|instrucciones|instrucoes|istruzioni|instructies)\s+(?:initiales|cachees|systeme|originales|geheimen|iniciales|ocultas|iniciais|ocultas|iniziali|nascoste|originele|verborgen))", Options)]
+    private static partial Regex RevealSystemPromptEuropean();
 
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 

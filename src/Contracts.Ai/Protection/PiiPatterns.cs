@@ -13,10 +13,10 @@ internal static partial class PiiPatterns
     [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])", Options)]
     internal static partial Regex Email();
 
-    [GeneratedRegex(@"(?<![\w+.\-/])(?:\+\d{7,15}(?!\d)|(?:\+\d{1,3}[ .-]?|\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,5}){1,6}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?)(?![\w/]|[.-]\d)", Options)]
+    [GeneratedRegex(@"(?<![\w+.\-/])(?:\+\d{7,15}(?!\d)|(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?|\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,8}){1,6}(?:[ ]?(?i:x|ext\.?|#)[ ]?\d{1,6})?)(?![\w/]|[.-]\d)", Options)]
     internal static partial Regex Phone();
 
-    [GeneratedRegex(@"(?<![\d.\-])\d(?:[ -]?\d){12,18}(?!\d|[.-]\d)", Options)]
+    [GeneratedRegex(@"(?<![\d.\-])\d(?:[ -]?\d){11,18}(?!\d|[.-]\d)", Options)]
     internal static partial Regex CreditCard();
 
     [GeneratedRegex(@"(?<![\d\-.])\d{3}(?<s>[- .])\d{2}\k<s>\d{4}(?!\d|[-.]\d)", Options)]

@@ -65,7 +65,7 @@ internal static class PiiValidators
             }
         }
 
-        if (count is < 13 or > 19 || !HasCardPrefix(digits[..count]))
+        if (count is < 12 or > 19 || !HasCardPrefix(digits[..count]))
         {
             return false;
         }
@@ -92,17 +92,23 @@ internal static class PiiValidators
     private static bool HasCardPrefix(ReadOnlySpan<byte> d)
     {
         int two = (d[0] * 10) + d[1];
-        int four = (two * 100) + (d[2] * 10) + d[3];
+        int three = (two * 10) + d[2];
+        int four = (three * 10) + d[3];
         int length = d.Length;
+        bool maestroLength = length is >= 12 and <= 19;
         return d[0] switch
         {
-            4 => length is 13 or 16 or 19,                                       // Visa
-            5 => (two is >= 51 and <= 55 && length == 16) || two is 50 or (>= 56 and <= 59), // Mastercard, Maestro
-            2 => four is >= 2221 and <= 2720 && length == 16,                     // Mastercard 2-series
-            3 => (two is 34 or 37 && length == 15)                                // Amex
-                || (four is >= 3528 and <= 3589 && length >= 16)                  // JCB
-                || (two is 30 or 36 or 38 or 39 && length >= 14),                 // Diners
-            6 => length >= 12,                                                     // Discover, UnionPay, Maestro
+            0 => four == 604 && maestroLength,                                                    // Maestro (0604)
+            1 => four == 1800 && length == 15,                                                    // JCB 15
+            2 => (four is >= 2221 and <= 2720 && length == 16) || (four == 2131 && length == 15), // Mastercard 2-series, JCB 15
+            3 => (two is 34 or 37 && length == 15)                                                // Amex
+                || (four is >= 3528 and <= 3589 && length >= 16)                                  // JCB
+                || ((three is >= 300 and <= 305 or 309 || two is 36 or 38 or 39) && length >= 14), // Diners
+            4 => length is 13 or 16 or 19,                                                        // Visa
+            5 => (two is >= 51 and <= 55 && length == 16)                                         // Mastercard
+                || ((two is 50 or (>= 56 and <= 58) || four == 5893) && maestroLength),           // Maestro
+            6 => (four is 6304 or 6759 or 6761 or 6762 or 6763 or 6390 && maestroLength)         // Maestro
+                || length >= 16,                                                                  // Discover, UnionPay, RuPay, Troy
             _ => false,
         };
     }
@@ -243,8 +249,9 @@ internal static class PiiValidators
 
     /// <summary>Phone number: returns the valid length at the start of <paramref name="candidate"/>, or 0.</summary>
     /// <remarks>
-    /// A prefix (<c>+cc</c> or <c>(area)</c>) then digit groups joined by one consistent separator,
-    /// 7-15 digits, three groups or more without a prefix; dates, thousands and dotted quads are not phones.
+    /// A prefix (<c>+cc</c>, <c>+cc (0)</c>, <c>+cc (area)</c> or <c>(area)</c>) then digit groups joined by one
+    /// consistent separator, 7-15 digits, three groups or more without a prefix (two after a trunk 0), then an
+    /// optional extension (<c>x123</c>, <c>ext. 123</c>, <c>#123</c>); dates, thousands and dotted quads are not phones.
     /// </remarks>
     public static int PhoneLength(ReadOnlySpan<char> candidate)
     {
@@ -268,6 +275,18 @@ internal static class PiiValidators
             if (prefixDigits > 3)
             {
                 return 0;
+            }
+
+            // A trunk or area code in parentheses after the country code: +44 (0)20 ..., +1 (415) ...
+            int open = i < candidate.Length && candidate[i] is ' ' or '.' or '-' ? i + 1 : i;
+            if (open < candidate.Length && candidate[open] == '(')
+            {
+                int close = candidate[open..].IndexOf(')');
+                if (close is >= 2 and <= 5)
+                {
+                    prefixDigits += close - 1;
+                    i = open + close + 1;
+                }
             }
         }
         else if (candidate[0] == '(')
@@ -319,7 +338,9 @@ internal static class PiiValidators
             i++;
         }
 
-        if (digits is < 7 or > 15 || groupCount < (prefixed ? 2 : 3))
+        // Without a prefix, three groups or more; or two when a national trunk 0 starts ten or eleven digits (07700 900123).
+        bool trunkPair = !prefixed && groupCount == 2 && candidate[0] == '0' && digits is 10 or 11 && separator is ' ' or '-';
+        if (digits is < 7 or > 15 || (groupCount < (prefixed ? 2 : 3) && !trunkPair))
         {
             return 0;
         }
@@ -344,9 +365,9 @@ internal static class PiiValidators
                 k++;
             }
 
-            if (k < rest.Length && rest[k] is 'x' or '#' or 'e')
+            if (k < rest.Length && rest[k] is 'x' or 'X' or '#' or 'e' or 'E')
             {
-                k += rest[k] == 'e' ? (rest[k..].StartsWith("ext.") ? 4 : 3) : 1;
+                k += rest[k] is 'e' or 'E' ? (rest[k..].StartsWith("ext.", StringComparison.OrdinalIgnoreCase) ? 4 : 3) : 1;
                 if (k < rest.Length && rest[k] == ' ')
                 {
                     k++;

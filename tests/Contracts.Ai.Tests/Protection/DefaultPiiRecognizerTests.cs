@@ -36,6 +36,62 @@ public class DefaultPiiRecognizerTests
         Assert.Equal([(PiiEntityTypes.CreditCard, expected)], Find(text));
 
     [Theory]
+    [InlineData("Visa 13", "4222222222222")]
+    [InlineData("Visa 16", "4012888888881881")]
+    [InlineData("Visa 19", "4111111111111111110")]
+    [InlineData("Mastercard", "5555555555554444")]
+    [InlineData("Mastercard 2-series", "2223003122003222")]
+    [InlineData("Amex", "378282246310005")]
+    [InlineData("Amex grouped 4-6-5", "3782 822463 10005")]
+    [InlineData("Discover", "6011111111111117")]
+    [InlineData("Discover 65", "6500000000000002")]
+    [InlineData("Diners 14", "30569309025904")]
+    [InlineData("Diners 36", "36227206271667")]
+    [InlineData("JCB 16", "3530111333300000")]
+    [InlineData("JCB 15 (2131)", "213100000000001")]
+    [InlineData("JCB 15 (1800)", "180000000000002")]
+    [InlineData("UnionPay", "6200000000000005")]
+    [InlineData("UnionPay 19", "6212345678901265")]
+    [InlineData("Maestro 12", "501800000009")]
+    [InlineData("Maestro 16", "6759649826438453")]
+    [InlineData("Maestro 0604", "060400000000")]
+    [InlineData("dashes", "5555-5555-5555-4444")]
+    public void CreditCard_every_major_brand_is_found(string brand, string number)
+    {
+        Assert.True(Luhn(number), $"test data: {brand} fails Luhn");
+        Assert.Equal([(PiiEntityTypes.CreditCard, number)], Find($"Please charge card {number} for the order."));
+    }
+
+    private static bool Luhn(string number)
+    {
+        int sum = 0, position = 0;
+        for (int i = number.Length - 1; i >= 0; i--)
+        {
+            if (!char.IsAsciiDigit(number[i]))
+            {
+                continue;
+            }
+
+            int d = number[i] - '0';
+            if ((position++ & 1) == 1)
+            {
+                d = d * 2 > 9 ? (d * 2) - 9 : d * 2;
+            }
+
+            sum += d;
+        }
+
+        return sum % 10 == 0;
+    }
+
+    [Theory]
+    [InlineData("order 1234 5678 9015 shipped")]   // 12 digits without a Maestro prefix
+    [InlineData("ref 7000 0000 0000 0005")]         // no brand starts with 7
+    [InlineData("Maestro 501800000008")]            // Luhn fails
+    public void CreditCard_numbers_without_a_brand_or_checksum_are_not_found(string text) =>
+        Assert.DoesNotContain(Find(text), m => m.Type == PiiEntityTypes.CreditCard);
+
+    [Theory]
     [InlineData("card 4111 1111 1111 1112")]          // Luhn fails
     [InlineData("order 1234567812345670")]            // Luhn passes, no issuer starts with 1
     [InlineData("card 4111 1111-1111 1111")]          // mixed separators
@@ -101,6 +157,22 @@ public class DefaultPiiRecognizerTests
     [InlineData("US 415.555.0132 office", "415.555.0132")]
     [InlineData("intl +14155550132", "+14155550132")]
     [InlineData("office 69 987 88 37", "69 987 88 37")]
+    [InlineData("call +44 (0)20 7946 0958 now", "+44 (0)20 7946 0958")]
+    [InlineData("call +44(0)20 7946 0958 now", "+44(0)20 7946 0958")]
+    [InlineData("US +1 (415) 555-0132 office", "+1 (415) 555-0132")]
+    [InlineData("US (415) 555-0132 ext. 204", "(415) 555-0132 ext. 204")]
+    [InlineData("US (415)555-0132 x204.", "(415)555-0132 x204")]
+    [InlineData("desk 415-555-0132 Ext 88", "415-555-0132 Ext 88")]
+    [InlineData("mobile 07700 900123 evenings", "07700 900123")]
+    [InlineData("Paris +33 1 23 45 67 89", "+33 1 23 45 67 89")]
+    [InlineData("Paris 01 23 45 67 89", "01 23 45 67 89")]
+    [InlineData("Berlin +49 30 12345678", "+49 30 12345678")]
+    [InlineData("Berlin +49 (0) 30 12345678", "+49 (0) 30 12345678")]
+    [InlineData("Sydney (02) 9876 5432", "(02) 9876 5432")]
+    [InlineData("mobile 0412 345 678", "0412 345 678")]
+    [InlineData("Madrid +34 912 345 678", "+34 912 345 678")]
+    [InlineData("US 1-415-555-0132", "1-415-555-0132")]
+    [InlineData("US +1.415.555.0132", "+1.415.555.0132")]
     public void PhoneNumber_international_and_national_formats_are_found(string text, string expected) =>
         Assert.Equal([(PiiEntityTypes.PhoneNumber, expected)], Find(text));
 

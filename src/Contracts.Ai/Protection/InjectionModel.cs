@@ -1,0 +1,282 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.IO.Compression;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// The learned part of <see cref="HeuristicInjectionDetector"/>: two logistic regressions over hashed word
+/// unigrams and bigrams, trained offline (<c>tools/screening-model/train.py</c>) and shipped as an embedded
+/// resource. The prompt model scores a whole text for jailbreak phrasing; the segment model scores each
+/// line or sentence of tool output for an instruction addressed to the assistant, and the highest counts.
+/// </summary>
+/// <remarks>
+/// Features are presence-only and scaled by one over the square root of their count, exactly as the
+/// trainer computes them (its <c>features.py</c> mirrors the tokenizer here). Scoring allocates
+/// nothing: a per-thread bit set removes duplicate features. Immutable after loading; safe to share.
+/// </remarks>
+internal sealed class InjectionModel
+{
+    private const int Bits = 18;
+    private const int Mask = (1 << Bits) - 1;
+    private const uint FnvOffset = 2166136261;
+    private const uint FnvPrime = 16777619;
+    private const int MinSegmentTokens = 3;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private readonly float[] _prompt;
+    private readonly float[] _segment;
+    private readonly float _promptBias;
+    private readonly float _segmentBias;
+
+    private InjectionModel(float[] prompt, float promptBias, float[] segment, float segmentBias)
+    {
+        _prompt = prompt;
+        _promptBias = promptBias;
+        _segment = segment;
+        _segmentBias = segmentBias;
+    }
+
+    /// <summary>Gets the model shipped in the assembly, loaded on first use.</summary>
+    public static InjectionModel Default => Holder.Instance;
+
+    /// <summary>Reads a model: deflated; 'CAIM', version 1, bits; per model a bias, a count and (index, weight) pairs.</summary>
+    /// <exception cref="InvalidDataException">The data is not a model of this format.</exception>
+    public static InjectionModel Read(Stream deflated)
+    {
+        using var inflated = new DeflateStream(deflated, CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        inflated.CopyTo(buffer);
+        ReadOnlySpan<byte> data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (data.Length < 12 || !data[..4].SequenceEqual("CAIM"u8) || BinaryPrimitives.ReadInt32LittleEndian(data[4..]) != 1
+            || BinaryPrimitives.ReadInt32LittleEndian(data[8..]) != Bits)
+        {
+            throw new InvalidDataException($"Not an injection model: expected the 'CAIM' header, version 1, {Bits} bits.");
+        }
+
+        int offset = 12;
+        float[] prompt = ReadWeights(data, ref offset, out float promptBias);
+        float[] segment = ReadWeights(data, ref offset, out float segmentBias);
+        return new InjectionModel(prompt, promptBias, segment, segmentBias);
+    }
+
+    /// <summary>The probability that <paramref name="text"/> as a whole is a jailbreak or instruction override.</summary>
+    public double ScorePrompt(ReadOnlySpan<char> text)
+    {
+        Scratch scratch = t_scratch ??= new Scratch();
+        double sum = 0;
+        int count = 0;
+        uint previous = 0;
+        bool hasPrevious = false;
+        int i = 0;
+        while (NextToken(text, ref i, out int start, out int length))
+        {
+            uint hash = Hash(FnvOffset, text.Slice(start, length));
+            Add(scratch, _prompt, hash, ref sum, ref count);
+            if (hasPrevious)
+            {
+                Add(scratch, _prompt, Hash(Step(previous, ' '), text.Slice(start, length)), ref sum, ref count);
+            }
+
+            previous = hash;
+            hasPrevious = true;
+        }
+
+        scratch.Clear();
+        return Sigmoid(_promptBias, sum, count);
+    }
+
+    /// <summary>The highest probability, over the lines and sentences of <paramref name="text"/>, that one is an instruction to the assistant.</summary>
+    public double ScoreSegments(ReadOnlySpan<char> text)
+    {
+        Scratch scratch = t_scratch ??= new Scratch();
+        double best = 0;
+        int segmentStart = 0;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            if (i == text.Length || IsSegmentEnd(text, i))
+            {
+                if (i > segmentStart)
+                {
+                    best = Math.Max(best, ScoreSegment(scratch, text[segmentStart..Math.Min(text.Length, i + 1)]));
+                }
+
+                segmentStart = i + 1;
+            }
+        }
+
+        return best;
+    }
+
+    private double ScoreSegment(Scratch scratch, ReadOnlySpan<char> segment)
+    {
+        double sum = 0;
+        int count = 0, tokens = 0;
+        uint previous = 0;
+        int i = 0;
+        while (NextToken(segment, ref i, out int start, out int length))
+        {
+            ReadOnlySpan<char> token = segment.Slice(start, length);
+            uint hash = Hash(FnvOffset, token);
+            Add(scratch, _segment, hash, ref sum, ref count);
+            if (tokens == 0)
+            {
+                Add(scratch, _segment, Hash(Step(FnvOffset, '^'), token), ref sum, ref count);
+            }
+            else
+            {
+                Add(scratch, _segment, Hash(Step(previous, ' '), token), ref sum, ref count);
+            }
+
+            previous = hash;
+            tokens++;
+        }
+
+        scratch.Clear();
+        return tokens < MinSegmentTokens ? 0 : Sigmoid(_segmentBias, sum, count);
+    }
+
+    /// <summary>A segment ends at a newline, or at . ? ! : followed by white space or the end.</summary>
+    private static bool IsSegmentEnd(ReadOnlySpan<char> text, int i)
+    {
+        char c = text[i];
+        return c == '\n' || (c is '.' or '?' or '!' or ':' && (i + 1 == text.Length || text[i + 1] is ' ' or '\t' or '\r' or '\n'));
+    }
+
+    /// <summary>Token characters: ASCII letters and digits, and letters of the basic multilingual plane.</summary>
+    internal static bool IsTokenChar(char c) => c < 128 ? char.IsAsciiLetterOrDigit(c) : c < '\uD800' && char.IsLetter(c);
+
+    private static bool NextToken(ReadOnlySpan<char> text, ref int i, out int start, out int length)
+    {
+        while (i < text.Length && !IsTokenChar(text[i]))
+        {
+            i++;
+        }
+
+        start = i;
+        while (i < text.Length && IsTokenChar(text[i]))
+        {
+            i++;
+        }
+
+        length = i - start;
+        return length > 0;
+    }
+
+    private static uint Hash(uint hash, ReadOnlySpan<char> token)
+    {
+        foreach (char c in token)
+        {
+            hash = Step(hash, Lower(c));
+        }
+
+        return hash;
+    }
+
+    private static char Lower(char c) => c < 128 ? (c is >= 'A' and <= 'Z' ? (char)(c + 32) : c) : char.ToLowerInvariant(c);
+
+    private static uint Step(uint hash, char c) => (hash ^ c) * FnvPrime;
+
+    private static void Add(Scratch scratch, float[] weights, uint hash, ref double sum, ref int count)
+    {
+        int index = (int)(hash & Mask);
+        if (scratch.TrySet(index))
+        {
+            sum += weights[index];
+            count++;
+        }
+    }
+
+    private static double Sigmoid(float bias, double sum, int count)
+    {
+        double z = bias + (count == 0 ? 0 : sum / Math.Sqrt(count));
+        return 1 / (1 + Math.Exp(-Math.Clamp(z, -30, 30)));
+    }
+
+    private static float[] ReadWeights(ReadOnlySpan<byte> data, ref int offset, out float bias)
+    {
+        if (data.Length < offset + 8)
+        {
+            throw new InvalidDataException("Injection model truncated.");
+        }
+
+        bias = BinaryPrimitives.ReadSingleLittleEndian(data[offset..]);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(data[(offset + 4)..]);
+        offset += 8;
+        if (count < 0 || data.Length < offset + (count * 8L))
+        {
+            throw new InvalidDataException("Injection model truncated.");
+        }
+
+        var weights = new float[1 << Bits];
+        for (int i = 0; i < count; i++, offset += 8)
+        {
+            int index = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
+            if ((uint)index > Mask)
+            {
+                throw new InvalidDataException($"Injection model: feature index {index} out of range.");
+            }
+
+            weights[index] = BinaryPrimitives.ReadSingleLittleEndian(data[(offset + 4)..]);
+        }
+
+        return weights;
+    }
+
+    private static class Holder
+    {
+        internal static readonly InjectionModel Instance = Load();
+
+        private static InjectionModel Load()
+        {
+            using Stream stream = typeof(InjectionModel).Assembly.GetManifestResourceStream("Contracts.Ai.Protection.injection-model.bin")
+                ?? throw new InvalidOperationException("The injection model resource is missing from the assembly.");
+            return Read(stream);
+        }
+    }
+
+    /// <summary>A bit per feature, and the words set since the last clear.</summary>
+    private sealed class Scratch
+    {
+        private readonly ulong[] _bits = new ulong[(1 << Bits) / 64];
+        private int[] _touched = new int[256];
+        private int _touchedCount;
+
+        public bool TrySet(int index)
+        {
+            int word = index >> 6;
+            ulong bit = 1UL << (index & 63);
+            ulong value = _bits[word];
+            if ((value & bit) != 0)
+            {
+                return false;
+            }
+
+            if (value == 0)
+            {
+                if (_touchedCount == _touched.Length)
+                {
+                    Array.Resize(ref _touched, _touched.Length * 2);
+                }
+
+                _touched[_touchedCount++] = word;
+            }
+
+            _bits[word] = value | bit;
+            return true;
+        }
+
+        public void Clear()
+        {
+            for (int i = 0; i < _touchedCount; i++)
+            {
+                _bits[_touched[i]] = 0;
+            }
+
+            _touchedCount = 0;
+        }
+    }
+}

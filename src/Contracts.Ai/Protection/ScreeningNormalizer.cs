@@ -1,0 +1,283 @@
+using System;
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// Brings text to the form <see cref="HeuristicInjectionDetector"/> matches phrasing on: decodes the layers
+/// attackers wrap instructions in (JSON string escapes, HTML entities, URL encoding; nested up to three
+/// deep), folds compatibility forms and diacritics (NFKD without combining marks: fullwidth, mathematical
+/// letters, ligatures, accents), and maps confusable Cyrillic, Greek and Latin look-alikes to their Latin
+/// skeleton (UTS #39 style), so "ign&#111;re", "\u0069gnore", "ｉｇｎｏｒｅ", "ignоre" (Cyrillic о) and
+/// "ignóre" all read "ignore".
+/// </summary>
+/// <remarks>
+/// The normalised text is for matching only; it is never shown or sent on. Text without <c>\</c>,
+/// <c>&amp;</c>, <c>%</c> or a character folding would change is returned as is, after two vectorized checks.
+/// </remarks>
+internal static class ScreeningNormalizer
+{
+    private const int MaxLayers = 3;
+
+    private static readonly SearchValues<char> EncodingMarkers = SearchValues.Create("\\&%");
+
+    // The only characters folding changes: Latin-1 and Latin extensions, combining marks, Greek, Cyrillic,
+    // Armenian, phonetic and Latin/Greek extended letters, letterlike and enclosed forms, ligatures,
+    // fullwidth forms and the high surrogate of the mathematical alphanumerics. Text whose other non-ASCII
+    // characters are bullets, emoji or CJK skips the NFKD pass.
+    private static readonly SearchValues<char> Foldable = SearchValues.Create(Ranges(
+        ('\u0080', '\u058F'), ('\u1D00', '\u1DBF'), ('\u1E00', '\u1FFF'), ('\u2070', '\u209F'), ('\u2100', '\u218F'),
+        ('\u2460', '\u24FF'), ('\uFB00', '\uFB4F'), ('\uFF00', '\uFFEF'), ('\uD835', '\uD835')));
+
+    /// <summary>What normalisation found.</summary>
+    [Flags]
+    internal enum Findings
+    {
+        None = 0,
+
+        /// <summary>An encoding layer (JSON escapes, HTML entities, URL encoding) was decoded.</summary>
+        Decoded = 1,
+
+        /// <summary>A word mixed Latin letters with confusable letters of another script.</summary>
+        MixedScript = 2,
+    }
+
+    /// <summary>Returns the text to match phrasing on, and what was found on the way.</summary>
+    public static string Normalize(string text, out Findings findings)
+    {
+        findings = Findings.None;
+        string current = text;
+        for (int layer = 0; layer < MaxLayers && current.AsSpan().ContainsAny(EncodingMarkers); layer++)
+        {
+            string decoded = DecodeLayer(current);
+            if (ReferenceEquals(decoded, current))
+            {
+                break;
+            }
+
+            findings |= Findings.Decoded;
+            current = decoded;
+        }
+
+        if (current.AsSpan().ContainsAny(Foldable))
+        {
+            current = FoldUnicode(current, ref findings);
+        }
+
+        return current;
+    }
+
+    private static string Ranges(params (char First, char Last)[] ranges)
+    {
+        var builder = new StringBuilder();
+        foreach ((char first, char last) in ranges)
+        {
+            for (char c = first; c <= last; c++)
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Decodes one layer of JSON escapes, HTML entities and URL encoding; returns the same instance when none applies.</summary>
+    internal static string DecodeLayer(string text)
+    {
+        string result = text;
+        if (result.Contains('\\', StringComparison.Ordinal))
+        {
+            result = DecodeEscapes(result);
+        }
+
+        if (result.Contains('&', StringComparison.Ordinal) && HasEntity(result))
+        {
+            result = WebUtility.HtmlDecode(result);
+        }
+
+        if (result.Contains('%', StringComparison.Ordinal) && HasPercentEscapes(result))
+        {
+            result = DecodePercent(result);
+        }
+
+        return string.Equals(result, text, StringComparison.Ordinal) ? text : result;
+    }
+
+    /// <summary>JSON and C-style escapes: <c>\uXXXX</c>, <c>\xHH</c>, and, in text that has those, <c>\n \t \r \" \\ \/</c>.</summary>
+    private static string DecodeEscapes(string text)
+    {
+        if (!text.Contains("\\u", StringComparison.OrdinalIgnoreCase) && !text.Contains("\\x", StringComparison.OrdinalIgnoreCase))
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length);
+        bool changed = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\\' && i + 1 < text.Length)
+            {
+                char kind = text[i + 1];
+                int digits = kind is 'u' or 'U' ? 4 : kind is 'x' or 'X' ? 2 : 0;
+                if (digits > 0 && i + 2 + digits <= text.Length
+                    && int.TryParse(text.AsSpan(i + 2, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
+                {
+                    builder.Append((char)code);
+                    i += 1 + digits;
+                    changed = true;
+                    continue;
+                }
+
+                char simple = kind switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '"' => '"', '\\' => '\\', '/' => '/', '\'' => '\'', _ => '\0' };
+                if (simple != '\0')
+                {
+                    builder.Append(simple);
+                    i++;
+                    changed = true;
+                    continue;
+                }
+            }
+
+            builder.Append(c);
+        }
+
+        return changed ? builder.ToString() : text;
+    }
+
+    /// <summary>Whether an <c>&amp;name;</c> or <c>&amp;#NN;</c> entity occurs.</summary>
+    private static bool HasEntity(string text)
+    {
+        int from = 0;
+        while ((from = text.IndexOf('&', from)) >= 0)
+        {
+            int end = Math.Min(text.Length, from + 12);
+            for (int i = from + 1; i < end; i++)
+            {
+                char c = text[i];
+                if (c == ';')
+                {
+                    return i > from + 1;
+                }
+
+                if (!char.IsAsciiLetterOrDigit(c) && c != '#')
+                {
+                    break;
+                }
+            }
+
+            from++;
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether two or more <c>%HH</c> escapes occur (one alone is more likely "50%A").</summary>
+    private static bool HasPercentEscapes(string text)
+    {
+        int count = 0, from = 0;
+        while ((from = text.IndexOf('%', from)) >= 0 && from + 2 < text.Length)
+        {
+            if (char.IsAsciiHexDigit(text[from + 1]) && char.IsAsciiHexDigit(text[from + 2]) && ++count >= 2)
+            {
+                return true;
+            }
+
+            from++;
+        }
+
+        return false;
+    }
+
+    /// <summary>Decodes <c>%HH</c> escapes as UTF-8 and <c>+</c> between them as a space; malformed escapes stay as they are.</summary>
+    private static string DecodePercent(string text)
+    {
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            int n = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c == '%' && i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
+                {
+                    bytes[n++] = (byte)((HexValue(text[i + 1]) << 4) | HexValue(text[i + 2]));
+                    i += 2;
+                }
+                else if (c == '+' && i > 0 && i + 1 < text.Length && text[i - 1] != ' ' && text[i + 1] != ' ' && !char.IsAsciiDigit(text[i + 1]))
+                {
+                    bytes[n++] = (byte)' ';
+                }
+                else
+                {
+                    n += Encoding.UTF8.GetBytes(text.AsSpan(i, char.IsHighSurrogate(c) && i + 1 < text.Length ? 2 : 1), bytes.AsSpan(n));
+                    i += char.IsHighSurrogate(c) && i + 1 < text.Length ? 1 : 0;
+                }
+            }
+
+            return Encoding.UTF8.GetString(bytes, 0, n);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+    /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space.</summary>
+    private static string FoldUnicode(string text, ref Findings findings)
+    {
+        string decomposed;
+        try
+        {
+            decomposed = text.Normalize(NormalizationForm.FormKD);
+        }
+        catch (ArgumentException)
+        {
+            // Lone surrogates cannot be normalised; fold what is there without decomposing.
+            decomposed = text;
+        }
+
+        var builder = new StringBuilder(decomposed.Length);
+        bool wordHasLatin = false, wordHasConfusable = false;
+        foreach (char c in decomposed)
+        {
+            if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+            {
+                continue;
+            }
+
+            char mapped = Confusables.Map(c);
+            if (mapped != c)
+            {
+                wordHasConfusable = true;
+            }
+            else if (char.IsAsciiLetter(c))
+            {
+                wordHasLatin = true;
+            }
+            else if (!char.IsLetter(c))
+            {
+                if (wordHasLatin && wordHasConfusable)
+                {
+                    findings |= Findings.MixedScript;
+                }
+
+                wordHasLatin = wordHasConfusable = false;
+            }
+
+            builder.Append(mapped);
+        }
+
+        if (wordHasLatin && wordHasConfusable)
+        {
+            findings |= Findings.MixedScript;
+        }
+
+        return builder.ToString();
+    }
+}
