@@ -47,7 +47,7 @@ namespace Contracts.Ai;
 public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 {
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key Microsoft.Extensions.AI's OpenAI adapter reads for strict schemas.</summary>
-    internal const string StrictJsonSchemaKey = "strictJsonSchema";
+    internal const string StrictKey = "strict";
 
     private readonly IPromptRegistry _registry;
     private readonly ILogger _logger;
@@ -173,7 +173,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage);
     }
 
-    /// <summary>Whether a tool would inherit the request's strictness: Microsoft.Extensions.AI.OpenAI applies <see cref="StrictJsonSchemaKey"/> to every function that does not state its own.</summary>
+    /// <summary>Whether a tool would inherit the request's strictness: Microsoft.Extensions.AI.OpenAI applies <see cref="StrictKey"/> to every function that does not state its own.</summary>
     private static bool OffersToolsWithoutOwnStrictness(IList<AITool>? tools)
     {
         if (tools is null)
@@ -183,7 +183,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 
         for (int i = 0; i < tools.Count; i++)
         {
-            if (tools[i] is AIFunctionDeclaration function && function.AdditionalProperties?.ContainsKey(StrictJsonSchemaKey) != true)
+            if (tools[i] is AIFunctionDeclaration function && function.AdditionalProperties?.ContainsKey(StrictKey) != true)
             {
                 return true;
             }
@@ -275,9 +275,9 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         {
             request.ResponseFormat = plan.ResponseFormat;
             if (Options.StrictOutputSchema && plan.IsStrictCompatible && !OffersToolsWithoutOwnStrictness(request.Tools) &&
-                request.AdditionalProperties?.ContainsKey(StrictJsonSchemaKey) != true)
+                request.AdditionalProperties?.ContainsKey(StrictKey) != true)
             {
-                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[StrictJsonSchemaKey] = true;
+                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[StrictKey] = true;
             }
         }
 

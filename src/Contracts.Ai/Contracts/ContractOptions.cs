@@ -38,9 +38,9 @@ public sealed class ContractOptions
     /// Defaults to <see langword="true"/>. A schema qualifies when its root is an object, every object lists all its
     /// properties in <c>required</c> and sets <c>additionalProperties: false</c>, and it uses only the keywords strict
     /// mode supports (no <c>allOf</c>, <c>oneOf</c>, <c>not</c>, <c>patternProperties</c>, string length limits...).
-    /// Strictness travels as <c>ChatOptions.AdditionalProperties["strictJsonSchema"] = true</c>, which
+    /// Strictness travels as <c>ChatOptions.AdditionalProperties["strict"] = true</c>, which
     /// Microsoft.Extensions.AI.OpenAI turns into <c>"strict": true</c> on the response format. The same flag also
-    /// makes that adapter send every tool without its own <c>strictJsonSchema</c> setting as strict, so a request
+    /// makes that adapter send every tool without its own <c>strict</c> setting as strict, so a request
     /// offering such tools is sent without it. A value the caller set in <c>AdditionalProperties</c> is kept.
     /// The answer is validated against the contract either way.
     /// </value>

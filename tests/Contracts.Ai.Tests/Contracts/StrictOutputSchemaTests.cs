@@ -49,7 +49,7 @@ public class StrictOutputSchemaTests
 
         ChatOptions sent = Assert.Single(model.Requests).Options!;
         Assert.IsType<ChatResponseFormatJson>(sent.ResponseFormat);
-        Assert.Equal(expected, sent.AdditionalProperties?.TryGetValue("strictJsonSchema", out object? value) == true && value is true);
+        Assert.Equal(expected, sent.AdditionalProperties?.TryGetValue("strict", out object? value) == true && value is true);
     }
 
     [Fact]
@@ -58,10 +58,10 @@ public class StrictOutputSchemaTests
         var model = new ScriptedChatClient(_ => ScriptedTurn.Reply(ValidTicket));
         IChatClient client = Governed(model, Registry(TicketContract()));
         ChatOptions options = TicketOptions();
-        (options.AdditionalProperties ??= [])["strictJsonSchema"] = false;
+        (options.AdditionalProperties ??= [])["strict"] = false;
 
         await client.GetResponseAsync(Ask(), options);
 
-        Assert.Equal(false, Assert.Single(model.Requests).Options!.AdditionalProperties!["strictJsonSchema"]);
+        Assert.Equal(false, Assert.Single(model.Requests).Options!.AdditionalProperties!["strict"]);
     }
 }
