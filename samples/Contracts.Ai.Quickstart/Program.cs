@@ -4,6 +4,7 @@
 // set, the same governed calls go to OpenAI through Microsoft.Extensions.AI.OpenAI (model from
 // OPENAI_MODEL, default gpt-4o-mini); a real model decides for itself which tools to call.
 using System.ClientModel;
+using System.Text.Json;
 using Contracts.Ai;
 using Contracts.Ai.Quickstart;
 using Microsoft.Extensions.AI;
@@ -21,8 +22,13 @@ IChatClient provider = offline
     ? EmbeddedModel.Create()
     : new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(apiKey!)).AsIChatClient();
 
-// The app's own pipeline, as it is today: the provider plus MEAI's tool loop.
-services.AddSingleton(new ChatClientBuilder(provider).UseFunctionInvocation().Build());
+// The app's own pipeline, as it is today: the provider plus MEAI's tool loop. The recorder only lets this
+// quickstart show what reached the model (the rejected answer and the errors sent back on re-ask).
+ModelCallRecorder? recorder = null;
+services.AddSingleton(new ChatClientBuilder(provider)
+    .UseFunctionInvocation()
+    .Use(inner => recorder = new ModelCallRecorder(inner))
+    .Build());
 
 // One line adopts governance; the prompt contracts come from the files in prompts/ (embedded in this app).
 services.AddGovernedAi(o =>
@@ -49,7 +55,8 @@ try
         new ChatOptions()
             .WithContract("support.triage", new Dictionary<string, object?> { ["customer"] = "Ada Lovelace", ["channel"] = "email" })
             .WithTenant("acme", "ada"));
-    Console.WriteLine($"   answer: {triage.Text}");
+    PrintReask(recorder!);
+    Console.WriteLine($"   final answer: {triage.Text}");
     Console.WriteLine($"   validation: {triage.GetContractValidationOutcome()}");
     spans.Print();
 
@@ -75,6 +82,9 @@ try
     }.WithContract("order.desk", new Dictionary<string, object?> { ["customer"] = "Ada Lovelace" }).WithTenant("acme", "ada");
     orderDesk.GetGovernanceContext()!.ConversationId = "conv-42";
     ChatResponse resolution = await chat.GetResponseAsync("Please refund order A-1001 and send me the invoice.", orderDesk);
+    Console.WriteLine(TypedOrder(resolution) is { } order
+        ? $"   get_order, parsed strictly into the typed record: {order}"
+        : "   no get_order result in the response");
     Console.WriteLine($"   answer: {resolution.Text}");
     Console.WriteLine($"   refund_order ran {store.Refunds} time(s); delete_account was not offered (not on the contract's allow-list)");
     spans.Print();
@@ -120,6 +130,56 @@ static string? DescribeOpenAiFailure(Exception exception)
 }
 
 static void Section(string title) => Console.WriteLine($"{Environment.NewLine}{title}");
+
+// What the contract stage did between the model calls: the rejected answer and the errors it sent back.
+static void PrintReask(ModelCallRecorder recorder)
+{
+    IReadOnlyList<IReadOnlyList<ChatMessage>> calls = recorder.Calls;
+    recorder.Clear();
+    if (calls.Count < 2)
+    {
+        Console.WriteLine("   the first answer passed: no re-ask was needed");
+        return;
+    }
+
+    IReadOnlyList<ChatMessage> reask = calls[1];
+    ChatMessage? rejected = reask.LastOrDefault(m => m.Role == ChatRole.Assistant);
+    ChatMessage? feedback = reask.LastOrDefault(m => m.Role == ChatRole.User);
+    Console.WriteLine($"   first answer (rejected): {rejected?.Text}");
+    Console.WriteLine("   sent back to the model:");
+    foreach (string line in (feedback?.Text ?? string.Empty).Split('\n'))
+    {
+        Console.WriteLine($"     | {line.TrimEnd()}");
+    }
+}
+
+// The get_order result as the tool loop received it, read into the typed record its output contract promised.
+static Order? TypedOrder(ChatResponse response)
+{
+    string? getOrderCall = null;
+    foreach (AIContent content in response.Messages.SelectMany(m => m.Contents))
+    {
+        switch (content)
+        {
+            case FunctionCallContent { Name: "get_order" } call:
+                getOrderCall = call.CallId;
+                break;
+            case FunctionResultContent result when getOrderCall is not null && result.CallId == getOrderCall:
+                return result.Result switch
+                {
+                    Order order => order,
+                    JsonElement { ValueKind: JsonValueKind.Object } json => json.Deserialize(QuickstartJson.Default.Order),
+
+                    // Data protection hands tool output to the model inside <<untrusted-data>> markers.
+                    string text when text.IndexOf('{') is >= 0 and int start && text.LastIndexOf('}') is int end && end > start =>
+                        JsonSerializer.Deserialize(text.AsSpan(start, end - start + 1), QuickstartJson.Default.Order),
+                    _ => null,
+                };
+        }
+    }
+
+    return null;
+}
 
 static List<ChatMessage> LongConversation(int count)
 {

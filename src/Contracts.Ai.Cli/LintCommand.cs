@@ -25,8 +25,13 @@ internal static class LintCommand
         foreach (PromptFile file in folder.Files)
         {
             CheckTokens(file, diagnostics);
-            CheckSensitiveText(file, recognizer, diagnostics);
-            CheckSamples(file, recognizer, detector, diagnostics);
+        }
+
+        // Security checks run on every file, whatever else is wrong with it: an invalid field never hides a secret.
+        foreach (PromptFileText text in folder.Texts)
+        {
+            CheckSensitiveText(text, recognizer, diagnostics);
+            CheckSamples(text, recognizer, detector, diagnostics);
         }
 
         diagnostics.Sort(static (a, b) =>
@@ -97,9 +102,9 @@ internal static class LintCommand
     }
 
     /// <summary>PII and secrets in the template and the fallback answer: both reach the model or the user verbatim.</summary>
-    private static void CheckSensitiveText(PromptFile file, DefaultPiiRecognizer recognizer, List<Diagnostic> diagnostics)
+    private static void CheckSensitiveText(PromptFileText file, DefaultPiiRecognizer recognizer, List<Diagnostic> diagnostics)
     {
-        string template = file.Contract.Template ?? string.Empty;
+        string template = file.Template;
         foreach (PiiMatch match in recognizer.Recognize(template))
         {
             (int line, int column) = LineAndColumn(template, match.Start, file.TemplateLine);
@@ -108,7 +113,7 @@ internal static class LintCommand
                 $"the template contains {(secret ? "a secret" : "personal data")} ({match.EntityType}): move it out of the prompt{(secret ? " and rotate it" : string.Empty)}."));
         }
 
-        if (file.Contract.FallbackResponse is { } fallback)
+        if (file.Fallback is { } fallback)
         {
             foreach (PiiMatch match in recognizer.Recognize(fallback))
             {
@@ -120,7 +125,7 @@ internal static class LintCommand
     }
 
     /// <summary>Secrets in sample values are errors, personal data warnings (samples are examples); injection-like phrasing in a sample is an error.</summary>
-    private static void CheckSamples(PromptFile file, DefaultPiiRecognizer recognizer, HeuristicInjectionDetector detector, List<Diagnostic> diagnostics)
+    private static void CheckSamples(PromptFileText file, DefaultPiiRecognizer recognizer, HeuristicInjectionDetector detector, List<Diagnostic> diagnostics)
     {
         foreach ((string name, JsonElement value) in file.Sample)
         {
@@ -182,6 +187,12 @@ internal static class LintCommand
     }
 
     private static void Add(List<Diagnostic> diagnostics, PromptFile file, string severity, string code, string field, string message)
+    {
+        (int line, int column) = field == "template" ? (file.TemplateLine, 1) : file.PositionOf(field);
+        diagnostics.Add(new Diagnostic(severity, code, Paths.Display(file.Path), line, column, field, message));
+    }
+
+    private static void Add(List<Diagnostic> diagnostics, PromptFileText file, string severity, string code, string field, string message)
     {
         (int line, int column) = field == "template" ? (file.TemplateLine, 1) : file.PositionOf(field);
         diagnostics.Add(new Diagnostic(severity, code, Paths.Display(file.Path), line, column, field, message));

@@ -9,8 +9,9 @@ internal sealed class PromptFolder
 {
     public const string SearchPattern = "*.prompty";
 
-    private PromptFolder(string directory, int fileCount, List<PromptFile> files, List<Diagnostic> diagnostics)
+    private PromptFolder(string directory, int fileCount, List<PromptFile> files, List<PromptFileText> texts, List<Diagnostic> diagnostics)
     {
+        Texts = texts;
         Directory = directory;
         FileCount = fileCount;
         Files = files;
@@ -25,6 +26,9 @@ internal sealed class PromptFolder
     /// <summary>Gets the files that parsed.</summary>
     public List<PromptFile> Files { get; }
 
+    /// <summary>Gets the verbatim text (template, fallback, samples) of every file, valid or not, for the security checks.</summary>
+    public List<PromptFileText> Texts { get; }
+
     public List<Diagnostic> Diagnostics { get; }
 
     public static PromptFolder Load(string directory, DateTimeOffset now)
@@ -32,11 +36,12 @@ internal sealed class PromptFolder
         var errors = new List<PromptFileError>();
         var warnings = new List<PromptFileError>();
         var files = new List<PromptFile>();
+        var texts = new List<PromptFileText>();
         string[] paths = System.IO.Directory.GetFiles(directory, SearchPattern, SearchOption.AllDirectories);
         Array.Sort(paths, StringComparer.Ordinal);
         foreach (string path in paths)
         {
-            if (PromptFileParser.Parse(File.ReadAllText(path), path, errors) is { } file)
+            if (PromptFileParser.Parse(File.ReadAllText(path), path, errors, texts) is { } file)
             {
                 files.Add(file);
             }
@@ -54,6 +59,6 @@ internal sealed class PromptFolder
             diagnostics.Add(Diagnostic.From(warning, Diagnostic.Warning));
         }
 
-        return new PromptFolder(directory, paths.Length, files, diagnostics);
+        return new PromptFolder(directory, paths.Length, files, texts, diagnostics);
     }
 }

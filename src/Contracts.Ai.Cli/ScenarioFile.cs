@@ -16,6 +16,15 @@ internal sealed class ScenarioFile
 {
     public static readonly string[] Outcomes = ["passed", "reasked", "fallback", "failed"];
 
+    /// <summary>The violation kinds <c>expect_violation</c> matches (the <c>contracts_ai.violation.kind</c> values); any other value is text a violation message must contain.</summary>
+    public static readonly HashSet<string> ViolationKinds = new(StringComparer.Ordinal)
+    {
+        ContractViolationKinds.InputMissing, ContractViolationKinds.InputUnknown, ContractViolationKinds.InputType,
+        ContractViolationKinds.InputLength, ContractViolationKinds.InputPattern, ContractViolationKinds.ToolNotAllowed,
+        ContractViolationKinds.OutputNotJson, ContractViolationKinds.OutputTruncated, ContractViolationKinds.OutputEchoedSchema,
+        ContractViolationKinds.OutputSchema, ContractViolationKinds.OutputType, ContractViolationKinds.OutputValidator,
+    };
+
     private static readonly string[] FileFields = ["prompt", "version", "scenarios"];
     private static readonly string[] ScenarioFields = ["name", "version", "message", "inputs", "tools", "answers", "expect", "expect_violation", "streaming"];
     private static readonly string[] AnswerFields = ["text", "call", "arguments"];

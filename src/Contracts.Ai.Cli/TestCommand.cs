@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -106,7 +107,7 @@ internal static class TestCommand
         {
             contract = provider.GetRequiredService<IPromptRegistry>().Resolve(file.PromptId, scenario.Version ?? file.Version);
         }
-        catch (KeyNotFoundException ex)
+        catch (ContractNotFoundException ex)
         {
             return new ScenarioResult(file, scenario, scenario.Version ?? file.Version ?? "?", false, "error", ex.Message);
         }
@@ -158,9 +159,20 @@ internal static class TestCommand
             return new ScenarioResult(file, scenario, contract.Version, false, actual, $"expected {scenario.Expect}, got {actual}" + (detail.Length > 0 ? ": " + detail : "."));
         }
 
-        if (scenario.ExpectViolation is { } expected && !detail.Contains(expected, StringComparison.Ordinal))
+        if (scenario.ExpectViolation is { } expected)
         {
-            return new ScenarioResult(file, scenario, contract.Version, false, actual, $"expected a violation containing '{expected}', got: {detail}");
+            if (ScenarioFile.ViolationKinds.Contains(expected))
+            {
+                if (!outcomes.ViolationKinds.Contains(expected))
+                {
+                    string seen = outcomes.ViolationKinds.Count == 0 ? "none" : string.Join(", ", outcomes.ViolationKinds);
+                    return new ScenarioResult(file, scenario, contract.Version, false, actual, $"expected a violation of kind {expected}, got kinds: {seen}" + (detail.Length > 0 ? " (" + detail + ")" : "."));
+                }
+            }
+            else if (!detail.Contains(expected, StringComparison.Ordinal))
+            {
+                return new ScenarioResult(file, scenario, contract.Version, false, actual, $"expected a violation containing '{expected}', got: {detail}");
+            }
         }
 
         if (model.CallCount < turns.Length)
@@ -291,6 +303,8 @@ internal static class TestCommand
     private sealed class OutcomeListener : IDisposable
     {
         private readonly ActivityListener _listener;
+        private readonly MeterListener _meters;
+        private readonly HashSet<string> _kinds = new(StringComparer.Ordinal);
 
         public OutcomeListener()
         {
@@ -307,12 +321,65 @@ internal static class TestCommand
                 },
             };
             ActivitySource.AddActivityListener(_listener);
+
+            // Every violation of every attempt (a re-asked one too) is counted with its kind.
+            _meters = new MeterListener
+            {
+                InstrumentPublished = (instrument, listener) =>
+                {
+                    if (instrument.Meter.Name == GovernedAiTelemetry.SourceName && instrument.Name == TelemetryNames.Metrics.ContractViolations)
+                    {
+                        listener.EnableMeasurementEvents(instrument);
+                    }
+                },
+            };
+            _meters.SetMeasurementEventCallback<long>(OnViolation);
+            _meters.Start();
         }
 
         public string? Outcome { get; private set; }
 
-        public void Reset() => Outcome = null;
+        /// <summary>Gets the violation kinds counted since the last <see cref="Reset"/>.</summary>
+        public List<string> ViolationKinds
+        {
+            get
+            {
+                lock (_kinds)
+                {
+                    var kinds = new List<string>(_kinds);
+                    kinds.Sort(StringComparer.Ordinal);
+                    return kinds;
+                }
+            }
+        }
 
-        public void Dispose() => _listener.Dispose();
+        public void Reset()
+        {
+            Outcome = null;
+            lock (_kinds)
+            {
+                _kinds.Clear();
+            }
+        }
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _meters.Dispose();
+        }
+
+        private void OnViolation(Instrument instrument, long measurement, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == TelemetryNames.Attributes.ViolationKind && tag.Value is string kind)
+                {
+                    lock (_kinds)
+                    {
+                        _kinds.Add(kind);
+                    }
+                }
+            }
+        }
     }
 }

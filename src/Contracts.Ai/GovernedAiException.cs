@@ -33,4 +33,11 @@ public class GovernedAiException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// Whether the error is an expected outcome of a governed call (a contract violation, a rejected tool call,
+    /// unsafe content, an idempotency rule): logged as a warning without a stack trace. A fault of the set-up or
+    /// of a dependency (an unreachable store, a missing token counter) is logged as an error with its stack trace.
+    /// </summary>
+    internal virtual bool IsExpectedOutcome => true;
 }

@@ -46,11 +46,14 @@ public sealed class GovernedAiOptions
     /// <summary>Gets or sets context-window budgeting options.</summary>
     public TokenBudgetOptions TokenBudget { get; set; } = new();
 
+    /// <summary>Keys under the <c>GovernedAi</c> configuration section that name no setting, found when it was bound; reported by <see cref="Validate"/>.</summary>
+    internal List<string>? ConfigurationErrors { get; set; }
+
     /// <summary>Returns every problem with the options, each naming the option by its configuration path.</summary>
     /// <returns>The problems; empty when the options are valid.</returns>
     public IReadOnlyList<string> Validate()
     {
-        var errors = new List<string>();
+        var errors = new List<string>(ConfigurationErrors ?? []);
         if (Idempotency is null) { errors.Add($"{SectionName}:Idempotency must not be null."); } else { Idempotency.Validate($"{SectionName}:Idempotency", errors); }
         if (Routing is null) { errors.Add($"{SectionName}:Routing must not be null."); } else { Routing.Validate($"{SectionName}:Routing", errors); }
         if (Contracts is null) { errors.Add($"{SectionName}:Contracts must not be null."); } else { Contracts.Validate($"{SectionName}:Contracts", errors); }

@@ -121,4 +121,20 @@ public class LintCommandTests
         Assert.Contains("xml", format.Error);
         Assert.Equal(2, none.ExitCode);
     }
+
+    [Fact]
+    public async Task Security_checks_run_on_files_with_other_errors()
+    {
+        const string Folder = CliRunner.Fixtures + "/hidden-secrets";
+        CliResult result = await CliRunner.RunAsync("lint", Folder);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(result.Lines, l => l.StartsWith($"{Folder}/wrong-version.prompty:3:", StringComparison.Ordinal) && l.Contains(": error version-invalid: ", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith($"{Folder}/wrong-version.prompty:9:", StringComparison.Ordinal) && l.Contains(": error secret: ", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith($"{Folder}/wrong-version.prompty:7:", StringComparison.Ordinal) && l.Contains(": error injection-sample: ", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith($"{Folder}/bad-yaml.prompty:", StringComparison.Ordinal) && l.Contains(": error yaml-syntax: ", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith($"{Folder}/bad-yaml.prompty:6:", StringComparison.Ordinal) && l.Contains(": error pii: ", StringComparison.Ordinal) && l.Contains("EMAIL_ADDRESS", StringComparison.Ordinal));
+        Assert.DoesNotContain("sk-FAKE", result.Output);
+        Assert.DoesNotContain("jane.doe@example.com", result.Output);
+    }
 }

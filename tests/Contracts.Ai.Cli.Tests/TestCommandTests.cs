@@ -69,4 +69,18 @@ public class TestCommandTests
         Assert.Equal(1, prompts.ExitCode);
         Assert.Contains("version-invalid", prompts.Output);
     }
+
+    [Fact]
+    public async Task Expect_violation_matches_the_violation_kind_of_any_attempt()
+    {
+        CliResult result = await CliRunner.RunAsync("test", CliRunner.Fixtures + "/violation-kinds");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("PASS echo 1.0.0 > prose is re-asked as output_not_json: reasked", result.Lines);
+        Assert.Contains("PASS echo 1.0.0 > a wrong type fails as output_schema: failed", result.Lines);
+        Assert.Contains("PASS echo 1.0.0 > text still matches the violation message: failed", result.Lines);
+        string failure = Assert.Single(result.Lines, l => l.StartsWith("FAIL ", StringComparison.Ordinal));
+        Assert.Contains("the wrong kind fails the scenario: expected a violation of kind output_not_json, got kinds: output_schema", failure);
+        Assert.Contains("4 scenario(s): 3 passed, 1 failed.", result.Lines);
+    }
 }

@@ -1,17 +1,23 @@
 using System;
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Contracts.Ai;
 
 /// <summary>Fits a conversation into a model's context window; the engine behind <see cref="TokenBudgetingChatClient"/> and <see cref="TokenBudgetChatReducer"/>.</summary>
 /// <remarks>Thread-safe. The caller's list and messages are never changed: a trimmed conversation is a new list of the same message objects (a truncated message is a copy).</remarks>
-internal sealed class TokenBudgeter
+internal sealed partial class TokenBudgeter
 {
     private const int TruncationAttempts = 4;
+
+    // Model ids come from requests: past this many distinct ids, unknown models are no longer remembered (nor warned about).
+    private const int MaxWarnedModels = 1000;
 
     private readonly TokenBudgetOptions _options;
     private readonly TokenCounterRegistry _registry;
@@ -24,11 +30,15 @@ internal sealed class TokenBudgeter
     // (a memo is checked against the message before it is used).
     private TokenCountCache.MessageMemo?[] _hints = new TokenCountCache.MessageMemo?[64];
 
-    public TokenBudgeter(TokenBudgetOptions options, TokenCounterRegistry? registry, TokenCountCache? cache)
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, bool> _warnedModels = new(StringComparer.Ordinal);
+
+    public TokenBudgeter(TokenBudgetOptions options, TokenCounterRegistry? registry, TokenCountCache? cache, ILogger? logger = null)
     {
         _options = options;
         _registry = registry ?? new TokenCounterRegistry();
         _cache = cache ?? TokenCountCache.Shared;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Returns the messages to send: <paramref name="messages"/> itself when it fits (or no window is known), else a trimmed copy.</summary>
@@ -42,8 +52,15 @@ internal sealed class TokenBudgeter
         int? window = FindWindow(modelId);
         if (window is not int contextWindow)
         {
+            if (_options.DefaultEncoding is null)
+            {
+                // Unknown models are refused, window or not.
+                _ = FindCounter(modelId);
+            }
+
             if (maxInput is not int onlyCap)
             {
+                WarnUnbudgeted(modelId);
                 return messages;
             }
 
@@ -132,6 +149,38 @@ internal sealed class TokenBudgeter
             activity?.Dispose();
         }
     }
+
+    /// <summary>Says once per model id that its calls go out unbudgeted, naming the setting that fixes it.</summary>
+    private void WarnUnbudgeted(string? modelId)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        string key = modelId ?? string.Empty;
+        if (_warnedModels.ContainsKey(key) || _warnedModels.Count >= MaxWarnedModels || !_warnedModels.TryAdd(key, true))
+        {
+            return;
+        }
+
+        if (modelId is null)
+        {
+            LogNoWindowWithoutModel(_logger);
+        }
+        else
+        {
+            LogNoWindow(_logger, modelId);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
+        Message = "No context window is known for model '{ModelId}', so its requests are sent unbudgeted. Set TokenBudgetOptions.ModelContextWindows[\"{ModelId}\"] (configuration GovernedAi:TokenBudget:ModelContextWindows:{ModelId}) or TokenBudgetOptions.ContextWindowTokens. Logged once per model.")]
+    private static partial void LogNoWindow(ILogger logger, string modelId);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning,
+        Message = "The chat client reports no model id and TokenBudgetOptions.ContextWindowTokens is not set, so requests are sent unbudgeted. Set ChatOptions.ModelId with TokenBudgetOptions.ModelContextWindows, or ContextWindowTokens. Logged once.")]
+    private static partial void LogNoWindowWithoutModel(ILogger logger);
 
     private int? FindWindow(string? modelId)
     {

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Contracts.Ai;
 
@@ -20,7 +21,10 @@ namespace Contracts.Ai;
 /// <see cref="BudgetOverflowPolicy.Trim"/>, the oldest turns are dropped (system messages, pinned messages
 /// and the newest user turn stay; a tool call and all its results go together) and a new list is passed
 /// on. The caller's list and messages are never changed. When no context window is known for the model
-/// (see <see cref="TokenBudgetOptions.ContextWindowTokens"/>), messages pass through unbudgeted.
+/// (see <see cref="TokenBudgetOptions.ModelContextWindows"/> and <see cref="TokenBudgetOptions.ContextWindowTokens"/>),
+/// messages pass through unbudgeted and a warning naming <see cref="TokenBudgetOptions.ModelContextWindows"/> is
+/// logged once per model; with <see cref="TokenBudgetOptions.DefaultEncoding"/> <see langword="null"/>, a model
+/// without a token counter is refused with <see cref="TokenCounterNotFoundException"/>.
 /// </para>
 /// <para>Thread-safe: one instance serves concurrent calls; token counts are cached across calls.</para>
 /// </remarks>
@@ -49,11 +53,22 @@ public sealed class TokenBudgetingChatClient : DelegatingChatClient
     {
     }
 
-    internal TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, TokenCountCache? cache)
+    /// <summary>Initializes a new instance of the <see cref="TokenBudgetingChatClient"/> class with the app's token counters and logging.</summary>
+    /// <param name="innerClient">The client the stage wraps.</param>
+    /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
+    /// <param name="counters">Chooses the counter per model; <see langword="null"/> for tiktoken on known OpenAI models and the default encoding otherwise.</param>
+    /// <param name="loggerFactory">Logs the warning for a model whose context window is not known (once per model); <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
+    public TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, ILoggerFactory? loggerFactory)
+        : this(innerClient, options, counters, null, loggerFactory)
+    {
+    }
+
+    internal TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, TokenCountCache? cache, ILoggerFactory? loggerFactory = null)
         : base(innerClient)
     {
         Options = options ?? new TokenBudgetOptions();
-        _budgeter = new TokenBudgeter(Options, counters, cache);
+        _budgeter = new TokenBudgeter(Options, counters, cache, loggerFactory?.CreateLogger<TokenBudgetingChatClient>());
     }
 
     /// <summary>Gets the stage's options.</summary>
@@ -61,6 +76,7 @@ public sealed class TokenBudgetingChatClient : DelegatingChatClient
 
     /// <inheritdoc />
     /// <exception cref="ContextBudgetExceededException">The conversation does not fit and <see cref="TokenBudgetOptions.OnOverflow"/> is <see cref="BudgetOverflowPolicy.Throw"/>, or even the messages that must be kept do not fit.</exception>
+    /// <exception cref="TokenCounterNotFoundException">No token counter fits the model and <see cref="TokenBudgetOptions.DefaultEncoding"/> is <see langword="null"/>.</exception>
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);

@@ -1,6 +1,7 @@
 using System;
 using Contracts.Ai;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.AI;
@@ -39,5 +40,6 @@ public static class TokenBudgetingChatClientBuilderExtensions
             innerClient,
             options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.TokenBudget ?? new TokenBudgetOptions(),
             services.GetService<TokenCounterRegistry>(),
-            services.GetService<TokenCountCache>()));
+            services.GetService<TokenCountCache>(),
+            services.GetService<ILoggerFactory>()));
 }

@@ -84,7 +84,7 @@ public sealed class TokenCounterRegistry
     /// <param name="modelId">The model id, or <see langword="null"/> when the client reports none.</param>
     /// <param name="defaultEncoding">The tiktoken encoding for models neither registered nor known, or <see langword="null"/> to refuse them.</param>
     /// <returns>The registered counter; else tiktoken's for a known OpenAI model; else the default encoding's.</returns>
-    /// <exception cref="InvalidOperationException">The model is neither registered nor known and <paramref name="defaultEncoding"/> is <see langword="null"/>; the message names the model and how to register a counter.</exception>
+    /// <exception cref="TokenCounterNotFoundException">The model is neither registered nor known and <paramref name="defaultEncoding"/> is <see langword="null"/>; the message names the model and how to register a counter.</exception>
     /// <exception cref="ArgumentException"><paramref name="defaultEncoding"/> is not a supported encoding.</exception>
     public ITokenCounter GetCounter(string? modelId, string? defaultEncoding = TiktokenTokenCounter.O200kBase)
     {
@@ -111,7 +111,8 @@ public sealed class TokenCounterRegistry
 
         return defaultEncoding is not null
             ? TiktokenTokenCounter.ForEncoding(defaultEncoding)
-            : throw new InvalidOperationException(
+            : throw new TokenCounterNotFoundException(
+                modelId,
                 $"No token counter is registered for model '{modelId ?? "(none reported)"}' and it is not a known OpenAI model. " +
                 "Register one with AddGovernedAi().AddTokenCounter(modelId, counter) or TokenCounterRegistry.Register(modelId, counter), " +
                 "or set TokenBudgetOptions.DefaultEncoding.");

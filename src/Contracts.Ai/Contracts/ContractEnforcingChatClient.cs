@@ -46,6 +46,9 @@ namespace Contracts.Ai;
 /// </remarks>
 public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 {
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key Microsoft.Extensions.AI's OpenAI adapter reads for strict schemas.</summary>
+    internal const string StrictKey = "strict";
+
     private readonly IPromptRegistry _registry;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -86,7 +89,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 
     /// <inheritdoc />
     /// <exception cref="ContractViolationException">The inputs break the contract, the model called a tool outside the allow-list, or the answer failed validation and the policy is (or ended in) <see cref="ContractFailurePolicy.Throw"/>.</exception>
-    /// <exception cref="System.Collections.Generic.KeyNotFoundException">The contract, version or label is not registered.</exception>
+    /// <exception cref="ContractNotFoundException">The contract, version or label is not registered; the message lists the registered contracts.</exception>
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -170,11 +173,43 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage);
     }
 
+    /// <summary>Whether a tool would inherit the request's strictness: Microsoft.Extensions.AI.OpenAI applies <see cref="StrictKey"/> to every function that does not state its own.</summary>
+    private static bool OffersToolsWithoutOwnStrictness(IList<AITool>? tools)
+    {
+        if (tools is null)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < tools.Count; i++)
+        {
+            if (tools[i] is AIFunctionDeclaration function && function.AdditionalProperties?.ContainsKey(StrictKey) != true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private PromptContract ResolveContract(string id, string? versionOrLabel)
+    {
+        try
+        {
+            return _registry.Resolve(id, versionOrLabel);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            // An app's own registry may follow the dictionary convention; callers still get one typed error.
+            throw new ContractNotFoundException(id, versionOrLabel, ex.Message);
+        }
+    }
+
     /// <summary>Resolves the contract and checks the inputs, then builds the options the model sees.</summary>
     private Request Prepare(GovernanceContext context, ChatOptions options)
     {
         string? versionOrLabel = context.ContractVersion;
-        PromptContract contract = _registry.Resolve(context.ContractId!, context.ContractVersion);
+        PromptContract contract = ResolveContract(context.ContractId!, versionOrLabel);
         ContractPlan plan = contract.GetPlan();
         GovernedCall? call = GovernedCall.Observed;
         if (call is not null)
@@ -239,6 +274,11 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         if (plan.ResponseFormat is not null)
         {
             request.ResponseFormat = plan.ResponseFormat;
+            if (Options.StrictOutputSchema && plan.IsStrictCompatible && !OffersToolsWithoutOwnStrictness(request.Tools) &&
+                request.AdditionalProperties?.ContainsKey(StrictKey) != true)
+            {
+                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[StrictKey] = true;
+            }
         }
 
         if (contract.MaxOutputTokens is int maxOutput && (request.MaxOutputTokens is null || request.MaxOutputTokens > maxOutput))

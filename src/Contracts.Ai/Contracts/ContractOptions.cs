@@ -30,6 +30,22 @@ public sealed class ContractOptions
     /// </value>
     public long? ReaskTokenBudget { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether an output schema that already meets the rules of strict structured
+    /// outputs is sent to the provider as strict, so the provider itself keeps the answer to the schema.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="true"/>. A schema qualifies when its root is an object, every object lists all its
+    /// properties in <c>required</c> and sets <c>additionalProperties: false</c>, and it uses only the keywords strict
+    /// mode supports (no <c>allOf</c>, <c>oneOf</c>, <c>not</c>, <c>patternProperties</c>, string length limits...).
+    /// Strictness travels as <c>ChatOptions.AdditionalProperties["strict"] = true</c>, which
+    /// Microsoft.Extensions.AI.OpenAI turns into <c>"strict": true</c> on the response format. The same flag also
+    /// makes that adapter send every tool without its own <c>strict</c> setting as strict, so a request
+    /// offering such tools is sent without it. A value the caller set in <c>AdditionalProperties</c> is kept.
+    /// The answer is validated against the contract either way.
+    /// </value>
+    public bool StrictOutputSchema { get; set; } = true;
+
     internal void Validate(string path, List<string> errors)
     {
         if (ReaskTokenBudget is <= 0)

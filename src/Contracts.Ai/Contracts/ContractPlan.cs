@@ -37,8 +37,12 @@ internal sealed class ContractPlan
             Schema = schema ?? CompiledJsonSchema.Compile(json);
             ResponseFormat = ChatResponseFormat.ForJsonSchema(json, SchemaName(contract.Id), contract.Description);
             SchemaDescribesSchemaMembers = DeclaresSchemaMembers(json);
+            IsStrictCompatible = StrictSchemaRules.IsStrictCompatible(json);
         }
     }
+
+    /// <summary>Whether the output schema meets the rules of strict structured outputs as it is, so it may be sent with <c>strict: true</c>.</summary>
+    public bool IsStrictCompatible { get; }
 
     public PromptContract Contract { get; }
 

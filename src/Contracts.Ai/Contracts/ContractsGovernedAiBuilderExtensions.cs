@@ -15,7 +15,7 @@ public static class ContractsGovernedAiBuilderExtensions
     /// <param name="contract">The contract version.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="contract"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The contract is not valid; the message lists every problem.</exception>
+    /// <exception cref="ContractDefinitionException">The contract is not valid (version, inputs, a placeholder without an input or an input the template never uses, schema, fallback); the message and <see cref="ContractDefinitionException.Problems"/> list every problem.</exception>
     /// <remarks>Adding a different contract under an id and version already added fails when the registry is resolved, with <see cref="InvalidOperationException"/>.</remarks>
     public static IGovernedAiBuilder AddContract(this IGovernedAiBuilder builder, PromptContract contract)
     {

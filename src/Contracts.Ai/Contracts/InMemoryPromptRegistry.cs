@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
 
 namespace Contracts.Ai;
 
@@ -25,6 +27,8 @@ namespace Contracts.Ai;
 /// </remarks>
 public sealed class InMemoryPromptRegistry : IPromptRegistry
 {
+    private const int ListedContracts = 50;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>Gets the ids of the registered contracts.</summary>
@@ -32,7 +36,7 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="contract"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The contract is not valid: its version is not a semantic version, an input or the template is malformed, the schema does not compile. The message lists every problem.</exception>
+    /// <exception cref="ContractDefinitionException">The contract is not valid: its version is not a semantic version, an input or the template is malformed, a declared input is never used by the template, the schema is not valid JSON Schema. The message lists every problem.</exception>
     /// <exception cref="InvalidOperationException">A different contract is already registered under the same id and version, or under a version of the same precedence.</exception>
     public void Register(PromptContract contract)
     {
@@ -78,12 +82,15 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
 
         if (!_entries.TryGetValue(id, out Entry? entry))
         {
-            throw new KeyNotFoundException($"No contract '{id}' is registered.");
+            throw NotRegistered(id);
         }
 
         Snapshot snapshot = entry.Current;
-        throw new KeyNotFoundException(
-            $"Contract '{id}' has no version or label '{versionOrLabel}'. Versions: {string.Join(", ", snapshot.VersionList)}; labels: {string.Join(", ", snapshot.Labels.Keys)}.");
+        string asked = versionOrLabel ?? PromptLabels.Latest;
+        throw new ContractNotFoundException(
+            id,
+            versionOrLabel,
+            $"Contract '{id}' has no version or label '{asked}'. Versions: {string.Join(", ", snapshot.VersionList)}; labels: {DescribeLabels(snapshot)}.");
     }
 
     /// <summary>Resolves a contract by id and exact version or label, without throwing when it is not there.</summary>
@@ -131,7 +138,9 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             Snapshot current = entry.Current;
             if (!current.Contracts.ContainsKey(version))
             {
-                throw new KeyNotFoundException(
+                throw new ContractNotFoundException(
+                    id,
+                    version,
                     $"Contract '{id}' has no version {version} to point label '{label}' at. Versions: {string.Join(", ", current.VersionList)}.");
             }
 
@@ -147,7 +156,7 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     /// <param name="label">The label, such as <c>production</c>.</param>
     /// <returns>The version the label points at now.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or white space, or <paramref name="label"/> is <c>latest</c>.</exception>
-    /// <exception cref="KeyNotFoundException">The contract is not registered.</exception>
+    /// <exception cref="ContractNotFoundException">The contract is not registered.</exception>
     /// <exception cref="InvalidOperationException">The label was never moved, so there is nothing to roll back to.</exception>
     /// <remarks>Shared with other instances like <see cref="SetLabel"/>. The earlier versions are this instance's own history, moves applied from other instances included.</remarks>
     public string RollbackLabel(string id, string label)
@@ -268,7 +277,67 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         PromptTemplate.IsValidName(label);
 
     private Entry GetEntry(string id) =>
-        _entries.TryGetValue(id, out Entry? entry) ? entry : throw new KeyNotFoundException($"No contract '{id}' is registered.");
+        _entries.TryGetValue(id, out Entry? entry) ? entry : throw NotRegistered(id);
+
+    /// <summary>The error for an unknown id: it lists the registered ids with their versions (at most <see cref="ListedContracts"/>), and the closest id when one is near.</summary>
+    private ContractNotFoundException NotRegistered(string id)
+    {
+        var ids = new List<string>(_entries.Count);
+        foreach (KeyValuePair<string, Entry> pair in _entries)
+        {
+            if (pair.Value.Current.Ordered.Length != 0)
+            {
+                ids.Add(pair.Key);
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return new ContractNotFoundException(
+                id,
+                null,
+                $"No contract '{id}' is registered, and no contract is registered at all: add contracts with AddGovernedAi().AddContract(...), AddPromptsFromDirectory(...) or IPromptRegistry.Register(...).");
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        var message = new StringBuilder();
+        message.Append(CultureInfo.InvariantCulture, $"No contract '{id}' is registered.");
+        if (NameSuggestion.Closest(id, ids) is { } closest)
+        {
+            message.Append(CultureInfo.InvariantCulture, $" Did you mean '{closest}'?");
+        }
+
+        message.Append(CultureInfo.InvariantCulture, $" Registered ({ids.Count}): ");
+        for (int i = 0; i < ids.Count && i < ListedContracts; i++)
+        {
+            if (i > 0)
+            {
+                message.Append("; ");
+            }
+
+            message.Append(ids[i]).Append(' ').Append(string.Join(", ", _entries[ids[i]].Current.VersionList));
+        }
+
+        if (ids.Count > ListedContracts)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"; and {ids.Count - ListedContracts} more");
+        }
+
+        message.Append('.');
+        return new ContractNotFoundException(id, null, message.ToString());
+    }
+
+    private static string DescribeLabels(Snapshot snapshot)
+    {
+        var labels = new List<string>(snapshot.Labels.Count);
+        foreach (KeyValuePair<string, string> label in snapshot.Labels)
+        {
+            labels.Add(label.Key + " -> " + label.Value);
+        }
+
+        labels.Sort(StringComparer.Ordinal);
+        return string.Join(", ", labels);
+    }
 
     private static void ValidateLabel(string label)
     {

@@ -170,8 +170,7 @@ public sealed class PromptContract
                 IReadOnlyList<string> problems = Validate(out CompiledJsonSchema? schema);
                 if (problems.Count > 0)
                 {
-                    throw new ArgumentException(
-                        $"Contract '{Id}' version {Version} is not valid: {string.Join("; ", problems)}", "contract");
+                    throw new ContractDefinitionException(Id, Version, problems);
                 }
 
                 foreach (ContractInput input in _inputs)
@@ -254,13 +253,19 @@ public sealed class PromptContract
 
         if (_template is not null)
         {
+            var reported = new HashSet<string>(StringComparer.Ordinal);
             foreach (string placeholder in PromptTemplate.GetPlaceholders(_template))
             {
-                if (!names.Contains(placeholder))
+                if (!names.Contains(placeholder) && reported.Add(placeholder))
                 {
                     problems.Add($"Template placeholder '{{{{{placeholder}}}}}' does not name a declared input");
                 }
             }
+        }
+
+        foreach (string unused in PromptTemplate.FindUnusedInputs(_template, names))
+        {
+            problems.Add(PromptTemplate.UnusedInputMessage(unused));
         }
 
         if (_outputSchema is JsonElement schema)
@@ -271,17 +276,28 @@ public sealed class PromptContract
             }
             else
             {
-                try
+                SortedDictionary<string, List<string>> invalid = SchemaDefinitionCheck.Find(schema);
+                foreach ((string pointer, List<string> messages) in invalid)
                 {
-                    compiledSchema = CompiledJsonSchema.Compile(schema);
-                    if (_fallbackResponse is not null && !FallbackSatisfies(compiledSchema, _fallbackResponse))
-                    {
-                        problems.Add("FallbackResponse is not JSON that satisfies OutputSchema");
-                    }
+                    problems.Add($"OutputSchema is not a valid JSON Schema at '{SchemaDefinitionCheck.Display(pointer)}': {string.Join("; or ", messages)}");
                 }
-                catch (ArgumentException ex)
+
+                if (invalid.Count == 0)
                 {
-                    problems.Add("OutputSchema is not a valid JSON Schema: " + ex.Message);
+                    try
+                    {
+                        compiledSchema = CompiledJsonSchema.Compile(schema);
+                        if (_fallbackResponse is not null && !FallbackSatisfies(compiledSchema, _fallbackResponse))
+                        {
+                            problems.Add("FallbackResponse is not JSON that satisfies OutputSchema");
+                        }
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        // Problems the meta-schema cannot see (a $ref that resolves nowhere, a pattern that does not parse).
+                        string message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+                        problems.Add("OutputSchema is not a valid JSON Schema: " + message);
+                    }
                 }
             }
         }

@@ -72,6 +72,29 @@ internal sealed class PromptTemplate
 
     public static IReadOnlyList<string> GetPlaceholders(string template) => Parse(template).Placeholders;
 
+    /// <summary>
+    /// The one rule for contracts in code and in prompt files: every declared input appears in the template as a
+    /// placeholder (an input nothing renders is a mistake, usually a renamed placeholder). Returns the names of the
+    /// declared inputs the template never uses, in declaration order; a missing template uses none.
+    /// </summary>
+    public static List<string> FindUnusedInputs(string? template, IEnumerable<string?> inputNames)
+    {
+        var used = new HashSet<string>(template is null ? Array.Empty<string>() : GetPlaceholders(template), StringComparer.Ordinal);
+        var unused = new List<string>();
+        foreach (string? name in inputNames)
+        {
+            if (name is not null && !used.Contains(name))
+            {
+                unused.Add(name);
+            }
+        }
+
+        return unused;
+    }
+
+    /// <summary>The message for an input <see cref="FindUnusedInputs"/> reports.</summary>
+    public static string UnusedInputMessage(string name) => $"input '{name}' is declared but the template never uses {{{{{name}}}}}";
+
     public static bool IsValidName(string name)
     {
         if (name.Length is 0 or > 128)

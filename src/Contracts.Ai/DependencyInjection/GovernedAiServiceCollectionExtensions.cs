@@ -135,7 +135,7 @@ public static class GovernedAiServiceCollectionExtensions
         {
             if (configuration is not null)
             {
-                configuration.GetSection(GovernedAiOptions.SectionName).Bind(options);
+                options.ConfigurationErrors = GovernedAiConfigurationKeys.Bind(configuration.GetSection(GovernedAiOptions.SectionName), options);
             }
         }
     }

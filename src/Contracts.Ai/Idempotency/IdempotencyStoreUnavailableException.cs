@@ -28,4 +28,7 @@ public class IdempotencyStoreUnavailableException : GovernedAiException
         : base(message, innerException)
     {
     }
+
+    /// <inheritdoc />
+    internal override bool IsExpectedOutcome => false;
 }

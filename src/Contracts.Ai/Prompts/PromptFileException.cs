@@ -55,4 +55,7 @@ public class PromptFileException : GovernedAiException
 
         return text.ToString();
     }
+
+    /// <inheritdoc />
+    internal override bool IsExpectedOutcome => false;
 }

@@ -33,13 +33,18 @@ internal static partial class PromptFileParser
     private static readonly string[] ModelFields = ["id", "api", "context_window", "configuration", "parameters", "response"];
     private static readonly string[] TemplateFields = ["format", "parser"];
 
-    public static PromptFile? Parse(string text, string path, List<PromptFileError> errors)
+    public static PromptFile? Parse(string text, string path, List<PromptFileError> errors) => Parse(text, path, errors, texts: null);
+
+    /// <summary>Parses a prompt file; <paramref name="texts"/>, when given, receives the file's verbatim text (template, fallback, samples) even when the file has errors.</summary>
+    public static PromptFile? Parse(string text, string path, List<PromptFileError> errors, List<PromptFileText>? texts)
     {
         var context = new Context(path, errors);
         string[] lines = text.TrimStart('\uFEFF').Split('\n');
+        PromptFileText whole = new(path, text.TrimStart('\uFEFF'), 1, null, new Dictionary<string, JsonElement>(), new Dictionary<string, (int, int)>());
         if (lines.Length == 0 || lines[0].Trim() != "---")
         {
             context.AddAt(1, 1, "front matter", "a prompt file starts with a '---' line, then the YAML front matter, a closing '---' line and the template.", "front-matter");
+            texts?.Add(whole);
             return null;
         }
 
@@ -56,6 +61,7 @@ internal static partial class PromptFileParser
         if (close < 0)
         {
             context.AddAt(1, 1, "front matter", "the front matter is not closed: add a '---' line between it and the template.", "front-matter");
+            texts?.Add(whole);
             return null;
         }
 
@@ -68,10 +74,12 @@ internal static partial class PromptFileParser
         YamlMappingNode? root = LoadFrontMatter(yaml.ToString(), context);
         if (root is null)
         {
+            // The fields cannot be told apart: the whole file is checked as text.
+            texts?.Add(whole);
             return null;
         }
 
-        return Build(root, lines, close + 1, context);
+        return Build(root, lines, close + 1, context, texts);
     }
 
     private static YamlMappingNode? LoadFrontMatter(string yaml, Context context)
@@ -102,7 +110,7 @@ internal static partial class PromptFileParser
         return root;
     }
 
-    private static PromptFile? Build(YamlMappingNode root, string[] lines, int bodyStart, Context context)
+    private static PromptFile? Build(YamlMappingNode root, string[] lines, int bodyStart, Context context, List<PromptFileText>? texts)
     {
         string? id = null, name = null, description = null, version = null, owner = null, risk = null, outputType = null, modelId = null;
         int? contextWindow = null, maxInputTokens = null, maxOutputTokens = null;
@@ -291,6 +299,7 @@ internal static partial class PromptFileParser
         }
 
         (string template, int templateLine) = ReadTemplate(lines, bodyStart, context);
+        texts?.Add(new PromptFileText(context.Path, template, templateLine, fallback, sample, context.Positions));
         CheckPlaceholders(template, templateLine, inputs, context);
         foreach (var (inputName, node) in sampleNodes)
         {
@@ -507,61 +516,20 @@ internal static partial class PromptFileParser
     {
         using JsonDocument document = JsonDocument.Parse(schema?.ToJsonString() ?? "null");
         JsonElement element = document.RootElement.Clone();
-        EvaluationResults results = MetaSchemas.Draft202012.Evaluate(element, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
-        if (results.IsValid)
+        SortedDictionary<string, List<string>> byLocation = SchemaDefinitionCheck.Find(element);
+        if (byLocation.Count == 0)
         {
             return element;
         }
 
-        // Only failures on the path that decides validity: a failed branch of an anyOf that passed is not an error.
-        var byLocation = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        CollectFailures(results, byLocation);
         foreach ((string pointer, List<string> messages) in byLocation)
         {
             YamlNode at = FindNode(yaml, pointer, prefix) ?? yaml;
             string value = at is YamlScalarNode { Value: { } scalar } ? $" ('{scalar}')" : string.Empty;
-            context.Add(at, field, $"not a valid JSON Schema at '{(pointer.Length == 0 ? "/" : pointer)}'{value}: {string.Join("; or ", messages)}", "schema-invalid");
-        }
-
-        if (byLocation.Count == 0)
-        {
-            context.Add(yaml, field, "not a valid JSON Schema (draft 2020-12).", "schema-invalid");
+            context.Add(at, field, $"not a valid JSON Schema at '{SchemaDefinitionCheck.Display(pointer)}'{value}: {string.Join("; or ", messages)}", "schema-invalid");
         }
 
         return null;
-    }
-
-    private static void CollectFailures(EvaluationResults node, SortedDictionary<string, List<string>> byLocation)
-    {
-        if (node.IsValid)
-        {
-            return;
-        }
-
-        if (node.Errors is not null)
-        {
-            string pointer = node.InstanceLocation.ToString();
-            if (!byLocation.TryGetValue(pointer, out List<string>? messages))
-            {
-                byLocation[pointer] = messages = new List<string>();
-            }
-
-            foreach (KeyValuePair<string, string> error in node.Errors)
-            {
-                if (!messages.Contains(error.Value))
-                {
-                    messages.Add(error.Value);
-                }
-            }
-        }
-
-        if (node.Details is not null)
-        {
-            foreach (EvaluationResults child in node.Details)
-            {
-                CollectFailures(child, byLocation);
-            }
-        }
     }
 
     private static YamlNode? FindNode(YamlNode root, string pointer, string prefix)
@@ -873,12 +841,16 @@ internal static partial class PromptFileParser
             }
         }
 
-        foreach (var (input, node) in inputs)
+        var names = new List<string>(inputs.Count);
+        foreach (var (input, _) in inputs)
         {
-            if (!used.Contains(input.Name))
-            {
-                context.Add(node, "inputs." + input.Name, $"input '{input.Name}' is declared but the template never uses {{{{{input.Name}}}}}.", "input-unused");
-            }
+            names.Add(input.Name);
+        }
+
+        foreach (string name in PromptTemplate.FindUnusedInputs(template, names))
+        {
+            YamlNode node = inputs.Find(i => i.Input.Name == name).Node;
+            context.Add(node, "inputs." + name, PromptTemplate.UnusedInputMessage(name) + ".", "input-unused");
         }
     }
 

@@ -156,6 +156,13 @@ internal sealed partial class PromptLoader : IPromptRegistrySeed, IDisposable
             {
                 errors.Add(file.ErrorAt("version", ex.Message, "registry-conflict"));
             }
+            catch (ContractDefinitionException ex)
+            {
+                foreach (string problem in ex.Problems)
+                {
+                    errors.Add(file.ErrorAt("front matter", problem + ".", "contract-invalid"));
+                }
+            }
             catch (ArgumentException ex)
             {
                 errors.Add(file.ErrorAt("front matter", ex.Message, "contract-invalid"));

@@ -238,7 +238,7 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
             {
                 current = _registry.Resolve(contractId, label).Version;
             }
-            catch (KeyNotFoundException)
+            catch (Exception ex) when (ex is ContractNotFoundException or KeyNotFoundException)
             {
                 current = null;
             }
@@ -322,7 +322,15 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         {
             outcome = ex is ContractViolationException ? "failed" : "error";
             activity?.SetTag(TelemetryNames.Attributes.ErrorType, ex.GetType().FullName);
-            LogShadowFailed(_logger, state.ContractId, version, ex);
+            if (ex is GovernedAiException { IsExpectedOutcome: true })
+            {
+                LogShadowRejected(_logger, state.ContractId, version);
+            }
+            else
+            {
+                LogShadowFailed(_logger, state.ContractId, version, ex);
+            }
+
             _controller.Record(state, version, failed: true, activity);
         }
         finally
@@ -360,6 +368,9 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "Shadow call to version {Version} of contract {ContractId} failed; the primary answer is unaffected.")]
     private static partial void LogShadowFailed(ILogger logger, string contractId, string version, Exception exception);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Debug, Message = "Shadow call to version {Version} of contract {ContractId} was rejected by governance (an expected outcome, counted in its rollout); the primary answer is unaffected.")]
+    private static partial void LogShadowRejected(ILogger logger, string contractId, string version);
 
     [StructLayout(LayoutKind.Auto)]
     private readonly record struct Route(RolloutState? State, RolloutVariant? Variant, ChatOptions? Options, GovernedCall? Call, GovernanceContext? Unrouted);

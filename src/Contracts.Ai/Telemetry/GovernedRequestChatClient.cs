@@ -296,7 +296,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         error switch
         {
             OperationCanceledException => OutcomeCancelled,
-            GovernedAiException => OutcomeRejected,
+            GovernedAiException { IsExpectedOutcome: true } => OutcomeRejected,
             not null => OutcomeError,
             null when !completed => OutcomeCancelled,
             _ => call.Outcome
@@ -316,9 +316,13 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             case OperationCanceledException:
                 LogCancelled(_logger, call.ContractId, call.ContractVersion, elapsed.TotalMilliseconds);
                 break;
-            case GovernedAiException rejected:
-                // Governed errors are written to name what and where without sensitive content.
-                LogRejected(_logger, rejected, call.ContractId, call.ContractVersion, rejected.GetType().Name);
+            case GovernedAiException { IsExpectedOutcome: true } rejected:
+                // An expected outcome: what and where is in the message (written without sensitive content); a stack trace adds nothing.
+                LogRejected(_logger, call.ContractId, call.ContractVersion, rejected.GetType().Name, rejected.Message);
+                break;
+            case GovernedAiException fault:
+                // A set-up or dependency fault of ours: the stack trace helps, and the message holds no sensitive content.
+                LogGovernanceFault(_logger, fault, call.ContractId, call.ContractVersion, fault.GetType().Name);
                 break;
             default:
                 // Provider errors may quote the request: the type goes into the log, the message only at Trace below.
@@ -519,8 +523,11 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Governed call cancelled: contract {ContractId} {ContractVersion} after {DurationMs} ms.")]
     private static partial void LogCancelled(ILogger logger, string? contractId, string? contractVersion, double durationMs);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Governed call rejected: contract {ContractId} {ContractVersion}, {ErrorType}.")]
-    private static partial void LogRejected(ILogger logger, Exception exception, string? contractId, string? contractVersion, string errorType);
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Governed call rejected: contract {ContractId} {ContractVersion}, {ErrorType}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string? contractId, string? contractVersion, string errorType, string reason);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Error, Message = "Governed call failed in governance: contract {ContractId} {ContractVersion}, {ErrorType}.")]
+    private static partial void LogGovernanceFault(ILogger logger, Exception exception, string? contractId, string? contractVersion, string errorType);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Governed call failed: contract {ContractId} {ContractVersion}, {ErrorType}.")]
     private static partial void LogFailed(ILogger logger, string? contractId, string? contractVersion, string? errorType);

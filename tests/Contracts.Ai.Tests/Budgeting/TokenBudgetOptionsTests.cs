@@ -125,7 +125,7 @@ public class TokenBudgetOptionsTests
         Assert.Same(TiktokenTokenCounter.ForEncoding("cl100k_base"), registry.GetCounter("gpt-4"));
         Assert.Same(TiktokenTokenCounter.ForEncoding("o200k_base"), registry.GetCounter("other"));
         Assert.Same(TiktokenTokenCounter.ForEncoding("cl100k_base"), registry.GetCounter(null, "cl100k_base"));
-        Assert.Throws<InvalidOperationException>(() => registry.GetCounter("other", defaultEncoding: null));
+        Assert.Throws<TokenCounterNotFoundException>(() => registry.GetCounter("other", defaultEncoding: null));
         Assert.Throws<ArgumentException>(() => registry.Register("*", exact));
         Assert.Throws<ArgumentException>(() => registry.Register(" ", exact));
         Assert.Throws<ArgumentNullException>(() => registry.Register("x", null!));

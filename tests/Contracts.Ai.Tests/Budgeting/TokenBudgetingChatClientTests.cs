@@ -308,7 +308,7 @@ public class TokenBudgetingChatClientTests
         var options = new TokenBudgetOptions { ContextWindowTokens = 100_000, DefaultEncoding = null };
         using var client = new TokenBudgetingChatClient(inner, options);
 
-        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(
+        TokenCounterNotFoundException error = await Assert.ThrowsAsync<TokenCounterNotFoundException>(
             () => client.GetResponseAsync([User("hi")], new ChatOptions { ModelId = "llama-3.1-8b" }));
 
         Assert.Contains("'llama-3.1-8b'", error.Message, StringComparison.Ordinal);

@@ -409,12 +409,12 @@ public class ContractEnforcingChatClientTests
         var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply(ValidTicket));
         IChatClient client = Governed(inner, registry);
 
-        var ex = await Assert.ThrowsAsync<KeyNotFoundException>(() => client.GetResponseAsync(Ask(), TicketOptions("support.unknown")));
+        var ex = await Assert.ThrowsAsync<ContractNotFoundException>(() => client.GetResponseAsync(Ask(), TicketOptions("support.unknown")));
         Assert.Contains("'support.unknown'", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, inner.CallCount);
 
         var options = new ChatOptions().WithContract("support.triage", "staging", new { customer = "Ada", ticket = "x" });
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => client.GetResponseAsync(Ask(), options));
+        await Assert.ThrowsAsync<ContractNotFoundException>(() => client.GetResponseAsync(Ask(), options));
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public class InMemoryPromptRegistryTests
     {
         var registry = new InMemoryPromptRegistry();
 
-        var ex = Assert.Throws<ArgumentException>(() => registry.Register(Contract(version)));
+        var ex = Assert.Throws<ContractDefinitionException>(() => registry.Register(Contract(version)));
 
         Assert.Contains("triage", ex.Message, StringComparison.Ordinal);
         Assert.Contains("semantic version", ex.Message, StringComparison.Ordinal);
@@ -122,7 +122,7 @@ public class InMemoryPromptRegistryTests
             OutputSchema = JsonDocument.Parse("\"not a schema\"").RootElement,
         };
 
-        var ex = Assert.Throws<ArgumentException>(() => new InMemoryPromptRegistry().Register(contract));
+        var ex = Assert.Throws<ContractDefinitionException>(() => new InMemoryPromptRegistry().Register(contract));
 
         Assert.Contains("input 'name' has type 'text'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("input 'name' is declared more than once", ex.Message, StringComparison.Ordinal);
@@ -140,7 +140,7 @@ public class InMemoryPromptRegistryTests
     {
         PromptContract contract = ContractTestKit.TicketContract(onFailure: ContractFailurePolicy.Fallback, fallback: """{"category":"unknown"}""");
 
-        var ex = Assert.Throws<ArgumentException>(() => new InMemoryPromptRegistry().Register(contract));
+        var ex = Assert.Throws<ContractDefinitionException>(() => new InMemoryPromptRegistry().Register(contract));
 
         Assert.Contains("FallbackResponse is not JSON that satisfies OutputSchema", ex.Message, StringComparison.Ordinal);
     }
@@ -202,9 +202,9 @@ public class InMemoryPromptRegistryTests
         var registry = new InMemoryPromptRegistry();
         registry.Register(Contract("1.0.0"));
 
-        var unknown = Assert.Throws<KeyNotFoundException>(() => registry.SetLabel("triage", "production", "9.9.9"));
+        var unknown = Assert.Throws<ContractNotFoundException>(() => registry.SetLabel("triage", "production", "9.9.9"));
         Assert.Contains("9.9.9", unknown.Message, StringComparison.Ordinal);
-        Assert.Throws<KeyNotFoundException>(() => registry.SetLabel("other", "production", "1.0.0"));
+        Assert.Throws<ContractNotFoundException>(() => registry.SetLabel("other", "production", "1.0.0"));
         Assert.Throws<ArgumentException>(() => registry.SetLabel("triage", "latest", "1.0.0"));
         Assert.Throws<ArgumentException>(() => registry.SetLabel("triage", "2.0.0", "1.0.0"));
         Assert.Throws<ArgumentException>(() => registry.SetLabel("triage", "my label", "1.0.0"));
@@ -217,9 +217,9 @@ public class InMemoryPromptRegistryTests
         var registry = new InMemoryPromptRegistry();
         registry.Register(Contract("1.0.0"));
 
-        var id = Assert.Throws<KeyNotFoundException>(() => registry.Resolve("missing"));
+        var id = Assert.Throws<ContractNotFoundException>(() => registry.Resolve("missing"));
         Assert.Contains("'missing'", id.Message, StringComparison.Ordinal);
-        var version = Assert.Throws<KeyNotFoundException>(() => registry.Resolve("triage", "2.0.0"));
+        var version = Assert.Throws<ContractNotFoundException>(() => registry.Resolve("triage", "2.0.0"));
         Assert.Contains("'2.0.0'", version.Message, StringComparison.Ordinal);
         Assert.Contains("1.0.0", version.Message, StringComparison.Ordinal);
         Assert.False(registry.TryResolve("triage", "staging", out _));
@@ -278,7 +278,7 @@ public class InMemoryPromptRegistryTests
     {
         IGovernedAiBuilder builder = new ServiceCollection().AddGovernedAi(_ => new ScriptedChatClient());
 
-        var ex = Assert.Throws<ArgumentException>(() => builder.AddContract(Contract("one")));
+        var ex = Assert.Throws<ContractDefinitionException>(() => builder.AddContract(Contract("one")));
 
         Assert.Contains("'one' is not a semantic version", ex.Message, StringComparison.Ordinal);
     }

@@ -181,7 +181,7 @@ public sealed class PromptLoaderTests : IDisposable
 
         Assert.Equal("1.0.0", registry.Resolve("a").Version);
         Assert.Equal("1.0.0", registry.Resolve("b").Version);
-        Assert.Throws<KeyNotFoundException>(() => registry.Resolve("c"));
+        Assert.Throws<ContractNotFoundException>(() => registry.Resolve("c"));
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class PromptLoaderTests : IDisposable
         {
             return registry.Resolve(id);
         }
-        catch (KeyNotFoundException)
+        catch (ContractNotFoundException)
         {
             return null;
         }
