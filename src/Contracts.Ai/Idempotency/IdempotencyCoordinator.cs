@@ -145,10 +145,17 @@ internal sealed partial class IdempotencyCoordinator
         try
         {
             // The operation already ran: its completion must not be abandoned because the caller gave up.
-            if (!await Store.CompleteAsync(claim.Key, claim.LeaseId, bytes, Options.CompletedTimeToLive, CancellationToken.None).ConfigureAwait(false))
+            ValueTask<bool> storing = Store.CompleteAsync(claim.Key, claim.LeaseId, bytes, Options.CompletedTimeToLive, CancellationToken.None);
+            bool stored = storing.IsCompleted ? storing.Result : await WithinStoreWriteTimeout(storing.AsTask()).ConfigureAwait(false);
+            if (!stored)
             {
                 LogLeaseLost(_logger, claim.Key, Options.LeaseDuration);
             }
+        }
+        catch (TimeoutException ex)
+        {
+            IdempotencyTelemetry.StoreUnavailable(Options.OnStoreUnavailable);
+            LogCompletionNotStored(_logger, claim.Key, ex);
         }
         catch (IdempotencyStoreUnavailableException ex)
         {
@@ -168,13 +175,29 @@ internal sealed partial class IdempotencyCoordinator
 
         try
         {
-            _ = await Store.ReleaseAsync(claim.Key, claim.LeaseId, CancellationToken.None).ConfigureAwait(false);
+            ValueTask<bool> releasing = Store.ReleaseAsync(claim.Key, claim.LeaseId, CancellationToken.None);
+            if (!releasing.IsCompleted)
+            {
+                _ = await WithinStoreWriteTimeout(releasing.AsTask()).ConfigureAwait(false);
+            }
+            else
+            {
+                _ = releasing.Result;
+            }
         }
-        catch (IdempotencyStoreUnavailableException ex)
+        catch (Exception ex) when (ex is IdempotencyStoreUnavailableException or TimeoutException)
         {
             // The caller sees the run's own error; the lease expires on its own.
             LogReleaseFailed(_logger, claim.Key, Options.LeaseDuration, ex);
         }
+    }
+
+    /// <summary>Waits for a store write at most <see cref="IdempotencyOptions.StoreWriteTimeout"/>; a write still running then is left to finish on its own.</summary>
+    /// <exception cref="TimeoutException">The store did not answer in time.</exception>
+    private Task<bool> WithinStoreWriteTimeout(Task<bool> write)
+    {
+        _ = write.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return write.WaitAsync(Options.StoreWriteTimeout, TimeProvider);
     }
 
     /// <summary>Reads the stored result of a replay claim.</summary>

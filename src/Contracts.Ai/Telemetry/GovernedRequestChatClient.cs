@@ -240,7 +240,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             if (state.Error is { } error)
             {
                 activity.SetTag(TelemetryNames.Attributes.ErrorType, error.GetType().FullName);
-                activity.SetStatus(ActivityStatusCode.Error, error is GovernedAiException ? error.Message : error.GetType().Name);
+                activity.SetStatus(ActivityStatusCode.Error, GovernedAiException.DescribeForTelemetry(error));
             }
 
             if (_enableSensitiveData)
@@ -296,8 +296,8 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                 LogCancelled(_logger, call.ContractId, call.ContractVersion, elapsed.TotalMilliseconds);
                 break;
             case GovernedAiException rejected:
-                // Governed errors are written to name what and where without sensitive content.
-                LogRejected(_logger, rejected, call.ContractId, call.ContractVersion, rejected.GetType().Name);
+                // A governed error's message may quote names the model wrote: the log gets its kinds, the message only at Trace below.
+                LogRejected(_logger, call.ContractId, call.ContractVersion, rejected.GetType().Name, rejected.TelemetryDescription);
                 break;
             default:
                 // Provider errors may quote the request: the type goes into the log, the message only at Trace below.
@@ -327,7 +327,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             LogSensitiveOutput(_logger, output);
         }
 
-        if (state.Error is { } error and not GovernedAiException)
+        if (state.Error is { } error)
         {
             string message = Redact(error.Message, contractId);
             LogSensitiveError(_logger, message);
@@ -497,8 +497,8 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
     [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Governed call cancelled: contract {ContractId} {ContractVersion} after {DurationMs} ms.")]
     private static partial void LogCancelled(ILogger logger, string? contractId, string? contractVersion, double durationMs);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Governed call rejected: contract {ContractId} {ContractVersion}, {ErrorType}.")]
-    private static partial void LogRejected(ILogger logger, Exception exception, string? contractId, string? contractVersion, string errorType);
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Governed call rejected: contract {ContractId} {ContractVersion}, {ErrorType}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string? contractId, string? contractVersion, string errorType, string reason);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Governed call failed: contract {ContractId} {ContractVersion}, {ErrorType}.")]
     private static partial void LogFailed(ILogger logger, string? contractId, string? contractVersion, string? errorType);

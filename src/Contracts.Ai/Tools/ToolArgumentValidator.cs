@@ -10,7 +10,13 @@ namespace Contracts.Ai;
 /// <summary>Checks a call's arguments against the function's own parameter schema, compiled once per function.</summary>
 internal sealed class ToolArgumentValidator
 {
+    /// <summary>The deepest nesting accepted inside the arguments, as for tool outputs.</summary>
+    internal const int MaxArgumentDepth = 64;
+
     private static readonly ConditionalWeakTable<AIFunction, ToolArgumentValidator> Cache = new();
+
+    // The arguments object itself is one level above its values.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxArgumentDepth + 1 };
 
     private readonly CompiledJsonSchema? _schema;
     private readonly HashSet<string>? _declared;
@@ -89,7 +95,19 @@ internal sealed class ToolArgumentValidator
             writer.WriteEndObject();
         }
 
-        using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.WrittenMemory, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            // Written by our own writer, so the only way to fail reading it back is its depth.
+            (violations ??= []).Add(new ToolViolation(string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!, "maxDepth", $"the arguments are nested deeper than {MaxArgumentDepth} levels"));
+            return violations;
+        }
+
+        using JsonDocument owned = document;
         SchemaValidationResult result;
         try
         {
