@@ -17,6 +17,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 echo "==> build (Release)"
 dotnet build Contracts.Ai.sln -c Release -nologo -clp:ErrorsOnly
 
+echo "==> pack into artifacts/packages and restore the contracts-ai local tool from it"
+./pack.sh --no-build >/dev/null
+dotnet tool restore --add-source artifacts/packages >/dev/null
+
 if [ -x ./lint-prompts.sh ]; then
   echo "==> lint prompt files"
   ./lint-prompts.sh
