@@ -26,6 +26,16 @@ public class GovernedAiException : Exception
     {
     }
 
+    /// <summary>
+    /// Gets what telemetry and logs may say about the error: kinds, rule names, contract and tool names, never
+    /// text a model, tool or user wrote (the message may quote property names the model chose).
+    /// </summary>
+    internal virtual string TelemetryDescription => GetType().Name;
+
+    /// <summary>Describes any error for a span status or a log: a governed error by its <see cref="TelemetryDescription"/>, any other by its type name only.</summary>
+    internal static string DescribeForTelemetry(Exception exception) =>
+        exception is GovernedAiException governed ? governed.TelemetryDescription : exception.GetType().Name;
+
     /// <summary>Initializes a new instance of the <see cref="GovernedAiException"/> class with a message and a cause.</summary>
     /// <param name="message">What was wrong and where.</param>
     /// <param name="innerException">The error that caused this one.</param>

@@ -141,7 +141,7 @@ internal sealed partial class TokenBudgeter
         }
         catch (Exception ex) when (activity is not null)
         {
-            activity.SetTag(TelemetryNames.Attributes.ErrorType, ex.GetType().FullName).SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity.SetTag(TelemetryNames.Attributes.ErrorType, ex.GetType().FullName).SetStatus(ActivityStatusCode.Error, GovernedAiException.DescribeForTelemetry(ex));
             throw;
         }
         finally

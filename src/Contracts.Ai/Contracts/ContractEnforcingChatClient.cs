@@ -145,6 +145,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Request request = Prepare(context, options);
+        ToolApproval.RecordDecisions(request.Call, messages);
         var updates = new List<ChatResponseUpdate>();
         await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, request.Options, cancellationToken).ConfigureAwait(false))
         {
@@ -155,6 +156,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         }
 
         ChatResponse response = updates.ToChatResponse();
+        ToolApproval.RecordRequests(request.Call, response);
         if (CallsTools(response))
         {
             yield break;
@@ -170,7 +172,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         RecordViolations(request.Plan.Contract, result.Violations!);
         request.Call?.SetValidation(ValidationOutcomes.Failed, 1);
         Log.AnswerRejected(_logger, request.Plan.Contract.Id, request.Plan.Contract.Version, 1, result.Violations!.Count);
-        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage);
+        throw new ContractViolationException(request.Plan.Contract.Id, request.Plan.Contract.Version, Describe(result.Violations!, attempt: 1), response.Usage) { Kinds = KindsOf(result.Violations!, null) };
     }
 
     /// <summary>Whether a tool would inherit the request's strictness: Microsoft.Extensions.AI.OpenAI applies <see cref="StrictKey"/> to every function that does not state its own.</summary>
@@ -242,7 +244,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         {
             RecordViolations(contract, violations);
             call?.SetValidation(ValidationOutcomes.Failed, 0);
-            throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null));
+            throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null)) { Kinds = KindsOf(violations, null) };
         }
 
         ChatOptions request = options.Clone();
@@ -257,14 +259,14 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             }
         }
 
-        if (plan.AllowedTools is not null && request.Tools is { Count: > 0 } tools)
+        if ((plan.AllowedTools is not null || plan.RequiresToolApproval) && request.Tools is { Count: > 0 } tools)
         {
             var allowed = new List<AITool>(tools.Count);
             foreach (AITool tool in tools)
             {
                 if (plan.IsToolAllowed(tool.Name))
                 {
-                    allowed.Add(tool);
+                    allowed.Add(plan.RequiresToolApproval ? ToolApproval.Require(tool) : tool);
                 }
             }
 
@@ -305,9 +307,11 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     private async Task<Outcome> RunAsync(Request request, IEnumerable<ChatMessage> messages, bool streaming, CancellationToken cancellationToken)
     {
         PromptContract contract = request.Plan.Contract;
+        ToolApproval.RecordDecisions(request.Call, messages);
         List<ChatMessage>? conversation = null;
         ChatOptions attemptOptions = request.Options;
         List<string>? failures = null;
+        List<string>? kinds = null;
         UsageDetails? total = null;
         for (int attempt = 1; ; attempt++)
         {
@@ -337,9 +341,12 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 
             if (CallsTools(response))
             {
-                // Not an answer yet: the caller's tool loop runs the (allowed) calls and comes back.
+                // Not an answer yet: the caller's tool loop runs the (allowed) calls and comes back, or the
+                // caller is asked to approve them and sends the decisions in its next request.
+                ToolApproval.RecordRequests(request.Call, response);
                 return new Outcome(response, updates);
             }
+
 
             OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
             if (result.IsValid)
@@ -353,6 +360,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             List<ContractViolation> violations = result.Violations!;
             RecordViolations(contract, violations);
             (failures ??= new List<string>()).AddRange(Describe(violations, attempt));
+            kinds = KindsOf(violations, kinds);
             Log.AnswerRejected(_logger, contract.Id, contract.Version, attempt, violations.Count);
 
             if (contract.OnFailure == ContractFailurePolicy.Reask && attempt <= contract.MaxReasks)
@@ -390,7 +398,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             }
 
             request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
-            throw new ContractViolationException(contract.Id, contract.Version, failures, total);
+            throw new ContractViolationException(contract.Id, contract.Version, failures, total) { Kinds = kinds ?? [] };
         }
     }
 
@@ -451,7 +459,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         List<ContractViolation>? violations = null;
         for (int i = 0; i < contents.Count; i++)
         {
-            if (contents[i] is FunctionCallContent call && !request.Plan.IsToolAllowed(call.Name))
+            if (ToolApproval.CallIn(contents[i]) is { } call && !request.Plan.IsToolAllowed(call.Name))
             {
                 (violations ??= new List<ContractViolation>()).Add(new(
                     ContractViolationKinds.ToolNotAllowed, $"the model called tool '{call.Name}', which the contract does not allow"));
@@ -464,7 +472,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             RecordViolations(contract, violations);
             request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
             Log.AnswerRejected(_logger, contract.Id, contract.Version, attempt, violations.Count);
-            throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null), usage);
+            throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null), usage) { Kinds = KindsOf(violations, null) };
         }
     }
 
@@ -477,7 +485,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
 
         foreach (AIContent content in response.Messages[^1].Contents)
         {
-            if (content is FunctionCallContent)
+            if (content is FunctionCallContent || ToolApproval.IsRequest(content))
             {
                 return true;
             }
@@ -509,6 +517,21 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         }
 
         return described;
+    }
+
+    /// <summary>Adds the distinct kinds of <paramref name="violations"/> to <paramref name="kinds"/>, for telemetry.</summary>
+    private static List<string> KindsOf(List<ContractViolation> violations, List<string>? kinds)
+    {
+        kinds ??= new List<string>(2);
+        foreach (ContractViolation violation in violations)
+        {
+            if (!kinds.Contains(violation.Kind))
+            {
+                kinds.Add(violation.Kind);
+            }
+        }
+
+        return kinds;
     }
 
     private static void RecordViolations(PromptContract contract, List<ContractViolation> violations)

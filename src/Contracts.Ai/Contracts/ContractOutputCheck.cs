@@ -25,6 +25,12 @@ internal static class ContractOutputCheck
             return custom is null ? OutputResult.Passed : new OutputResult(custom, null, null);
         }
 
+        if (!ToolArgumentValidator.IsValidUtf16(text))
+        {
+            // A lone surrogate cannot be sent on as UTF-8 JSON: the answer is broken, whatever its shape.
+            return Fail(new ContractViolation(ContractViolationKinds.OutputNotJson, "$: the answer holds text that is not valid UTF-16 (a lone surrogate)"));
+        }
+
         if (!AnswerJson.TryExtract(text, out string json, out AnswerJson.Failure failure))
         {
             return Fail(failure == AnswerJson.Failure.Truncated
@@ -32,8 +38,29 @@ internal static class ContractOutputCheck
                 : new ContractViolation(ContractViolationKinds.OutputNotJson, "$: the answer contains no JSON value"));
         }
 
-        using JsonDocument document = JsonDocument.Parse(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, StrictDocument);
+        }
+        catch (JsonException ex)
+        {
+            return Fail(ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                ? new ContractViolation(ContractViolationKinds.OutputDuplicateKey, $"{PathOf(ex)}: the same property appears twice in one object")
+                : new ContractViolation(ContractViolationKinds.OutputNotJson, $"{PathOf(ex)}: the answer's JSON is nested deeper than {StrictDocument.MaxDepth} levels or malformed"));
+        }
+        catch (InvalidOperationException)
+        {
+            // Checking for duplicate keys reads every property name; an escaped lone surrogate in one cannot be read.
+            return Fail(new ContractViolation(ContractViolationKinds.OutputNotJson, "$: a property name holds an escaped lone surrogate"));
+        }
+
+        using JsonDocument owned = document;
         JsonElement root = document.RootElement;
+        if (FindNonFiniteNumber(root) is { } nonFinite)
+        {
+            return Fail(new ContractViolation(ContractViolationKinds.OutputNonFiniteNumber, $"{nonFinite}: the number is outside the range of a double (it would read as infinity)"));
+        }
         if (IsEchoedSchema(plan, root))
         {
             return Fail(new ContractViolation(ContractViolationKinds.OutputEchoedSchema, "$: the answer is a JSON Schema, not data that satisfies the schema"));
@@ -76,6 +103,87 @@ internal static class ContractOutputCheck
     /// <summary>The answer is the text of the response's last message (earlier ones are tool rounds).</summary>
     public static string FinalText(ChatResponse response) =>
         response.Messages.Count == 0 ? string.Empty : response.Messages[^1].Text;
+
+    private static readonly JsonDocumentOptions StrictDocument = new()
+    {
+        AllowDuplicateProperties = false,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 64,
+    };
+
+    private static string PathOf(JsonException ex) => string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!;
+
+    /// <summary>Returns the path of the first number no double can hold (such as <c>1e400</c>), or <see langword="null"/>.</summary>
+    /// <remarks>A valid answer is walked once without allocating; the path is built only for the number found.</remarks>
+    private static string? FindNonFiniteNumber(JsonElement root) =>
+        HasNonFiniteNumber(root) ? PathToNonFinite(root, "$") : null;
+
+    private static bool HasNonFiniteNumber(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Number:
+                return !element.TryGetDouble(out double value) || !double.IsFinite(value);
+            case JsonValueKind.Array:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (HasNonFiniteNumber(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    if (HasNonFiniteNumber(property.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static string? PathToNonFinite(JsonElement element, string path)
+    {
+        if (!HasNonFiniteNumber(element))
+        {
+            return null;
+        }
+
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (PathToNonFinite(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return path;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    if (HasNonFiniteNumber(property.Value))
+                    {
+                        return PathToNonFinite(property.Value, path + "['" + property.Name.Replace("'", "\\'", StringComparison.Ordinal) + "']");
+                    }
+                }
+
+                return path;
+            default:
+                return path;
+        }
+    }
 
     private static OutputResult Fail(ContractViolation violation) => new(new List<ContractViolation>(1) { violation }, null, null);
 

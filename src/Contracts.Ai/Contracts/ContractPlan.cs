@@ -32,6 +32,9 @@ internal sealed class ContractPlan
             AllowedTools = new HashSet<string>(contract.AllowedTools, StringComparer.Ordinal);
         }
 
+        RequiresToolApproval = contract.Risk == ContractRisk.High ||
+            (contract.Tags.TryGetValue("risk", out string? risk) && string.Equals(risk, "high", StringComparison.OrdinalIgnoreCase));
+
         if (contract.OutputSchema is JsonElement json)
         {
             Schema = schema ?? CompiledJsonSchema.Compile(json);
@@ -45,6 +48,9 @@ internal sealed class ContractPlan
     public bool IsStrictCompatible { get; }
 
     public PromptContract Contract { get; }
+
+    /// <summary>Gets a value indicating whether every tool call under the contract needs a person's approval.</summary>
+    public bool RequiresToolApproval { get; }
 
     public IReadOnlyDictionary<string, InputRule> Inputs { get; }
 

@@ -60,6 +60,14 @@ public class ContractViolationException : GovernedAiException
     /// <summary>Gets the total token usage across every attempt, when any model call was made.</summary>
     public UsageDetails? Usage { get; }
 
+    /// <summary>Gets the kinds of the violations (such as <c>output_schema</c>), for telemetry; empty when not known.</summary>
+    internal IReadOnlyList<string> Kinds { get; init; } = Array.Empty<string>();
+
+    internal override string TelemetryDescription =>
+        ContractId is null
+            ? GetType().Name
+            : $"Contract '{ContractId}' version {ContractVersion} was violated ({Violations.Count} violation{(Violations.Count == 1 ? string.Empty : "s")}{(Kinds.Count == 0 ? string.Empty : ": " + string.Join(", ", Kinds))}).";
+
     private static string BuildMessage(string contractId, string contractVersion, IReadOnlyList<string>? violations)
     {
         int count = violations?.Count ?? 0;

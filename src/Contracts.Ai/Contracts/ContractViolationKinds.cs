@@ -10,6 +10,8 @@ internal static class ContractViolationKinds
     public const string InputPattern = "input_pattern";
     public const string ToolNotAllowed = "tool_not_allowed";
     public const string OutputNotJson = "output_not_json";
+    public const string OutputDuplicateKey = "output_duplicate_key";
+    public const string OutputNonFiniteNumber = "output_non_finite_number";
     public const string OutputTruncated = "output_truncated";
     public const string OutputEchoedSchema = "output_echoed_schema";
     public const string OutputSchema = "output_schema";

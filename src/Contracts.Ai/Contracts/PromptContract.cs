@@ -35,6 +35,7 @@ public sealed class PromptContract
     private IDictionary<string, string> _tags = new Dictionary<string, string>(StringComparer.Ordinal);
     private IList<IContractValidator> _validators = new List<IContractValidator>();
     private string? _owner;
+    private ContractRisk _risk;
     private int? _maxInputTokens;
     private int? _maxOutputTokens;
     private DateTimeOffset? _deprecatedAfter;
@@ -92,6 +93,15 @@ public sealed class PromptContract
     /// <summary>Gets the custom validators the answer must pass after the schema; they run in order, only on answers that satisfy the schema.</summary>
     /// <remarks>Their errors are fed back to the model on a re-ask, so they should say what to fix without echoing sensitive data.</remarks>
     public IList<IContractValidator> Validators { get => _validators; init => _validators = value ?? throw new ArgumentNullException(nameof(value)); }
+
+    /// <summary>Gets or sets how much harm the calls can do. Under <see cref="ContractRisk.High"/> (or a tag <c>risk</c> = <c>high</c>) every tool call needs a person's approval.</summary>
+    /// <value>Defaults to <see cref="ContractRisk.Normal"/>.</value>
+    /// <remarks>
+    /// The call then ends with an approval request for each tool call (MEAI's tool approval content) instead of an answer; the
+    /// caller sends the decisions back in the next request, the approved calls run once, the model is told of the refused ones,
+    /// and the final answer is validated as usual. Needs a tool loop (<c>UseFunctionInvocation()</c>) below the contract stage.
+    /// </remarks>
+    public ContractRisk Risk { get => _risk; set => Set(ref _risk, value); }
 
     /// <summary>Gets or sets the team or person who owns the contract.</summary>
     public string? Owner { get => _owner; set => Set(ref _owner, value); }
@@ -219,6 +229,11 @@ public sealed class PromptContract
             problems.Add($"OnFailure value {(int)_onFailure} is not a ContractFailurePolicy");
         }
 
+        if (!Enum.IsDefined(_risk))
+        {
+            problems.Add($"Risk value {(int)_risk} is not a ContractRisk");
+        }
+
         if (_maxInputTokens is <= 0)
         {
             problems.Add($"MaxInputTokens must be positive, was {_maxInputTokens}");
@@ -338,6 +353,7 @@ public sealed class PromptContract
             !string.Equals(_description, other._description, StringComparison.Ordinal) ||
             _outputType != other._outputType ||
             _onFailure != other._onFailure ||
+            _risk != other._risk ||
             _maxReasks != other._maxReasks ||
             !string.Equals(_fallbackResponse, other._fallbackResponse, StringComparison.Ordinal) ||
             !string.Equals(_owner, other._owner, StringComparison.Ordinal) ||

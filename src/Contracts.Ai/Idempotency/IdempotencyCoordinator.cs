@@ -145,10 +145,18 @@ internal sealed partial class IdempotencyCoordinator
         try
         {
             // The operation already ran: its completion must not be abandoned because the caller gave up.
-            if (!await Store.CompleteAsync(claim.Key, claim.LeaseId, bytes, Options.CompletedTimeToLive, CancellationToken.None).ConfigureAwait(false))
+            bool stored = Store is InMemoryIdempotencyStore
+                ? await Store.CompleteAsync(claim.Key, claim.LeaseId, bytes, Options.CompletedTimeToLive, CancellationToken.None).ConfigureAwait(false)
+                : await WithinStoreWriteTimeout(static state => state.Store.CompleteAsync(state.Key, state.LeaseId!, state.Bytes, state.TimeToLive, CancellationToken.None), (Store, claim.Key, claim.LeaseId, Bytes: (ReadOnlyMemory<byte>)bytes, TimeToLive: Options.CompletedTimeToLive)).ConfigureAwait(false);
+            if (!stored)
             {
                 LogLeaseLost(_logger, claim.Key, Options.LeaseDuration);
             }
+        }
+        catch (TimeoutException ex)
+        {
+            IdempotencyTelemetry.StoreUnavailable(Options.OnStoreUnavailable);
+            LogCompletionNotStored(_logger, claim.Key, ex);
         }
         catch (IdempotencyStoreUnavailableException ex)
         {
@@ -168,13 +176,37 @@ internal sealed partial class IdempotencyCoordinator
 
         try
         {
-            _ = await Store.ReleaseAsync(claim.Key, claim.LeaseId, CancellationToken.None).ConfigureAwait(false);
+            _ = Store is InMemoryIdempotencyStore
+                ? await Store.ReleaseAsync(claim.Key, claim.LeaseId, CancellationToken.None).ConfigureAwait(false)
+                : await WithinStoreWriteTimeout(static state => state.Store.ReleaseAsync(state.Key, state.LeaseId!, CancellationToken.None), (Store, claim.Key, claim.LeaseId)).ConfigureAwait(false);
         }
-        catch (IdempotencyStoreUnavailableException ex)
+        catch (Exception ex) when (ex is IdempotencyStoreUnavailableException or TimeoutException)
         {
             // The caller sees the run's own error; the lease expires on its own.
             LogReleaseFailed(_logger, claim.Key, Options.LeaseDuration, ex);
         }
+    }
+
+    /// <summary>
+    /// Waits for a store write at most <see cref="IdempotencyOptions.StoreWriteTimeout"/>; a write still running then is left to
+    /// finish on its own. The write starts on the thread pool: a store client can block before it returns its task (a
+    /// Redis client tearing down a dead connection does), and that time counts too.
+    /// </summary>
+    /// <exception cref="TimeoutException">The store did not answer in time.</exception>
+    private Task<bool> WithinStoreWriteTimeout<TState>(Func<TState, ValueTask<bool>> write, TState state)
+    {
+        Task<bool> running = Task.Factory.StartNew(
+            static s =>
+            {
+                var (write, state) = ((Func<TState, ValueTask<bool>>, TState))s!;
+                return write(state).AsTask();
+            },
+            (write, state),
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default).Unwrap();
+        _ = running.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return running.WaitAsync(Options.StoreWriteTimeout, TimeProvider);
     }
 
     /// <summary>Reads the stored result of a replay claim.</summary>

@@ -27,6 +27,14 @@ public sealed class IdempotencyOptions
     /// <value>Defaults to <see cref="IdempotencyFailureMode.FailClosed"/>: the call does not run and <see cref="IdempotencyStoreUnavailableException"/> is thrown.</value>
     public IdempotencyFailureMode OnStoreUnavailable { get; set; } = IdempotencyFailureMode.FailClosed;
 
+    /// <summary>
+    /// Gets or sets how long a call that has run waits for the store to record its result (or to release its claim
+    /// after a failure) before it returns anyway. A store that does not answer in time is treated as unavailable:
+    /// the call's own outcome is returned, the miss is logged, and the claim expires with its lease.
+    /// </summary>
+    /// <value>Defaults to 1 second. A store client's own timeout (StackExchange.Redis: 5 seconds) no longer holds up a call that has completed.</value>
+    public TimeSpan StoreWriteTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Gets or sets the most records the default in-memory store keeps; when full it drops expired records first, then the oldest completed ones.</summary>
     /// <value>Defaults to 10,000.</value>
     public int InMemoryCapacity { get; set; } = 10_000;
@@ -51,6 +59,11 @@ public sealed class IdempotencyOptions
         if (PollInterval <= TimeSpan.Zero)
         {
             errors.Add($"{path}:PollInterval must be positive, but was {PollInterval}.");
+        }
+
+        if (StoreWriteTimeout <= TimeSpan.Zero || StoreWriteTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{path}:StoreWriteTimeout must be positive and at most 5 minutes, but was {StoreWriteTimeout}.");
         }
 
         if (OnStoreUnavailable is not (IdempotencyFailureMode.FailClosed or IdempotencyFailureMode.FailOpen))

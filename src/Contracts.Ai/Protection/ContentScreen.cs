@@ -1,10 +1,12 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -23,9 +25,10 @@ namespace Contracts.Ai;
 /// two-generation cache. Only hashes and outcomes are kept (the redacted or marked text when it changed
 /// and is short), never the original text. A remembered outcome has the same effects as a new one:
 /// redactions are counted and recorded on every call that sends the redacted copy, and an injection
-/// verdict is counted, logged and acted on (flag, isolate, block) on every call that still screens the
-/// text, that is while it comes after the last assistant message; once answered, it is history and is
-/// neither screened nor counted again. Blocked PII is never remembered, so it is found and blocked again.
+/// verdict is counted, logged and acted on (flag, isolate, block) on every call that sends the text, wherever
+/// it sits in the conversation: re-screening history costs a hash and a lookup. Blocked PII is never remembered,
+/// so it is found and blocked again. Hashes are seeded with a secret chosen per screen, so content cannot be
+/// crafted to collide with a remembered result.
 /// </remarks>
 internal sealed partial class ContentScreen : IToolOutputScreen
 {
@@ -41,11 +44,20 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     private const long PiiKind = 1L << 40;
     private const long InjectionKind = 2L << 40;
     private const long SpotlightKind = 3L << 40;
+    private const long MarkedKind = 4L << 40;
+    private const long WindowKind = 5L << 40;
+
+    /// <summary>How many characters on each side of a message boundary are screened together, so an instruction split across messages is seen whole.</summary>
+    internal const int BoundaryWindow = 160;
+
+    // A secret per screen: text crafted to collide with a remembered hash would have to guess it.
+    private readonly long _seed = BitConverter.ToInt64(Guid.NewGuid().ToByteArray(), 0) & ~(0xFFL << 40);
 
     private readonly ILogger? _logger;
     private readonly ContentHashCache<PiiOutcome> _piiOutcomes;
     private readonly ContentHashCache<InjectionVerdict> _verdicts;
     private readonly ContentHashCache<string> _spotlights;
+    private readonly ContentHashCache<bool> _marked;
 
     public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger, int cacheGenerationCapacity = CacheGenerationCapacity)
     {
@@ -55,10 +67,11 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _piiOutcomes = new ContentHashCache<PiiOutcome>(cacheGenerationCapacity);
         _verdicts = new ContentHashCache<InjectionVerdict>(cacheGenerationCapacity);
         _spotlights = new ContentHashCache<string>(cacheGenerationCapacity);
+        _marked = new ContentHashCache<bool>(cacheGenerationCapacity);
     }
 
     /// <summary>Gets how many screening results are remembered (for tests).</summary>
-    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count + _spotlights.Count;
+    internal int CachedResults => _piiOutcomes.Count + _verdicts.Count + _spotlights.Count + _marked.Count;
 
     public PiiRedactor Redactor { get; }
 
@@ -141,11 +154,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
             _verdicts.Store(key, verdict);
         }
 
-        if (!verdict.IsInjection)
-        {
-            return verdict;
-        }
+        return verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict;
+    }
 
+    /// <summary>Records a detection, then throws under <see cref="InjectionAction.Block"/>.</summary>
+    private InjectionVerdict Act(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call)
+    {
         RecordDetection(verdict, origin, action, where, call);
         if (action == InjectionAction.Block)
         {
@@ -158,10 +172,15 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         return verdict;
     }
 
-    /// <summary>Wraps untrusted text in data markers (and datamarks it when configured); text already wrapped is left as it is.</summary>
+    /// <summary>Wraps untrusted text in data markers (and datamarks it when configured), after neutralising anything in it that looks like a marker.</summary>
+    /// <remarks>
+    /// Whether text is already spotlighted is never read from the text: only text this screen marked itself is
+    /// recognised (<see cref="IsOwnSpotlight"/>), by its hash. Text that merely starts and ends with markers is
+    /// screened and marked like any other.
+    /// </remarks>
     public string Spotlight(string text)
     {
-        if (IsSpotlighted(text))
+        if (IsOwnSpotlight(text))
         {
             return text;
         }
@@ -179,15 +198,74 @@ internal sealed partial class ContentScreen : IToolOutputScreen
             _spotlights.Store(key, marked);
         }
 
+        _marked.Store(Key(marked, MarkedKind), true);
         return marked;
+    }
+
+    /// <summary>Gets whether <paramref name="text"/> is exactly a spotlight this screen produced, so it was screened and redacted already.</summary>
+    public bool IsOwnSpotlight(string text) =>
+        text.Length >= OpenMarker.Length + CloseMarker.Length &&
+        text.StartsWith(OpenMarker, StringComparison.Ordinal) &&
+        _marked.TryGet(Key(text, MarkedKind), out _);
+
+    /// <summary>Screens the text around a message boundary: the end of what came before joined with the start of what follows.</summary>
+    /// <param name="before">The texts before the boundary, in order; only their last <see cref="BoundaryWindow"/> characters are read.</param>
+    /// <param name="count">How many of <paramref name="before"/> to read.</param>
+    /// <param name="after">The text after the boundary; only its first <see cref="BoundaryWindow"/> characters are read.</param>
+    /// <param name="origin">The origin of the text after the boundary.</param>
+    /// <param name="action">What to do with an injection found.</param>
+    /// <param name="where">Names the boundary for logs and errors.</param>
+    /// <param name="call">The governed call the detection is recorded in, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the detector.</param>
+    /// <returns>The verdict, or <see langword="null"/> when nothing was screened.</returns>
+    /// <remarks>A window seen before costs a hash and a lookup: it is built in a stack buffer and becomes a string only for the detector.</remarks>
+    public ValueTask<InjectionVerdict?> DetectAcrossAsync(
+        string[] before, int count, string after, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        if (action == InjectionAction.Allow || count == 0 || after.Length == 0)
+        {
+            return new ValueTask<InjectionVerdict?>((InjectionVerdict?)null);
+        }
+
+        Span<char> window = stackalloc char[(BoundaryWindow * 2) + 1];
+        int start = BoundaryWindow;
+        for (int i = count - 1; i >= 0 && start > 0; i--)
+        {
+            string piece = before[i];
+            if (i < count - 1 && start > 0)
+            {
+                window[--start] = '\n';
+            }
+
+            int take = Math.Min(piece.Length, start);
+            piece.AsSpan(piece.Length - take).CopyTo(window[(start - take)..]);
+            start -= take;
+        }
+
+        window[BoundaryWindow] = '\n';
+        int tail = Math.Min(after.Length, BoundaryWindow);
+        after.AsSpan(0, tail).CopyTo(window[(BoundaryWindow + 1)..]);
+        ReadOnlySpan<char> joined = window[start..(BoundaryWindow + 1 + tail)];
+        UInt128 key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(joined), _seed ^ (WindowKind | (long)origin));
+        if (_verdicts.TryGet(key, out InjectionVerdict? verdict))
+        {
+            return verdict.IsInjection ? new ValueTask<InjectionVerdict?>(Act(verdict, origin, action, where, call)) : new ValueTask<InjectionVerdict?>(verdict);
+        }
+
+        return DetectWindowAsync(joined.ToString(), key, origin, action, where, call, cancellationToken);
+    }
+
+    private async ValueTask<InjectionVerdict?> DetectWindowAsync(string joined, UInt128 key, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        InjectionVerdict verdict = await Detector.DetectAsync(joined, origin, cancellationToken).ConfigureAwait(false);
+        _verdicts.Store(key, verdict);
+        return verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict;
     }
 
     private static string Mark(string text, bool datamark)
     {
-        // Markers inside the data must not close the data block early.
-        string body = text.Contains("untrusted-data>>", StringComparison.Ordinal)
-            ? text.Replace(CloseMarker, "[marker removed]", StringComparison.Ordinal).Replace(OpenMarker, "[marker removed]", StringComparison.Ordinal)
-            : text;
+        // Anything in the data that reads like a marker must not open or close a data block.
+        string body = NeutraliseMarkers(text);
         var builder = new StringBuilder(body.Length + OpenMarker.Length + CloseMarker.Length + 2);
         builder.Append(OpenMarker).Append('\n');
         if (datamark)
@@ -205,8 +283,24 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         return builder.Append('\n').Append(CloseMarker).ToString();
     }
 
-    public static bool IsSpotlighted(string text) =>
-        text.StartsWith(OpenMarker, StringComparison.Ordinal) && text.EndsWith(CloseMarker, StringComparison.Ordinal);
+    /// <summary>Replaces every marker look-alike (any case, spacing, slashes, full-width or angle-quote brackets, invisible characters) with <c>[marker removed]</c>.</summary>
+    internal static string NeutraliseMarkers(string text)
+    {
+        if (text.AsSpan().IndexOfAny(MarkerHints) < 0)
+        {
+            return text;
+        }
+
+        return MarkerLookAlike().Replace(text, "[marker removed]");
+    }
+
+    // Every look-alike has a bracket of some kind: text without one is left alone without running the expression.
+    private static readonly SearchValues<char> MarkerHints = SearchValues.Create("<>\uFF1C\uFF1E\uFE64\uFE65\u2039\u203A\u00AB\u00BB\u27E8\u27E9\u3008\u3009\u2329\u232A");
+
+    // "untrusted" and "data" in any case, in full-width or Cyrillic look-alike letters, with invisible characters
+    // between letters, any separator between the words, an optional slash, and at least one bracket of any form.
+    [GeneratedRegex(@"(?:[<\uFF1C\uFE64\u2039\u00AB\u27E8\u3008\u2329]+[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[/\\\uFF0F\u2044\u2215]?[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[uU\uFF55\uFF35][\u00AD\u200B-\u200F\u2060\uFEFF]*[nN\uFF4E\uFF2E][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[rR\uFF52\uFF32][\u00AD\u200B-\u200F\u2060\uFEFF]*[uU\uFF55\uFF35][\u00AD\u200B-\u200F\u2060\uFEFF]*[sS\uFF53\uFF33\u0455][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[eE\uFF45\uFF25\u0435][\u00AD\u200B-\u200F\u2060\uFEFF]*[dD\uFF44\uFF24\u0501][\u00AD\u200B-\u200F\u2060\uFEFF]*[\s\-_.:\u2010-\u2015\u00AD\u200B-\u200F\u2060\uFEFF]*[dD\uFF44\uFF24\u0501][\u00AD\u200B-\u200F\u2060\uFEFF]*[aA\uFF41\uFF21\u0430][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[aA\uFF41\uFF21\u0430][\u00AD\u200B-\u200F\u2060\uFEFF]*[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[>\uFF1E\uFE65\u203A\u00BB\u27E9\u3009\u232A]*|[<\uFF1C\uFE64\u2039\u00AB\u27E8\u3008\u2329]*[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[/\\\uFF0F\u2044\u2215]?[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[uU\uFF55\uFF35][\u00AD\u200B-\u200F\u2060\uFEFF]*[nN\uFF4E\uFF2E][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[rR\uFF52\uFF32][\u00AD\u200B-\u200F\u2060\uFEFF]*[uU\uFF55\uFF35][\u00AD\u200B-\u200F\u2060\uFEFF]*[sS\uFF53\uFF33\u0455][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[eE\uFF45\uFF25\u0435][\u00AD\u200B-\u200F\u2060\uFEFF]*[dD\uFF44\uFF24\u0501][\u00AD\u200B-\u200F\u2060\uFEFF]*[\s\-_.:\u2010-\u2015\u00AD\u200B-\u200F\u2060\uFEFF]*[dD\uFF44\uFF24\u0501][\u00AD\u200B-\u200F\u2060\uFEFF]*[aA\uFF41\uFF21\u0430][\u00AD\u200B-\u200F\u2060\uFEFF]*[tT\uFF54\uFF34][\u00AD\u200B-\u200F\u2060\uFEFF]*[aA\uFF41\uFF21\u0430][\u00AD\u200B-\u200F\u2060\uFEFF]*[\s\u00AD\u200B-\u200F\u2060\uFEFF]*[>\uFF1E\uFE65\u203A\u00BB\u27E9\u3009\u232A]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MarkerLookAlike();
 
     private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call)
     {
@@ -243,7 +337,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>Hashes the text's UTF-16 code units in place, seeded with what else decides the outcome.</summary>
-    private static UInt128 Key(string text, long seed) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), seed);
+    private UInt128 Key(string text, long seed) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), _seed ^ seed);
 
     /// <summary>The policy instance and its settings: a policy object changed after use does not reuse its old results.</summary>
     private static int PolicyFingerprint(PiiPolicy policy)

@@ -18,11 +18,14 @@ namespace Contracts.Ai;
 /// <see cref="DataProtectionPolicy.OutboundPrompt"/> PII policy; tool-call arguments the
 /// <see cref="DataProtectionPolicy.ToolArguments"/> policy; tool results
 /// (<see cref="FunctionResultContent"/>) the <see cref="DataProtectionPolicy.ToolResults"/> policy.
-/// New content (after the last assistant message) is screened for injection: user text as
-/// <see cref="ContentOrigin.UserPrompt"/>, tool results as <see cref="ContentOrigin.ToolOutput"/>,
-/// messages marked by <see cref="RetrievedDocuments"/> as <see cref="ContentOrigin.RetrievedDocument"/>,
-/// each handled by its <see cref="InjectionAction"/>. Under <see cref="InjectionAction.Isolate"/> tool
-/// results and retrieved documents are spotlighted and the system prompt says that marked text is data.
+/// Every message that reaches the model is screened for injection, whatever its position or role: text of
+/// user, system and assistant messages (a caller may send all three) as <see cref="ContentOrigin.UserPrompt"/>,
+/// tool results as <see cref="ContentOrigin.ToolOutput"/>, messages marked by <see cref="RetrievedDocuments"/> as
+/// <see cref="ContentOrigin.RetrievedDocument"/>, each handled by its <see cref="InjectionAction"/>. Each message
+/// boundary is also screened with the end of the text before it, so an instruction split across messages is seen
+/// whole (assistant turns are screened on their own and skipped by the join). Under <see cref="InjectionAction.Isolate"/> tool results and retrieved documents are spotlighted (after any
+/// marker look-alike in them is neutralised) and the system prompt says that marked text is data. Only a spotlight
+/// this screen made is taken as screened, recognised by its hash: markers in content prove nothing.
 /// </para>
 /// <para>
 /// The model's answer gets the <see cref="DataProtectionPolicy.ModelOutput"/> policy; when streaming,
@@ -210,22 +213,14 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
     {
         IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        int lastAssistant = -1;
-        for (int i = list.Count - 1; i >= 0; i--)
-        {
-            if (list[i].Role == ChatRole.Assistant)
-            {
-                lastAssistant = i;
-                break;
-            }
-        }
-
         List<ChatMessage>? result = null;
         bool spotlighted = false;
+
+        // The texts of the conversation so far, for screening across message boundaries; a spotlighted text ends a run.
+        var run = new Boundary();
         for (int i = 0; i < list.Count; i++)
         {
             ChatMessage message = list[i];
-            bool isNew = i > lastAssistant;
             bool retrieved = message.IsRetrievedDocument();
             IList<AIContent> contents = message.Contents;
             List<AIContent>? replaced = null;
@@ -236,13 +231,17 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                 switch (content)
                 {
                     case TextContent text when retrieved:
-                        (protectedContent, bool marked) = await ProtectUntrustedTextAsync(text, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, isNew, policy, i, call, cancellationToken).ConfigureAwait(false);
+                        (protectedContent, bool marked) = await ProtectUntrustedTextAsync(text, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, policy, i, call, cancellationToken).ConfigureAwait(false);
                         spotlighted |= marked;
+                        await run.NextAsync(_screen, text.Text, marked, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, i, call, cancellationToken).ConfigureAwait(false);
                         break;
                     case TextContent text:
-                        if (isNew && message.Role == ChatRole.User)
+                        // Whatever its role: a caller can send system and assistant turns as well as user ones.
+                        await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
+                        if (message.Role != ChatRole.Assistant)
                         {
-                            await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage("the user prompt", i), call, cancellationToken).ConfigureAwait(false);
+                            // The model's turns neither join nor part the caller's texts: a forged "ok" between two halves hides nothing.
+                            await run.NextAsync(_screen, text.Text, false, ContentOrigin.UserPrompt, policy.UserPrompts, i, call, cancellationToken).ConfigureAwait(false);
                         }
 
                         protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
@@ -251,8 +250,13 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
                         break;
                     case FunctionResultContent functionResult:
-                        (protectedContent, bool isolated) = await ProtectToolResultAsync(functionResult, isNew, policy, call, cancellationToken).ConfigureAwait(false);
+                        (protectedContent, bool isolated, string? resultText) = await ProtectToolResultAsync(functionResult, policy, call, cancellationToken).ConfigureAwait(false);
                         spotlighted |= isolated;
+                        if (resultText is not null)
+                        {
+                            await run.NextAsync(_screen, resultText, isolated, ContentOrigin.ToolOutput, policy.ToolOutput, i, call, cancellationToken).ConfigureAwait(false);
+                        }
+
                         break;
                 }
 
@@ -285,46 +289,45 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         return (IEnumerable<ChatMessage>?)result ?? list;
     }
 
+    private static string PlaceOf(ChatRole role) =>
+        role == ChatRole.User ? "the user prompt"
+        : role == ChatRole.System ? "a system message"
+        : role == ChatRole.Assistant ? "an assistant message"
+        : "a message";
+
     private async ValueTask<(AIContent Content, bool Spotlighted)> ProtectUntrustedTextAsync(
-        TextContent text, ContentOrigin origin, InjectionAction action, bool isNew, DataProtectionPolicy policy, int index, GovernedCall? call, CancellationToken cancellationToken)
+        TextContent text, ContentOrigin origin, InjectionAction action, DataProtectionPolicy policy, int index, GovernedCall? call, CancellationToken cancellationToken)
     {
-        if (ContentScreen.IsSpotlighted(text.Text))
+        // Only a spotlight this stage or tool governance made is taken as screened; markers in the content prove nothing.
+        if (_screen.IsOwnSpotlight(text.Text))
         {
             return (text, true);
         }
 
         ContentPlace where = ContentPlace.InMessage("a retrieved document", index);
-        if (isNew)
-        {
-            await _screen.DetectAsync(text.Text, origin, action, where, call, cancellationToken).ConfigureAwait(false);
-        }
-
+        await _screen.DetectAsync(text.Text, origin, action, where, call, cancellationToken).ConfigureAwait(false);
         string redacted = _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, where, call);
         bool isolate = action == InjectionAction.Isolate;
         return (CopyText(text, isolate ? _screen.Spotlight(redacted) : redacted), isolate);
     }
 
-    private async ValueTask<(AIContent Content, bool Spotlighted)> ProtectToolResultAsync(
-        FunctionResultContent result, bool isNew, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
+    private async ValueTask<(AIContent Content, bool Spotlighted, string? Text)> ProtectToolResultAsync(
+        FunctionResultContent result, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
     {
         string? text = ResultText(result.Result);
         if (text is null)
         {
-            return (result, false);
+            return (result, false, null);
         }
 
-        // Tool governance may have screened it already.
-        if (ContentScreen.IsSpotlighted(text))
+        // Tool governance screened it already when it is that screen's own spotlight; markers in the content prove nothing.
+        if (_screen.IsOwnSpotlight(text))
         {
-            return (result, true);
+            return (result, true, text);
         }
 
         ContentPlace where = ContentPlace.Named("the result of tool call", result.CallId);
-        if (isNew)
-        {
-            await _screen.DetectAsync(text, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
-        }
-
+        await _screen.DetectAsync(text, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
         string redacted = _screen.RedactPii(text, policy.ToolResults, DataDirection.ToolResults, where, call);
         bool isolate = policy.ToolOutput == InjectionAction.Isolate;
         if (isolate)
@@ -335,10 +338,57 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         // Nothing to change: the caller's content goes as it is, whatever the type of its result.
         if (ReferenceEquals(redacted, text))
         {
-            return (result, false);
+            return (result, false, text);
         }
 
-        return (new FunctionResultContent(result.CallId, redacted) { Exception = result.Exception, AdditionalProperties = result.AdditionalProperties }, isolate);
+        return (new FunctionResultContent(result.CallId, redacted) { Exception = result.Exception, AdditionalProperties = result.AdditionalProperties }, isolate, text);
+    }
+
+    /// <summary>
+    /// The texts sent so far in a run of unspotlighted content, so each message boundary is screened with the end of
+    /// what came before: "Ignore all previous" and "instructions and ..." in two messages read as one.
+    /// </summary>
+    private sealed class Boundary
+    {
+        private const int MaxPieces = 8;
+
+        private string[]? _pieces;
+        private int _count;
+        private int _chars;
+
+        public async ValueTask NextAsync(
+            ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken)
+        {
+            if (spotlighted || text.Length == 0)
+            {
+                // Marked data is isolated from what surrounds it: nothing joins across it.
+                _count = 0;
+                _chars = 0;
+                return;
+            }
+
+            if (_count > 0)
+            {
+                await screen.DetectAcrossAsync(_pieces!, _count, text, origin, action, ContentPlace.InMessage("text joined across messages", index), call, cancellationToken).ConfigureAwait(false);
+            }
+
+            Add(text);
+        }
+
+        private void Add(string text)
+        {
+            _pieces ??= new string[MaxPieces];
+
+            // Only the last window's worth of characters is ever read: drop pieces that fall before it.
+            while (_count > 0 && (_count == MaxPieces || _chars - _pieces[0].Length >= ContentScreen.BoundaryWindow))
+            {
+                _chars -= _pieces[0].Length;
+                Array.Copy(_pieces, 1, _pieces, 0, --_count);
+            }
+
+            _pieces[_count++] = text;
+            _chars += text.Length;
+        }
     }
 
     private FunctionCallContent ProtectArguments(FunctionCallContent call, PiiPolicy policy, GovernedCall? governedCall)

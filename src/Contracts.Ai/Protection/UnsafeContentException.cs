@@ -43,4 +43,7 @@ public class UnsafeContentException : GovernedAiException
 
     /// <summary>Gets the injection signals that fired; empty when PII was blocked.</summary>
     public IReadOnlyList<string> Signals { get; } = [];
+
+    internal override string TelemetryDescription =>
+        $"Content was blocked by the data-protection policy (entity types: {string.Join(", ", EntityTypes)}; signals: {string.Join(", ", Signals)}).";
 }

@@ -261,7 +261,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             if (state.Error is { } error)
             {
                 activity.SetTag(TelemetryNames.Attributes.ErrorType, error.GetType().FullName);
-                activity.SetStatus(ActivityStatusCode.Error, error is GovernedAiException ? error.Message : error.GetType().Name);
+                activity.SetStatus(ActivityStatusCode.Error, GovernedAiException.DescribeForTelemetry(error));
             }
 
             if (_enableSensitiveData)
@@ -317,8 +317,9 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
                 LogCancelled(_logger, call.ContractId, call.ContractVersion, elapsed.TotalMilliseconds);
                 break;
             case GovernedAiException { IsExpectedOutcome: true } rejected:
-                // An expected outcome: what and where is in the message (written without sensitive content); a stack trace adds nothing.
-                LogRejected(_logger, call.ContractId, call.ContractVersion, rejected.GetType().Name, rejected.Message);
+                // An expected outcome: a stack trace adds nothing, and the message may quote names the model wrote: the log
+                // gets its kinds, the message only at Trace below.
+                LogRejected(_logger, call.ContractId, call.ContractVersion, rejected.GetType().Name, rejected.TelemetryDescription);
                 break;
             case GovernedAiException fault:
                 // A set-up or dependency fault of ours: the stack trace helps, and the message holds no sensitive content.
@@ -352,7 +353,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
             LogSensitiveOutput(_logger, output);
         }
 
-        if (state.Error is { } error and not GovernedAiException)
+        if (state.Error is { } error)
         {
             string message = Redact(error.Message, contractId);
             LogSensitiveError(_logger, message);

@@ -60,7 +60,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
     public bool HasOutputContract => Runtime.OutputContract is not null;
 
     /// <summary>Gets how many times a transient failure is retried.</summary>
-    /// <value>0 unless the tool is safe to retry (<c>WithRetry</c>) or idempotent.</value>
+    /// <value>0 unless the tool is safe to retry (<c>WithRetry</c> or <see cref="ToolGovernanceOptions.SafeToRetryTools"/>); an idempotent tool is never retried after a timeout.</value>
     public int MaxRetryAttempts => Runtime.MaxRetryAttempts;
 
     /// <summary>Gets a value indicating whether the tool runs at most once per idempotency key.</summary>
@@ -108,8 +108,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
                 {
                     (string key, string fingerprint) = IdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, context);
                     keyHash = call is null && activity is null ? null : Hash(key);
-                    IdempotentResult<JsonElement> result = await Scope.Coordinator.ExecuteAsync(
-                        key, fingerprint, token => RunAsElementAsync(arguments, token), ElementTypeInfo, cancellationToken).ConfigureAwait(false);
+                    IdempotentResult<JsonElement> result = await RunIdempotentAsync(key, fingerprint, arguments, cancellationToken).ConfigureAwait(false);
                     replayed = result.Replayed;
                     output = FromElement(result.Value);
                 }
@@ -133,8 +132,9 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         }
         catch (Exception ex) when (activity is not null && ex is not ToolArgumentViolationException and not ToolOutputViolationException)
         {
+            // The message of a tool's own error can hold anything (a connection string, a customer's data): kinds and types only.
             activity.SetTag(TelemetryNames.Attributes.ErrorType, ex.GetType().FullName)
-                .SetStatus(ActivityStatusCode.Error, ex.Message);
+                .SetStatus(ActivityStatusCode.Error, GovernedAiException.DescribeForTelemetry(ex));
             throw;
         }
         finally
@@ -142,6 +142,48 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
             activity?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Runs an idempotent tool at most once for its key. The timeout bounds how long the caller waits, never the
+    /// claim: an attempt that outlives it keeps the key until it ends, so a repeat waits for it or replays its result
+    /// (or gets <see cref="IdempotencyInProgressException"/>), and is never run a second time beside it.
+    /// </summary>
+    private async ValueTask<IdempotentResult<JsonElement>> RunIdempotentAsync(string key, string fingerprint, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        IdempotencyCoordinator coordinator = Scope.Coordinator;
+        if (Runtime.Timeout is not TimeSpan timeout)
+        {
+            return await coordinator.ExecuteAsync(key, fingerprint, token => RunAsElementAsync(arguments, token), ElementTypeInfo, cancellationToken).ConfigureAwait(false);
+        }
+
+        var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
+        Task<IdempotentResult<JsonElement>> execution = coordinator.ExecuteAsync(key, fingerprint, token => RunAsElementAsync(arguments, token), ElementTypeInfo, attempt.Token).AsTask();
+
+        // The attempt may end after the caller stopped waiting: observe its outcome and free its timer then.
+        _ = execution.ContinueWith(
+            static (task, state) =>
+            {
+                _ = task.Exception;
+                ((CancellationTokenSource)state!).Dispose();
+            },
+            attempt,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        try
+        {
+            return await execution.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw TimedOut(timeout);
+        }
+    }
+
+    private ToolOutputViolationException TimedOut(TimeSpan timeout) =>
+        new(Name, [new ToolViolation("$", "timeout", $"the tool did not answer within {timeout.TotalMilliseconds:0} ms")]);
 
     private async ValueTask<object?> RunAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
@@ -153,7 +195,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         }
         catch (TimeoutRejectedException)
         {
-            throw new ToolOutputViolationException(Name, [new ToolViolation("$", "timeout", $"the tool did not answer within {runtime.Timeout!.Value.TotalMilliseconds:0} ms")]);
+            throw TimedOut(runtime.Timeout!.Value);
         }
 
         object? output = ToolOutputReader.Read(Name, raw, runtime.OutputContract, runtime.MaxOutputBytes, InnerFunction.JsonSerializerOptions);

@@ -153,8 +153,13 @@ public static class GovernedAIFunctionExtensions
     /// <summary>
     /// Makes a side-effecting tool idempotent: a repeated call with the same key returns the stored result instead of
     /// running again. The key is the tool name, the canonicalised <paramref name="keyArguments"/> (every argument when
-    /// none are named) and the request's tenant and conversation or idempotency key. Idempotent tools are also safe to retry.
+    /// none are named) and the request's tenant and conversation or idempotency key. The tool runs at most once per key,
+    /// also when it outlives its timeout: the caller gets a timeout, the attempt keeps the key until it ends, and a repeat
+    /// meanwhile waits for it (<see cref="IdempotencyOptions.InProgressWait"/>) and replays its result or gets
+    /// <see cref="IdempotencyInProgressException"/>. An idempotent tool is not retried automatically; with <c>WithRetry</c>
+    /// its transient failures are, but never a timeout or cancellation, after which the side effect may still happen.
     /// </summary>
+    /// <remarks>A claim is held for at most <see cref="IdempotencyOptions.LeaseDuration"/>: keep it longer than the slowest run of the tool.</remarks>
     /// <param name="function">The tool.</param>
     /// <param name="keyArguments">The arguments that identify the operation, so a model rewording free text does not defeat the key; none for every argument.</param>
     /// <returns>The governed tool.</returns>

@@ -9,8 +9,14 @@ namespace Contracts.Ai;
 /// <summary>Checks a call's arguments against the function's own parameter schema, compiled once per schema.</summary>
 internal sealed class ToolArgumentValidator
 {
+    /// <summary>The deepest nesting accepted inside the arguments, as for tool outputs.</summary>
+    internal const int MaxArgumentDepth = 64;
+
     // By the schema's text, not the function object: apps that create their tools per request reuse one validator.
     private static readonly ContentHashCache<ToolArgumentValidator> Cache = new(generationCapacity: 1_024);
+
+    // The arguments object itself is one level above its values.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxArgumentDepth + 1 };
 
     private readonly CompiledJsonSchema? _schema;
     private readonly HashSet<string>? _declared;
@@ -102,7 +108,19 @@ internal sealed class ToolArgumentValidator
             writer.WriteEndObject();
         }
 
-        using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.WrittenMemory, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            // Written by our own writer, so the only way to fail reading it back is its depth.
+            (violations ??= []).Add(new ToolViolation(string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!, "maxDepth", $"the arguments are nested deeper than {MaxArgumentDepth} levels"));
+            return violations;
+        }
+
+        using JsonDocument owned = document;
         SchemaValidationResult result;
         try
         {

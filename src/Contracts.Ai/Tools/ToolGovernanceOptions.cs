@@ -44,10 +44,10 @@ public sealed class ToolGovernanceOptions
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Gets the names of tools that are safe to retry on a transient failure (reads, or writes the tool makes idempotent itself).</summary>
-    /// <value>Defaults to empty: only tools marked with <c>WithRetry()</c> or <c>AsIdempotent()</c> are retried.</value>
+    /// <value>Defaults to empty: only tools marked with <c>WithRetry()</c> are retried (idempotent tools are not retried by themselves, and never after a timeout).</value>
     public IList<string> SafeToRetryTools { get; } = new List<string>();
 
-    /// <summary>Gets the names of side-effecting tools made idempotent by configuration, with every argument in the key.</summary>
+    /// <summary>Gets the names of side-effecting tools made idempotent by configuration, with every argument in the key; each runs at most once per key, also when it outlives its timeout.</summary>
     /// <value>Defaults to empty.</value>
     public IList<string> IdempotentTools { get; } = new List<string>();
 

@@ -48,7 +48,7 @@ internal static class ToolOutputReader
             case JsonDocument document:
                 return ReadElement(toolName, document.RootElement, contract, maxBytes);
             default:
-                byte[] utf8 = Serialize(toolName, output, serializerOptions);
+                byte[] utf8 = Serialize(toolName, output, serializerOptions, maxBytes);
                 return contract is null ? Parse(toolName, CheckSize(toolName, utf8, maxBytes)) : Check(toolName, utf8, contract, maxBytes);
         }
     }
@@ -57,9 +57,9 @@ internal static class ToolOutputReader
     {
         if (contract is null)
         {
-            if (maxBytes > 0 && Encoding.UTF8.GetByteCount(text) > maxBytes)
+            if (maxBytes > 0 && Encoding.UTF8.GetByteCount(text) is int count && count > maxBytes)
             {
-                throw TooLarge(toolName, Encoding.UTF8.GetByteCount(text), maxBytes);
+                throw TooLarge(toolName, count, maxBytes);
             }
 
             return text;
@@ -67,12 +67,23 @@ internal static class ToolOutputReader
 
         if (contract.ExpectsString)
         {
-            return Check(toolName, WriteJson(toolName, text), contract, maxBytes);
+            // Written as a JSON string it is at least its UTF-8 bytes and two quotes: reject before writing.
+            if (maxBytes > 0 && (long)Encoding.UTF8.GetByteCount(text) + 2 > maxBytes)
+            {
+                throw TooLarge(toolName, Encoding.UTF8.GetByteCount(text) + 2L, maxBytes);
+            }
+
+            return Check(toolName, WriteJson(toolName, text, maxBytes), contract, maxBytes);
         }
 
         byte[] utf8;
         try
         {
+            if (maxBytes > 0 && StrictUtf8.GetByteCount(text) is int count && count > maxBytes)
+            {
+                throw TooLarge(toolName, count, maxBytes);
+            }
+
             utf8 = StrictUtf8.GetBytes(text);
         }
         catch (ArgumentException)
@@ -88,6 +99,19 @@ internal static class ToolOutputReader
         if (contract is not null && !contract.ExpectsString && element.ValueKind == JsonValueKind.String)
         {
             // A tool that returns a string holding JSON (AIFunctionFactory wraps it in a JSON string).
+            // Its text is at least a sixth of the string written as JSON: measure that, capped, before reading the text.
+            if (maxBytes > 0)
+            {
+                try
+                {
+                    _ = WriteJson(toolName, element, (int)Math.Min(((long)maxBytes * CappedBufferWriter.MaxExpansion) + 2, int.MaxValue));
+                }
+                catch (ToolOutputViolationException ex) when (ex.Violations[0].Kind == "maxBytes")
+                {
+                    throw TooLarge(toolName, maxBytes, maxBytes, atLeast: true);
+                }
+            }
+
             string text;
             try
             {
@@ -106,7 +130,7 @@ internal static class ToolOutputReader
             throw Reject(toolName, new ToolViolation("$", "notJson", "the output is an undefined JSON element"));
         }
 
-        byte[] utf8 = WriteJson(toolName, element);
+        byte[] utf8 = WriteJson(toolName, element, maxBytes);
         if (contract is null)
         {
             CheckSize(toolName, utf8, maxBytes);
@@ -189,17 +213,26 @@ internal static class ToolOutputReader
         return Reject(toolName, new ToolViolation(string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path!, kind, message));
     }
 
-    private static byte[] Serialize(string toolName, object output, JsonSerializerOptions serializerOptions)
+    private static byte[] Serialize(string toolName, object output, JsonSerializerOptions serializerOptions, int maxBytes)
     {
+        if (output is JsonNode node)
+        {
+            return WriteJson(toolName, node, maxBytes);
+        }
+
+        var buffer = new CappedBufferWriter(maxBytes);
         try
         {
-            return output is JsonNode node
-                ? WriteJson(toolName, node)
-                : JsonSerializer.SerializeToUtf8Bytes(output, serializerOptions.GetTypeInfo(output.GetType()));
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                JsonSerializer.Serialize(writer, output, serializerOptions.GetTypeInfo(output.GetType()));
+            }
+
+            return buffer.ToArray();
         }
-        catch (ToolOutputViolationException)
+        catch (CappedBufferWriter.CapExceededException)
         {
-            throw;
+            throw TooLarge(toolName, buffer.Requested, maxBytes, atLeast: true);
         }
 #pragma warning disable CA1031 // NaN, cycles, unsupported types and throwing getters all mean the output cannot be sent as JSON.
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -209,9 +242,10 @@ internal static class ToolOutputReader
         }
     }
 
-    private static byte[] WriteJson(string toolName, object value)
+    /// <summary>Writes <paramref name="value"/> as compact JSON, giving up as soon as it outgrows <paramref name="maxBytes"/> (0: no cap).</summary>
+    private static byte[] WriteJson(string toolName, object value, int maxBytes)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new CappedBufferWriter(maxBytes);
         try
         {
             using (var writer = new Utf8JsonWriter(buffer))
@@ -230,16 +264,20 @@ internal static class ToolOutputReader
                 }
             }
         }
+        catch (CappedBufferWriter.CapExceededException)
+        {
+            throw TooLarge(toolName, buffer.Requested, maxBytes, atLeast: true);
+        }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             throw Reject(toolName, new ToolViolation("$", "notJson", "the output holds text that is not valid UTF-16"));
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
-    private static ToolOutputViolationException TooLarge(string toolName, int bytes, int maxBytes) =>
-        Reject(toolName, new ToolViolation("$", "maxBytes", $"the output is {bytes} bytes; the limit is {maxBytes}"));
+    private static ToolOutputViolationException TooLarge(string toolName, long bytes, int maxBytes, bool atLeast = false) =>
+        Reject(toolName, new ToolViolation("$", "maxBytes", $"the output is {(atLeast ? "more than " + maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))} bytes; the limit is {maxBytes}"));
 
     private static ToolOutputViolationException Reject(string toolName, ToolViolation violation) =>
         new(toolName, [violation]);

@@ -46,4 +46,6 @@ public class ToolOutputViolationException : GovernedAiException
     /// <summary>Gets what was wrong, each with its JSON path.</summary>
     /// <value>Empty when the exception was created without violations.</value>
     public IReadOnlyList<ToolViolation> Violations { get; } = Array.Empty<ToolViolation>();
+
+    internal override string TelemetryDescription => ToolViolationMessages.DescribeKinds(ToolName, "output", Violations);
 }

@@ -29,11 +29,14 @@ internal sealed record ToolPolicy
     public IReadOnlyList<string> IdempotencyKeyArguments { get; init; } = Array.Empty<string>();
 
     /// <summary>Fills every setting the tool does not make itself from <paramref name="options"/>.</summary>
-    /// <remarks>Tools made idempotent are safe to retry: a retry after a completed run replays its result.</remarks>
+    /// <remarks>
+    /// Idempotent is not safe to retry: a side effect that timed out may still be running, so an idempotent tool is
+    /// retried only when it is also marked safe to retry, and then never after a timeout.
+    /// </remarks>
     public ToolPolicy WithDefaults(string toolName, ToolGovernanceOptions options)
     {
         bool idempotent = Idempotent || Contains(options.IdempotentTools, toolName);
-        bool safeToRetry = idempotent || Contains(options.SafeToRetryTools, toolName);
+        bool safeToRetry = Contains(options.SafeToRetryTools, toolName);
         return this with
         {
             Timeout = Timeout ?? options.DefaultTimeout,

@@ -36,7 +36,8 @@ internal sealed class ToolRuntime
         OnRejection = options.OnRejection;
         RejectUnknownArguments = options.RejectUnknownArguments;
         RequiresApproval = options.RequireApprovalForHighRiskTools && IsHighRisk(function, options);
-        Pipeline = BuildPipeline(Timeout, MaxRetryAttempts, policy.RetryDelay ?? options.RetryDelay);
+        // An idempotent tool's timeout is applied around its claim (see GovernedAIFunction), never by abandoning an attempt.
+        Pipeline = BuildPipeline(Idempotent ? null : Timeout, MaxRetryAttempts, policy.RetryDelay ?? options.RetryDelay, Idempotent);
     }
 
     public string Name { get; }
@@ -79,10 +80,16 @@ internal sealed class ToolRuntime
     public ValueTask<object?> InvokeAsync(AIFunction function, AIFunctionArguments arguments, CancellationToken cancellationToken) =>
         Pipeline is null
             ? function.InvokeAsync(arguments, cancellationToken)
+            : Idempotent
+            ? Pipeline.ExecuteAsync(
+                // Never abandoned: the claim on the key must last as long as the attempt does.
+                static (state, token) => state.Function.InvokeAsync(state.Arguments, token),
+                (Function: function, Arguments: arguments),
+                cancellationToken)
             : Pipeline.ExecuteAsync(
                 static async (state, token) =>
                 {
-                    // WaitAsync: a tool that ignores cancellation still times out.
+                    // WaitAsync: a tool that ignores cancellation still times out (idempotent tools have no timeout here).
                     return await state.Function.InvokeAsync(state.Arguments, token).AsTask().WaitAsync(token).ConfigureAwait(false);
                 },
                 (Function: function, Arguments: arguments),
@@ -104,7 +111,11 @@ internal sealed class ToolRuntime
                 _ => false,
             });
 
-    private static ResiliencePipeline? BuildPipeline(TimeSpan? timeout, int maxRetryAttempts, TimeSpan retryDelay)
+    /// <summary>Failures after which a side effect may still have happened or be happening: never retried for idempotent tools.</summary>
+    internal static bool MayHaveRun(Exception? exception) =>
+        exception is TimeoutException or TimeoutRejectedException or OperationCanceledException;
+
+    private static ResiliencePipeline? BuildPipeline(TimeSpan? timeout, int maxRetryAttempts, TimeSpan retryDelay, bool idempotent)
     {
         if (timeout is null && maxRetryAttempts == 0)
         {
@@ -120,7 +131,9 @@ internal sealed class ToolRuntime
                 Delay = retryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = retryDelay > TimeSpan.Zero,
-                ShouldHandle = static args => new ValueTask<bool>(IsTransient(args.Outcome.Exception)),
+                ShouldHandle = idempotent
+                    ? static args => new ValueTask<bool>(IsTransient(args.Outcome.Exception) && !MayHaveRun(args.Outcome.Exception))
+                    : static args => new ValueTask<bool>(IsTransient(args.Outcome.Exception)),
             });
         }
 

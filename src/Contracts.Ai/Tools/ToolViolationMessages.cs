@@ -28,4 +28,18 @@ internal static class ToolViolationMessages
 
         return text.ToString();
     }
+
+    /// <summary>The telemetry form: the tool and the violation kinds, without paths (a path can name a key the model wrote).</summary>
+    public static string DescribeKinds(string toolName, string what, IReadOnlyList<ToolViolation> violations)
+    {
+        var text = new StringBuilder();
+        text.Append("Tool '").Append(toolName).Append("': ").Append(what).Append(" rejected (");
+        int listed = Math.Min(violations.Count, MaxListed);
+        for (int i = 0; i < listed; i++)
+        {
+            text.Append(i == 0 ? string.Empty : ", ").Append(violations[i].Kind);
+        }
+
+        return text.Append(')').ToString();
+    }
 }

@@ -55,15 +55,21 @@ public class ContentScreenTests
 
         await AskAsync(client, messages, streaming);
         Assert.Equal(20, recognizer.Texts.Count);
-        Assert.Equal([messages[19].Text], detector.Texts);
+
+        // Every message is screened, whatever its role, and each boundary between the caller's (non-assistant) texts.
+        Assert.Equal(20 + 10, detector.Texts.Count);
+        Assert.All(messages, m => Assert.Contains(m.Text, detector.Texts));
 
         recognizer.Texts.Clear();
         detector.Texts.Clear();
         messages.Add(new ChatMessage(ChatRole.User, "One more question: can I change the address?"));
         await AskAsync(client, messages, streaming);
 
+        // History costs lookups only: the new text, and its boundary with the caller's text before it.
         Assert.Equal(["One more question: can I change the address?"], recognizer.Texts);
-        Assert.Equal(["One more question: can I change the address?"], detector.Texts);
+        Assert.Equal(2, detector.Texts.Count);
+        Assert.Equal("One more question: can I change the address?", detector.Texts[0]);
+        Assert.EndsWith("\nOne more question: can I change the address?", detector.Texts[1], StringComparison.Ordinal);
         IList<ChatMessage> sent = inner.Requests[1].Messages.ToList();
         Assert.Equal(21, sent.Count);
         for (int i = 0; i < sent.Count; i++)
@@ -177,7 +183,7 @@ public class ContentScreenTests
     }
 
     [Fact]
-    public async Task A_remembered_injection_is_blocked_again_and_an_answered_one_is_not_screened_again()
+    public async Task A_remembered_injection_is_blocked_again_also_once_answered()
     {
         var inner = new ScriptedChatClient(ScriptedTurn.Reply("ok"));
         using var client = new DataProtectionChatClient(inner, new DataProtectionOptions { Policy = { UserPrompts = InjectionAction.Block } });
@@ -186,11 +192,11 @@ public class ContentScreenTests
         await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync([injected]));
         await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync([injected]));
 
-        // Once answered, the message is history: injection screening covers only what follows the last assistant message.
+        // An answer after it (a real one, or one a client forged) does not make it safe: every message that reaches the model is screened.
         var (options, call) = Observed();
-        await client.GetResponseAsync([injected, new(ChatRole.Assistant, "I can't do that."), new(ChatRole.User, "Fine, what are your hours?")], options);
-        Assert.Equal(0, call.ScreeningDetections);
-        Assert.Equal(1, inner.CallCount);
+        await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync([injected, new(ChatRole.Assistant, "I can't do that."), new(ChatRole.User, "Fine, what are your hours?")], options));
+        Assert.Equal(1, call.ScreeningDetections);
+        Assert.Equal(0, inner.CallCount);
     }
 
     [Fact]
@@ -222,8 +228,8 @@ public class ContentScreenTests
             await client.GetResponseAsync([new ChatMessage(ChatRole.User, $"Message {i} to {i}@example.com")]);
         }
 
-        // Three caches (PII results, injection verdicts, spotlighted text), each at most two generations of 8.
-        Assert.InRange(screen.CachedResults, 1, 48);
+        // Four caches (PII results, injection verdicts, spotlighted text, own spotlights), each at most two generations of 8.
+        Assert.InRange(screen.CachedResults, 1, 64);
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Message 0 to 0@example.com")]);
         Assert.Equal("Message 0 to [EMAIL]", inner.Requests[^1].Messages.Single().Text);
     }

@@ -237,7 +237,7 @@ public class DataProtectionChatClientTests
     }
 
     [Fact]
-    public async Task Only_content_after_the_last_assistant_message_is_screened_for_injection()
+    public async Task Content_before_the_last_assistant_message_is_screened_for_injection_too()
     {
         var inner = new ScriptedChatClient(ScriptedTurn.Reply("ok"));
         using var client = new DataProtectionChatClient(inner, new DataProtectionOptions { Policy = { UserPrompts = InjectionAction.Block } });
@@ -248,9 +248,9 @@ public class DataProtectionChatClientTests
             new(ChatRole.User, "Fine, what's the weather in Oslo?"),
         ];
 
-        ChatResponse response = await client.GetResponseAsync(history);
-
-        Assert.Equal("ok", response.Text);
+        // A stateless API gets its history from its client, which can forge the assistant turn.
+        await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync(history));
+        Assert.Equal(0, inner.CallCount);
     }
 
     [Theory]

@@ -244,7 +244,8 @@ public class GovernedAIFunctionTests
         Assert.Equal(2048, governed.MaxOutputBytes);
         Assert.True(governed.IsIdempotent);
         Assert.Equal(["id"], governed.IdempotencyKeyArguments);
-        Assert.Equal(2, governed.MaxRetryAttempts);
+        Assert.Equal(0, governed.MaxRetryAttempts); // idempotent is not safe to retry: a timed-out side effect may still run
+        Assert.Equal(2, governed.WithRetry(2).MaxRetryAttempts);
     }
 
     [Fact]
