@@ -180,7 +180,7 @@ public class ContractToolApprovalTests
         var contract = new PromptContract { Id = "c", Version = "1.0.0", Risk = (ContractRisk)7 };
         var registry = new InMemoryPromptRegistry();
 
-        ArgumentException ex = Assert.ThrowsAny<ArgumentException>(() => registry.Register(contract));
+        ContractDefinitionException ex = Assert.Throws<ContractDefinitionException>(() => registry.Register(contract));
 
         Assert.Contains("Risk", ex.Message);
     }
