@@ -9,14 +9,30 @@ namespace Contracts.Ai;
 /// rank, the leftmost among equals, until no joined pair is a token.
 /// </summary>
 /// <remarks>
-/// Short pieces use tiktoken's own scan over a small array; long ones a heap ordered by (rank, position),
-/// which makes the same merges in the same order in O(n log n) instead of O(n²), so one huge piece
-/// (a long base64 blob, a run of one character) stays linear in practice.
+/// <para>
+/// Short pieces use tiktoken's own scan over a small array; longer ones a heap ordered by (rank, position),
+/// which makes the same merges in the same order in O(n log n) instead of O(n²).
+/// </para>
+/// <para>
+/// Pieces longer than a window (a run without spaces, a base64 blob, a line of emoji) are merged window by
+/// window, so their cost is linear and their working set stays in cache. The result stays exact: two
+/// overlapping windows are joined at a token that both windows' merges produce at the same bytes. The
+/// merge of a text A·t·B equals the merge of A·t followed by the merge of t·B whenever both of those hold
+/// the token t at the same place (and any run of tokens taken from a merge result is itself a merge
+/// result), so joining at a shared token gives what one merge of the whole piece gives. When two windows
+/// share no token (never seen on real vocabularies), the whole piece is merged at once.
+/// </para>
 /// </remarks>
 internal static class BytePairMerge
 {
     /// <summary>Pieces up to this many bytes are merged by scanning.</summary>
     private const int ScanLimit = 64;
+
+    /// <summary>Pieces longer than this many bytes are merged window by window.</summary>
+    internal const int WindowBytes = 4096;
+
+    /// <summary>How many bytes two neighbouring windows share; the join token is looked for there.</summary>
+    internal const int OverlapBytes = 512;
 
     /// <summary>Counts the tokens of a piece that is not itself a token (at least 2 bytes).</summary>
     public static int Count(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece)
@@ -28,8 +44,12 @@ internal static class BytePairMerge
             return Scan(vocabulary, piece, starts, ranks);
         }
 
-        return Heap(vocabulary, piece, default);
+        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, default) : Windowed(vocabulary, piece, default, 0, int.MaxValue);
     }
+
+    /// <summary>Counts the tokens of a piece with one merge of the whole piece, never by windows: the reference the windowed merge must equal.</summary>
+    internal static int CountWhole(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece) =>
+        piece.Length < 2 ? piece.Length : Heap(vocabulary, piece, default);
 
     /// <summary>Finds where the tokens of a piece start: fills <paramref name="starts"/> (at least <c>piece.Length + 1</c> long) with each token's first byte and then the piece's length.</summary>
     /// <returns>The number of tokens.</returns>
@@ -48,7 +68,159 @@ internal static class BytePairMerge
             return Scan(vocabulary, piece, starts, ranks);
         }
 
-        return Heap(vocabulary, piece, starts);
+        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, starts) : Windowed(vocabulary, piece, starts, 0, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Finds the starts of some tokens of a piece, walking it only as far as needed: fills
+    /// <paramref name="starts"/>[k - <paramref name="first"/>] with the start of each token k from
+    /// <paramref name="first"/> on (and, when the piece ends inside that range, with the piece's length after
+    /// its last token), and stops once at least <paramref name="stopAfter"/> tokens are known.
+    /// </summary>
+    /// <returns>The number of tokens known: the piece's count when it is below <paramref name="stopAfter"/>, else at least <paramref name="stopAfter"/>.</returns>
+    public static int SplitPart(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter)
+    {
+        if (piece.Length > WindowBytes)
+        {
+            return Windowed(vocabulary, piece, starts, first, stopAfter);
+        }
+
+        int[] all = ArrayPool<int>.Shared.Rent(piece.Length + 1);
+        try
+        {
+            int count = Split(vocabulary, piece, all);
+            for (int k = first; k <= count && k - first < starts.Length; k++)
+            {
+                starts[k - first] = all[k];
+            }
+
+            return count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(all);
+        }
+    }
+
+    /// <summary>Merges a piece longer than a window, one window at a time, joining neighbouring windows at a token both produce.</summary>
+    /// <param name="vocabulary">The vocabulary.</param>
+    /// <param name="piece">The piece, longer than <see cref="WindowBytes"/>.</param>
+    /// <param name="starts">Where token starts are written, from token <paramref name="first"/> on, as by <see cref="SplitPart"/>; empty to count only.</param>
+    /// <param name="first">The first token whose start is written.</param>
+    /// <param name="stopAfter">Stop once this many tokens are known.</param>
+    private static int Windowed(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter)
+    {
+        int[] previous = ArrayPool<int>.Shared.Rent(WindowBytes + 1);
+        int[] current = ArrayPool<int>.Shared.Rent(WindowBytes + 1);
+        try
+        {
+            int count = 0;
+            int previousStart = 0;
+            int previousEnd = WindowBytes;
+            int previousTokens = Heap(vocabulary, piece[..previousEnd], previous);
+            int previousFirst = 0;
+            while (previousEnd < piece.Length)
+            {
+                int currentStart = previousEnd - OverlapBytes;
+                int currentEnd = Math.Min(piece.Length, currentStart + WindowBytes);
+                int currentTokens = Heap(vocabulary, piece[currentStart..currentEnd], current);
+
+                // The first token both windows produce over the same bytes, after what is already committed.
+                int i = previousFirst;
+                int j = 0;
+                int join = -1;
+                while (i < previousTokens && j < currentTokens)
+                {
+                    int a = previousStart + previous[i];
+                    int b = currentStart + current[j];
+                    if (a < b)
+                    {
+                        i++;
+                    }
+                    else if (b < a)
+                    {
+                        j++;
+                    }
+                    else if (previousStart + previous[i + 1] == currentStart + current[j + 1])
+                    {
+                        join = i;
+                        break;
+                    }
+                    else
+                    {
+                        i++;
+                        j++;
+                    }
+                }
+
+                if (join < 0)
+                {
+                    return WholeHeap(vocabulary, piece, starts, first);
+                }
+
+                for (int k = previousFirst; k <= join; k++, count++)
+                {
+                    Record(starts, first, count, previousStart + previous[k]);
+                }
+
+                if (count >= stopAfter)
+                {
+                    return count;
+                }
+
+                (previous, current) = (current, previous);
+                previousStart = currentStart;
+                previousEnd = currentEnd;
+                previousTokens = currentTokens;
+                previousFirst = j + 1;
+            }
+
+            for (int k = previousFirst; k < previousTokens; k++, count++)
+            {
+                Record(starts, first, count, previousStart + previous[k]);
+            }
+
+            Record(starts, first, count, piece.Length);
+            return count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(previous);
+            ArrayPool<int>.Shared.Return(current);
+        }
+
+        static void Record(Span<int> starts, int first, int token, int start)
+        {
+            if ((uint)(token - first) < (uint)starts.Length)
+            {
+                starts[token - first] = start;
+            }
+        }
+    }
+
+    /// <summary>The merge of a whole long piece at once, when its windows could not be joined.</summary>
+    private static int WholeHeap(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first)
+    {
+        if (starts.IsEmpty)
+        {
+            return Heap(vocabulary, piece, default);
+        }
+
+        int[] all = ArrayPool<int>.Shared.Rent(piece.Length + 1);
+        try
+        {
+            int count = Heap(vocabulary, piece, all);
+            for (int k = first; k <= count && k - first < starts.Length; k++)
+            {
+                starts[k - first] = all[k];
+            }
+
+            return count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(all);
+        }
     }
 
     private static int Scan(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, Span<int> ranks)

@@ -18,4 +18,8 @@ public interface ITokenCounter
     /// <param name="text">The text.</param>
     /// <returns>The number of tokens; 0 for empty text.</returns>
     int CountTokens(ReadOnlySpan<char> text);
+
+    /// <summary>Gets the tokens the model's chat format adds around counted text (per message, name, tool call, tool definition and request).</summary>
+    /// <value>Defaults to <see cref="ChatTokenOverhead.OpenAI"/>. Return one shared instance: budgeting reads it on every count.</value>
+    ChatTokenOverhead Overhead => ChatTokenOverhead.OpenAI;
 }

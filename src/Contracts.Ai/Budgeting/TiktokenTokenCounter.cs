@@ -28,7 +28,7 @@ namespace Contracts.Ai;
 /// as <c>&lt;|endoftext|&gt;</c> inside a message is counted by its characters, not as one special token.
 /// </para>
 /// </remarks>
-public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
+public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
 {
     /// <summary>The name of the encoding of GPT-4o, GPT-4.1, GPT-5 and the o-series reasoning models: <c>o200k_base</c>.</summary>
     public const string O200kBase = "o200k_base";
@@ -57,6 +57,9 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
 
     /// <inheritdoc />
     public string Encoding { get; }
+
+    /// <summary>Gets the encoding's vocabulary.</summary>
+    internal TiktokenVocabulary Vocabulary => _vocabulary;
 
     /// <summary>Returns the shared counter of the encoding <paramref name="modelId"/> uses.</summary>
     /// <param name="modelId">An OpenAI model id, such as <c>gpt-4o-mini</c>, <c>gpt-5</c>, <c>o3-mini</c> or <c>gpt-3.5-turbo</c>; fine-tune ids (<c>ft:gpt-4o-mini:...</c>) and Azure spellings (<c>gpt-35-turbo</c>) are understood.</param>
@@ -180,12 +183,56 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
 
         if (!fromEnd)
         {
-            return CharsAfterTokens(text, maxTokens, roundUp: false);
+            return CharsAfterTokens(text, 0, 0, maxTokens, roundUp: false, out _);
         }
 
         // The tail keeps the last tokens of the whole text: skip the others from the start.
-        int total = CountTokens(text);
-        return total <= maxTokens ? text.Length : text.Length - CharsAfterTokens(text, total - maxTokens, roundUp: true);
+        var checkpoints = new TokenCheckpoints();
+        int total = CountWithCheckpoints(text, checkpoints);
+        return total <= maxTokens ? text.Length : text.Length - FindCut(text, checkpoints, total - maxTokens, roundUp: true, out _);
+    }
+
+    /// <inheritdoc />
+    int ITokenCutFinder.CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints) => CountWithCheckpoints(text, checkpoints);
+
+    /// <inheritdoc />
+    int ITokenCutFinder.FindCut(ReadOnlySpan<char> text, TokenCheckpoints checkpoints, int tokens, bool roundUp, out int tokensBefore) =>
+        FindCut(text, checkpoints, tokens, roundUp, out tokensBefore);
+
+    private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints)
+    {
+        int count = 0;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length, 1), ChunkChars) * 3);
+        try
+        {
+            for (int start = 0; start < text.Length;)
+            {
+                checkpoints.Add(start, count);
+                int end = ChunkEnd(text, start);
+                ReadOnlySpan<char> chunk = text[start..end];
+                EnsureCapacity(ref buffer, chunk.Length * 3);
+                count += CountUtf8(buffer.AsSpan(0, ToUtf8(chunk, buffer)));
+                start = end;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return count;
+    }
+
+    private int FindCut(ReadOnlySpan<char> text, TokenCheckpoints checkpoints, int tokens, bool roundUp, out int tokensBefore)
+    {
+        if (tokens <= 0)
+        {
+            tokensBefore = 0;
+            return 0;
+        }
+
+        checkpoints.Find(tokens, out int start, out int seen);
+        return CharsAfterTokens(text, start, seen, tokens, roundUp, out tokensBefore);
     }
 
     private int CountUtf8(ReadOnlySpan<byte> text)
@@ -231,14 +278,17 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
         return tokens;
     }
 
-    /// <summary>The character index where the first <paramref name="tokens"/> tokens of the text end; when that is inside a character, the token boundary before it (or, with <paramref name="roundUp"/>, after it).</summary>
-    private int CharsAfterTokens(ReadOnlySpan<char> text, int tokens, bool roundUp)
+    /// <summary>
+    /// The character index where the first <paramref name="tokens"/> tokens of the text end; when that is inside a character,
+    /// the token boundary before it (or, with <paramref name="roundUp"/>, after it). Scans from <paramref name="startChar"/>,
+    /// a chunk start before which <paramref name="seen"/> tokens come.
+    /// </summary>
+    private int CharsAfterTokens(ReadOnlySpan<char> text, int startChar, int seen, int tokens, bool roundUp, out int tokensBefore)
     {
-        int seen = 0;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(text.Length, ChunkChars) * 3);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length - startChar, 1), ChunkChars) * 3);
         try
         {
-            for (int start = 0; start < text.Length;)
+            for (int start = startChar; start < text.Length;)
             {
                 int end = ChunkEnd(text, start);
                 ReadOnlySpan<char> chunk = text[start..end];
@@ -248,10 +298,38 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
                 {
                     int pieceEnd = _o200k ? TiktokenPreTokenizer.NextO200k(utf8, i) : TiktokenPreTokenizer.NextCl100k(utf8, i);
                     ReadOnlySpan<byte> piece = utf8[i..pieceEnd];
+                    if (piece.Length > BytePairMerge.WindowBytes)
+                    {
+                        // A long piece is walked only as far as the cut, and merged once.
+                        int inPiece = CutInPiece(piece, tokens - seen, roundUp, out int tokensInPiece, out bool wholePiece);
+                        if (!wholePiece)
+                        {
+                            tokensBefore = seen + tokensInPiece;
+                            return start + CharCount(utf8[..(i + inPiece)]);
+                        }
+
+                        seen += tokensInPiece;
+                        if (seen == tokens)
+                        {
+                            tokensBefore = tokens;
+                            return start + CharCount(utf8[..pieceEnd]);
+                        }
+
+                        i = pieceEnd;
+                        continue;
+                    }
+
                     int count = CountPiece(piece);
                     if (seen + count >= tokens)
                     {
-                        int cut = seen + count == tokens ? pieceEnd : i + CutInPiece(piece, tokens - seen, roundUp);
+                        if (seen + count == tokens)
+                        {
+                            tokensBefore = tokens;
+                            return start + CharCount(utf8[..pieceEnd]);
+                        }
+
+                        int cut = i + CutInPiece(piece, tokens - seen, roundUp, out int j, out _);
+                        tokensBefore = seen + j;
                         return start + CharCount(utf8[..cut]);
                     }
 
@@ -262,6 +340,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
                 start = end;
             }
 
+            tokensBefore = seen;
             return text.Length;
         }
         finally
@@ -270,25 +349,35 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenBoundaryFinder
         }
     }
 
-    /// <summary>The byte offset in <paramref name="piece"/> after its first <paramref name="tokens"/> tokens, moved to the nearest token boundary that starts a character.</summary>
-    private int CutInPiece(ReadOnlySpan<byte> piece, int tokens, bool roundUp)
+    /// <summary>
+    /// The byte offset in <paramref name="piece"/> after its first <paramref name="tokens"/> tokens, moved to the nearest token
+    /// boundary that starts a character; <paramref name="tokensBefore"/> is the number of tokens before it. When the piece
+    /// has no more than <paramref name="tokens"/> tokens, <paramref name="wholePiece"/> is set, the offset is the piece's length
+    /// and <paramref name="tokensBefore"/> its count.
+    /// </summary>
+    private int CutInPiece(ReadOnlySpan<byte> piece, int tokens, bool roundUp, out int tokensBefore, out bool wholePiece)
     {
-        int[] starts = ArrayPool<int>.Shared.Rent(piece.Length + 1);
-        try
+        // A cut moves at most three tokens to reach a character's first byte (a character has at most four bytes).
+        const int Reach = 4;
+        int first = Math.Max(0, tokens - Reach);
+        Span<int> starts = stackalloc int[(2 * Reach) + 2];
+        int count = BytePairMerge.SplitPart(_vocabulary, piece, starts, first, tokens + Reach);
+        if (count <= tokens)
         {
-            int count = BytePairMerge.Split(_vocabulary, piece, starts);
-            int j = tokens;
-            while (j > 0 && j < count && (piece[starts[j]] & 0xC0) == 0x80)
-            {
-                j += roundUp ? 1 : -1;
-            }
+            wholePiece = true;
+            tokensBefore = count;
+            return piece.Length;
+        }
 
-            return starts[j];
-        }
-        finally
+        wholePiece = false;
+        int j = tokens;
+        while (j > 0 && j < count && (piece[starts[j - first]] & 0xC0) == 0x80)
         {
-            ArrayPool<int>.Shared.Return(starts);
+            j += roundUp ? 1 : -1;
         }
+
+        tokensBefore = j;
+        return j == count ? piece.Length : starts[j - first];
     }
 
     /// <summary>How many UTF-16 characters the UTF-8 bytes encode (a lone surrogate became one 3-byte U+FFFD, so it still counts one).</summary>

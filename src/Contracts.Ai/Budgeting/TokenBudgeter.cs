@@ -82,7 +82,7 @@ internal sealed partial class TokenBudgeter
         try
         {
             int imageTokens = _options.ImageTokens;
-            int total = 3 + _cache.CountInstructions(chatOptions?.Instructions, counter) + _cache.CountToolsAndFormat(chatOptions, counter);
+            int total = counter.Overhead.PerRequest + _cache.CountInstructions(chatOptions?.Instructions, counter) + _cache.CountToolsAndFormat(chatOptions, counter);
             int n = list.Count;
             int[] counts = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
             try
@@ -389,8 +389,12 @@ internal sealed partial class TokenBudgeter
                 modelId, limit, total, largest, counts);
         }
 
-        string text = ((TextContent)original.Contents[textIndex]).Text;
-        int textTokens = counter.CountTokens(text);
+        string text = TextOf(original.Contents[textIndex]);
+
+        // A counter that finds boundaries itself counts the text once and cuts it near checkpoints; any other is searched with counts.
+        ITokenCutFinder? finder = counter as ITokenCutFinder;
+        TokenCheckpoints? checkpoints = finder is null ? null : new TokenCheckpoints();
+        int textTokens = finder is null ? counter.CountTokens(text) : finder.CountWithCheckpoints(text, checkpoints!);
         int position = result.IndexOf(original);
         int overshoot = total - limit;
         for (int attempt = 0; attempt < TruncationAttempts; attempt++)
@@ -403,9 +407,21 @@ internal sealed partial class TokenBudgeter
             }
 
             int headTokens = keepTokens / 2;
-            int headChars = CharsByTokenCount(counter, text, headTokens, fromEnd: false);
-            int tailChars = CharsByTokenCount(counter, text.AsSpan(headChars), keepTokens - headTokens, fromEnd: true);
-            int removed = textTokens - counter.CountTokens(text.AsSpan(0, headChars)) - counter.CountTokens(text.AsSpan(text.Length - tailChars));
+            int headChars, tailChars, removed;
+            if (finder is not null)
+            {
+                headChars = finder.FindCut(text, checkpoints!, headTokens, roundUp: false, out int headIndex);
+                int tailStart = Math.Max(headChars, finder.FindCut(text, checkpoints!, textTokens - (keepTokens - headTokens), roundUp: true, out int tailIndex));
+                tailChars = text.Length - tailStart;
+                removed = Math.Max(0, tailIndex - headIndex);
+            }
+            else
+            {
+                headChars = CharsByTokenCount(counter, text, headTokens, fromEnd: false);
+                tailChars = CharsByTokenCount(counter, text.AsSpan(headChars), keepTokens - headTokens, fromEnd: true);
+                removed = textTokens - counter.CountTokens(text.AsSpan(0, headChars)) - counter.CountTokens(text.AsSpan(text.Length - tailChars));
+            }
+
             string truncatedText = string.Concat(
                 text.AsSpan(0, headChars),
                 string.Create(CultureInfo.InvariantCulture, $"\n[… {removed} tokens truncated …]\n"),
@@ -413,7 +429,9 @@ internal sealed partial class TokenBudgeter
 
             ChatMessage truncated = original.Clone();
             var contents = new List<AIContent>(original.Contents);
-            contents[textIndex] = new TextContent(truncatedText) { AdditionalProperties = original.Contents[textIndex].AdditionalProperties };
+            contents[textIndex] = original.Contents[textIndex] is FunctionResultContent toolResult
+                ? new FunctionResultContent(toolResult.CallId, truncatedText) { Exception = toolResult.Exception, AdditionalProperties = toolResult.AdditionalProperties }
+                : new TextContent(truncatedText) { AdditionalProperties = original.Contents[textIndex].AdditionalProperties };
             truncated.Contents = contents;
             int newTokens = _cache.CountMessage(truncated, counter, _options.ImageTokens);
             int newTotal = total - counts[largest] + newTokens;
@@ -434,19 +452,29 @@ internal sealed partial class TokenBudgeter
     private static int MarkerTokens(ITokenCounter counter, int textTokens) =>
         counter.CountTokens(string.Create(CultureInfo.InvariantCulture, $"\n[… {textTokens} tokens truncated …]\n")) + 2;
 
+    /// <summary>The content of <paramref name="message"/> with the longest text that truncation can cut: a text, or a tool result (cut as its text).</summary>
     private static int LargestText(ChatMessage message)
     {
         int best = -1;
+        int bestLength = 0;
         for (int i = 0; i < message.Contents.Count; i++)
         {
-            if (message.Contents[i] is TextContent text && (best < 0 || text.Text.Length > ((TextContent)message.Contents[best]).Text.Length))
+            if (message.Contents[i] is TextContent or FunctionResultContent)
             {
-                best = i;
+                int length = TextOf(message.Contents[i]).Length;
+                if (best < 0 || length > bestLength)
+                {
+                    best = i;
+                    bestLength = length;
+                }
             }
         }
 
         return best;
     }
+
+    private static string TextOf(AIContent content) =>
+        content is FunctionResultContent result ? TokenCountCache.ResultText(result.Result) : ((TextContent)content).Text;
 
     /// <summary>How many characters from the start (or end) of <paramref name="text"/> fit in <paramref name="tokens"/> tokens, cut at a token boundary.</summary>
     internal static int CharsByTokenCount(ITokenCounter counter, ReadOnlySpan<char> text, int tokens, bool fromEnd)

@@ -24,16 +24,13 @@ namespace Contracts.Ai;
 /// conversation cost microseconds. Strings are immutable, so an edited text, a replaced content or a
 /// changed role never matches; contents whose state cannot be compared that way (argument or result
 /// values of mutable types, unknown content types) are hashed again on every call.
+/// The tokens a chat format adds around the text are not decided here: they come from the counter's
+/// <see cref="ChatTokenOverhead"/>, and cached counts are kept apart per encoding and overhead.
 /// </remarks>
 internal sealed class TokenCountCache
 {
     internal const int GenerationCapacity = 50_000;
 
-    private const int TokensPerMessage = 3;
-    private const int TokensPerName = 1;
-    private const int TokensPerToolCall = 3;
-    private const int TokensPerToolDefinition = 8;
-    private const int TokensForToolList = 12;
     private const int MaxRememberedRoles = 32;
 
     // As providers send JSON: MEAI's defaults indent, which would count whitespace the model never sees.
@@ -61,7 +58,7 @@ internal sealed class TokenCountCache
     /// <summary>Gets how many times a text was actually handed to a tokenizer (for tests).</summary>
     internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
 
-    /// <summary>Counts one message: 3 tokens, its role, its author name (+1) and its contents.</summary>
+    /// <summary>Counts one message: its role, author name and contents, plus the overhead the counter's chat format adds (<see cref="ITokenCounter.Overhead"/>).</summary>
     public int CountMessage(ChatMessage message, ITokenCounter counter, int imageTokens)
     {
         MessageMemo? memo = null;
@@ -106,7 +103,7 @@ internal sealed class TokenCountCache
             return known;
         }
 
-        int tokens = TokensPerMessage + CountText(ChatRole.System.Value, counter) + CountText(instructions, counter);
+        int tokens = counter.Overhead.PerMessage + CountText(ChatRole.System.Value, counter) + CountText(instructions, counter);
         _counts.Store(key, tokens);
         _fixed.AddOrUpdate(instructions, new FixedMemo(counter, tokens));
         return tokens;
@@ -123,7 +120,7 @@ internal sealed class TokenCountCache
         int tokens = 0;
         if (options.Tools is { Count: > 0 } tools)
         {
-            tokens = TokensForToolList;
+            tokens = counter.Overhead.PerToolList;
             for (int i = 0; i < tools.Count; i++)
             {
                 tokens += CountFixed(tools[i], counter);
@@ -160,7 +157,7 @@ internal sealed class TokenCountCache
             return known;
         }
 
-        int tokens = TokensPerToolDefinition;
+        int tokens = counter.Overhead.PerToolDefinition;
         switch (definition)
         {
             case AIFunctionDeclaration function:
@@ -187,7 +184,7 @@ internal sealed class TokenCountCache
     }
 
     private static ulong EncodingSeed(ITokenCounter counter) =>
-        XxHash3.HashToUInt64(MemoryMarshal.AsBytes(counter.Encoding.AsSpan()));
+        XxHash3.HashToUInt64(MemoryMarshal.AsBytes(counter.Encoding.AsSpan())) ^ counter.Overhead.Fingerprint;
 
     private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens, out MessageMemo? memo)
     {
@@ -197,12 +194,13 @@ internal sealed class TokenCountCache
         {
             bool comparable = true;
             string role = message.Role.Value;
-            int fixedTokens = TokensPerMessage + CountRole(role, counter);
+            ChatTokenOverhead overhead = counter.Overhead;
+            int fixedTokens = overhead.PerMessage + CountRole(role, counter);
 
             parts.Add(role);
             if (message.AuthorName is { } authorName)
             {
-                fixedTokens += TokensPerName;
+                fixedTokens += overhead.PerName;
                 parts.Add(authorName);
             }
 
@@ -224,7 +222,7 @@ internal sealed class TokenCountCache
                         break;
 
                     case FunctionCallContent call:
-                        fixedTokens += TokensPerToolCall;
+                        fixedTokens += overhead.PerToolCall;
                         parts.Add(call.CallId);
                         parts.Add(call.Name);
                         parts.Add(call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, CompactJson.GetTypeInfo(typeof(IDictionary<string, object?>))));
@@ -396,7 +394,7 @@ internal sealed class TokenCountCache
         value is null or string or JsonElement or bool or int or long or double or float or decimal or short or byte
             or sbyte or ushort or uint or ulong or char or Guid or DateTime or DateTimeOffset or TimeSpan or Enum;
 
-    private static string ResultText(object? result) => result switch
+    internal static string ResultText(object? result) => result switch
     {
         null => string.Empty,
         string text => text,

@@ -1,0 +1,218 @@
+using System.Text;
+using Contracts.Ai.Testing;
+using Microsoft.Extensions.AI;
+
+namespace Contracts.Ai.Tests.Budgeting;
+
+/// <summary>
+/// Counting and cutting text made to hurt a byte-pair merge: megabytes without white space (one piece the
+/// pre-tokenizer cannot split), digit runs, emoji runs and random Unicode, in both encodings, down to the
+/// budgeting path that truncates a huge tool result.
+/// </summary>
+public class HostileTruncationTests
+{
+    public static TheoryData<string> Encodings => new() { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase };
+
+    public static TheoryData<string, string> EncodingsAndKinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string encoding in new[] { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase })
+        {
+            foreach (string kind in new[] { "letters", "digits", "emoji", "unicode" })
+            {
+                data.Add(encoding, kind);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void A_long_piece_merged_window_by_window_counts_what_one_merge_of_the_whole_piece_counts(string encoding)
+    {
+        TiktokenVocabulary vocabulary = TiktokenTokenCounter.ForEncoding(encoding).Vocabulary;
+        var mismatches = new List<string>();
+        string[] kinds = ["a", "letters", "base64", "digits", "emoji", "unicode", "cjk", "bytes", "ab", "spaces"];
+        for (int seed = 0; seed < 40; seed++)
+        {
+            string kind = kinds[seed % kinds.Length];
+            int length = BytePairMerge.WindowBytes + 1 + new Random(seed).Next(4 * BytePairMerge.WindowBytes);
+            byte[] piece = PieceBytes(kind, seed, length);
+            int windowed = BytePairMerge.Count(vocabulary, piece);
+            int whole = BytePairMerge.CountWhole(vocabulary, piece);
+            if (windowed != whole)
+            {
+                mismatches.Add($"{kind} seed {seed}, {piece.Length} bytes: windows {windowed}, whole {whole}");
+            }
+
+            // Token starts too, not only the count.
+            int[] starts = new int[piece.Length + 1];
+            Assert.Equal(windowed, BytePairMerge.Split(vocabulary, piece, starts));
+            Assert.Equal(piece.Length, starts[windowed]);
+        }
+
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Long_runs_without_white_space_count_as_Microsoft_ML_Tokenizers_counts_them(string encoding)
+    {
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        MlTokenizersTokenCounter reference = MlTokenizersTokenCounter.ForEncoding(encoding);
+        foreach (string kind in new[] { "letters", "digits", "emoji", "cjk", "base64" })
+        {
+            // Several windows long, short enough for the reference's own merge.
+            string text = HostileText(kind, 3, 3 * BytePairMerge.WindowBytes);
+            Assert.True(reference.CountTokens(text) == counter.CountTokens(text), $"{kind}: {counter.CountTokens(text)} tokens, Microsoft.ML.Tokenizers counts {reference.CountTokens(text)}.");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EncodingsAndKinds))]
+    public void A_cut_keeps_at_most_the_tokens_asked_and_the_next_token_would_exceed(string encoding, string kind)
+    {
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        string text = HostileText(kind, 7, 1 << 20);
+        int total = counter.CountTokens(text);
+        foreach (int max in new[] { 1, 7, total / 3, total / 2, total - 2 })
+        {
+            int head = TokenBudgeter.CharsByTokenCount(counter, text, max, fromEnd: false);
+            Assert.True(counter.CountTokens(text.AsSpan(0, head)) <= max, $"{kind}: the first {max} tokens end at {head} chars, which count {counter.CountTokens(text.AsSpan(0, head))}.");
+            Assert.False(head > 0 && char.IsHighSurrogate(text[head - 1]), $"{kind}: the cut at {head} splits a surrogate pair.");
+
+            // The next cut point (the next token that ends a character) holds more than max tokens.
+            int next = head;
+            for (int more = 1; next == head && more < 8; more++)
+            {
+                next = TokenBudgeter.CharsByTokenCount(counter, text, max + more, fromEnd: false);
+            }
+
+            Assert.True(next > head, $"{kind}: no cut after {head} chars.");
+            Assert.True(counter.CountTokens(text.AsSpan(0, next)) > max, $"{kind}: the cut after the first {max} tokens at {head} chars is not the longest: {next} chars count {counter.CountTokens(text.AsSpan(0, next))}.");
+
+            int tail = TokenBudgeter.CharsByTokenCount(counter, text, max, fromEnd: true);
+            Assert.True(counter.CountTokens(text.AsSpan(text.Length - tail)) <= max + 2, $"{kind}: the last {max} tokens count {counter.CountTokens(text.AsSpan(text.Length - tail))}.");
+            Assert.False(tail < text.Length && tail > 0 && char.IsLowSurrogate(text[text.Length - tail]), $"{kind}: the tail cut splits a surrogate pair.");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EncodingsAndKinds))]
+    public async Task A_huge_tool_result_is_cut_to_fit_the_window_exactly(string encoding, string kind)
+    {
+        string model = encoding == TiktokenTokenCounter.O200kBase ? "gpt-4o" : "gpt-4";
+        ITokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        int megabytes = kind == "letters" ? 5 : 1;
+        string result = HostileText(kind, 11, megabytes << 20);
+        List<ChatMessage> messages =
+        [
+            new(ChatRole.System, "You are a careful assistant."),
+            new(ChatRole.User, "Read the dump and tell me what is in it."),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "read_dump", new Dictionary<string, object?> { ["id"] = "d-7" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", result)]),
+        ];
+        int limit = counter.CountTokens(result) / 3;
+        var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok")) { ModelId = model };
+        using IChatClient client = new ChatClientBuilder(inner)
+            .UseTokenBudget(o =>
+            {
+                o.ContextWindowTokens = limit;
+                o.ReservedOutputTokens = 0;
+                o.SafetyMarginTokens = 0;
+                o.TruncateOversizeMessage = true;
+            })
+            .Build();
+
+        await client.GetResponseAsync(messages);
+
+        IReadOnlyList<ChatMessage> sent = inner.Requests[^1].Messages;
+        Assert.Equal(4, sent.Count);
+        var cut = Assert.IsType<FunctionResultContent>(Assert.Single(sent[3].Contents));
+        Assert.Equal("c1", cut.CallId);
+        string text = Assert.IsType<string>(cut.Result);
+        int marker = text.IndexOf("\n[… ", StringComparison.Ordinal);
+        int markerEnd = text.IndexOf(" tokens truncated …]\n", StringComparison.Ordinal) + " tokens truncated …]\n".Length;
+        Assert.True(marker > 0, "The cut result has no truncation marker.");
+        Assert.StartsWith(text[..marker], result, StringComparison.Ordinal);
+        Assert.EndsWith(text[markerEnd..], result, StringComparison.Ordinal);
+
+        // Exact: the request fits the window, and it is not cut by more than the marker's seams cost.
+        var cache = new TokenCountCache();
+        int tokens = 3;
+        foreach (ChatMessage message in sent)
+        {
+            tokens += cache.CountMessage(message, counter, 1105);
+        }
+
+        Assert.InRange(tokens, limit - 8, limit);
+        Assert.Same(result, ((FunctionResultContent)messages[3].Contents[0]).Result);
+    }
+
+    /// <summary>Text without white space of one hostile kind, exactly <paramref name="length"/> chars (one fewer rather than a split surrogate pair).</summary>
+    internal static string HostileText(string kind, int seed, int length)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder(length + 2);
+        string[] emoji = ["😀", "🎉", "🚀", "✅", "👍🏽", "❤️", "🔥", "👨‍👩‍👧", "🇫🇷", "💡"];
+        while (text.Length < length)
+        {
+            switch (kind)
+            {
+                case "letters":
+                    text.Append((char)(random.Next(8) == 0 ? 'A' + random.Next(26) : 'a' + random.Next(26)));
+                    break;
+                case "digits":
+                    text.Append((char)('0' + random.Next(10)));
+                    break;
+                case "emoji":
+                    text.Append(emoji[random.Next(emoji.Length)]);
+                    break;
+                case "cjk":
+                    text.Append((char)random.Next(0x4E00, 0x9FA5));
+                    break;
+                case "base64":
+                    text.Append("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[random.Next(64)]);
+                    break;
+                default:
+                    int codePoint = random.Next(0x21, 0x30000);
+                    if (codePoint is < 0xD800 or > 0xDFFF && !Rune.IsWhiteSpace(new Rune(codePoint)))
+                    {
+                        text.Append(char.ConvertFromUtf32(codePoint));
+                    }
+
+                    break;
+            }
+        }
+
+        int end = char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
+        return text.ToString(0, end);
+    }
+
+    private static byte[] PieceBytes(string kind, int seed, int length)
+    {
+        var random = new Random(seed);
+        switch (kind)
+        {
+            case "a":
+                return Encoding.UTF8.GetBytes(new string('a', length));
+            case "ab":
+                var ab = new StringBuilder(length);
+                while (ab.Length < length)
+                {
+                    ab.Append(random.Next(3) == 0 ? "ab" : "a");
+                }
+
+                return Encoding.UTF8.GetBytes(ab.ToString(0, length));
+            case "spaces":
+                return Encoding.UTF8.GetBytes(new string(' ', length));
+            case "bytes":
+                byte[] bytes = new byte[length];
+                random.NextBytes(bytes);
+                return bytes;
+            default:
+                return Encoding.UTF8.GetBytes(HostileText(kind, seed, length));
+        }
+    }
+}
