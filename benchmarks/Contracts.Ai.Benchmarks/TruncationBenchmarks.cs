@@ -7,9 +7,11 @@ using Microsoft.Extensions.AI;
 namespace Contracts.Ai.Benchmarks;
 
 /// <summary>
-/// TruncateOversizeMessage: one user message of 1 MB or 5 MB of mixed text, in a window that holds
-/// about half of it, so each operation cuts it from the middle at token boundaries (the cut message
-/// is new on every operation and counted again). Linear when the 5 MB row costs about five times the 1 MB row.
+/// TruncateOversizeMessage: one user message of 1, 5 or 10 MB, in a window that holds about half of it,
+/// so each operation cuts it from the middle at token boundaries (the cut message is new on every
+/// operation and counted again). <c>Mixed</c> is prose, code, JSON, CJK and emoji; <c>NoWhitespace</c> is
+/// one run of random lowercase letters, a single pre-tokenizer piece of the whole size (the case where a
+/// byte-pair merge of the whole piece is superlinear). Linear when the cost per MB stays flat across sizes.
 /// </summary>
 [MemoryDiagnoser]
 public class TruncationBenchmarks
@@ -18,13 +20,17 @@ public class TruncationBenchmarks
     private TokenBudgetChatReducer _reducer = null!;
 
     /// <summary>Gets or sets the size of the oversize message in MB.</summary>
-    [Params(1, 5)]
+    [Params(1, 5, 10)]
     public int Megabytes { get; set; } = 1;
+
+    /// <summary>Gets or sets the kind of text: <c>Mixed</c> or <c>NoWhitespace</c>.</summary>
+    [Params("Mixed", "NoWhitespace")]
+    public string Kind { get; set; } = "Mixed";
 
     [GlobalSetup]
     public void Setup()
     {
-        string text = BenchmarkTexts.Mixed(11, Megabytes << 20);
+        string text = Kind == "Mixed" ? BenchmarkTexts.Mixed(11, Megabytes << 20) : LowercaseRun(11, Megabytes << 20);
         int tokens = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase).CountTokens(text);
         _conversation = [new ChatMessage(ChatRole.System, "You are a summarizer."), new ChatMessage(ChatRole.User, text)];
         _reducer = new TokenBudgetChatReducer("gpt-4o", new TokenBudgetOptions
@@ -47,5 +53,17 @@ public class TruncationBenchmarks
         }
 
         return length;
+    }
+
+    private static string LowercaseRun(int seed, int length)
+    {
+        var random = new System.Random(seed);
+        return string.Create(length, random, static (chars, random) =>
+        {
+            for (int i = 0; i < chars.Length; i++)
+            {
+                chars[i] = (char)('a' + random.Next(26));
+            }
+        });
     }
 }

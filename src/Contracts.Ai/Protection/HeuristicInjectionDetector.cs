@@ -116,11 +116,14 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
     private static void MatchPhrasing(string text, bool indirect, ref Scorer scorer)
     {
-        foreach (InjectionSignals.Signal signal in InjectionSignals.All)
+        ulong occurring = InjectionSignals.Occurring(text);
+        InjectionSignals.Signal[] all = InjectionSignals.All;
+        for (int i = 0; occurring != 0 && i < all.Length; i++)
         {
-            if (signal.Occurs(text))
+            if ((occurring & (1UL << i)) != 0)
             {
-                scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
+                occurring &= ~(1UL << i);
+                scorer.Add(all[i].Name, indirect ? all[i].IndirectWeight : all[i].UserPromptWeight);
             }
         }
     }
@@ -129,7 +132,8 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
     private static void ScoreLearned(string text, bool indirect, ref Scorer scorer)
     {
         InjectionModel model = InjectionModel.Default;
-        double prompt = model.ScorePrompt(text);
+        double instruction = 0;
+        double prompt = indirect ? model.ScoreBoth(text, out instruction) : model.ScorePrompt(text);
         if (prompt >= LearnedFloor)
         {
             scorer.Add(InjectionSignals.LearnedPrompt, prompt);
@@ -137,7 +141,6 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
         if (indirect)
         {
-            double instruction = model.ScoreSegments(text);
             if (instruction >= LearnedFloor)
             {
                 scorer.Add(InjectionSignals.LearnedInstruction, instruction);

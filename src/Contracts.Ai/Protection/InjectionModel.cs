@@ -27,6 +27,9 @@ internal sealed class InjectionModel
     [ThreadStatic]
     private static Scratch? t_scratch;
 
+    [ThreadStatic]
+    private static Scratch? t_segmentScratch;
+
     private readonly float[] _prompt;
     private readonly float[] _segment;
     private readonly float _promptBias;
@@ -87,6 +90,73 @@ internal sealed class InjectionModel
 
         scratch.Clear();
         return Sigmoid(_promptBias, sum, count);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="text"/> with both models in one pass over its words: returns what <see cref="ScorePrompt"/>
+    /// returns, and sets <paramref name="segments"/> to what <see cref="ScoreSegments"/> returns. A word never spans a
+    /// segment's end (segments end at characters that are not word characters), so the features are the same.
+    /// </summary>
+    public double ScoreBoth(ReadOnlySpan<char> text, out double segments)
+    {
+        Scratch prompt = t_scratch ??= new Scratch();
+        Scratch segment = t_segmentScratch ??= new Scratch();
+        double promptSum = 0, segmentSum = 0, best = 0;
+        int promptCount = 0, segmentCount = 0, segmentTokens = 0;
+        uint previous = 0, segmentPrevious = 0;
+        bool hasPrevious = false;
+        int scanned = 0;
+        int i = 0;
+        while (true)
+        {
+            bool more = NextToken(text, ref i, out int start, out int length);
+
+            // Segment ends between the last word and this one (or the end of the text) close the open segment.
+            int gapEnd = more ? start : text.Length;
+            for (int c = scanned; c < gapEnd; c++)
+            {
+                if (IsSegmentEnd(text, c))
+                {
+                    best = Math.Max(best, CloseSegment(segment, segmentSum, segmentCount, segmentTokens));
+                    segmentSum = 0;
+                    segmentCount = 0;
+                    segmentTokens = 0;
+                }
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            scanned = i;
+            ReadOnlySpan<char> token = text.Slice(start, length);
+            uint hash = Hash(FnvOffset, token);
+            Add(prompt, _prompt, hash, ref promptSum, ref promptCount);
+            if (hasPrevious)
+            {
+                Add(prompt, _prompt, Hash(Step(previous, ' '), token), ref promptSum, ref promptCount);
+            }
+
+            Add(segment, _segment, hash, ref segmentSum, ref segmentCount);
+            Add(segment, _segment, segmentTokens == 0 ? Hash(Step(FnvOffset, '^'), token) : Hash(Step(segmentPrevious, ' '), token), ref segmentSum, ref segmentCount);
+
+            previous = hash;
+            segmentPrevious = hash;
+            hasPrevious = true;
+            segmentTokens++;
+        }
+
+        best = Math.Max(best, CloseSegment(segment, segmentSum, segmentCount, segmentTokens));
+        prompt.Clear();
+        segments = best;
+        return Sigmoid(_promptBias, promptSum, promptCount);
+    }
+
+    private double CloseSegment(Scratch scratch, double sum, int count, int tokens)
+    {
+        scratch.Clear();
+        return tokens < MinSegmentTokens ? 0 : Sigmoid(_segmentBias, sum, count);
     }
 
     /// <summary>The highest probability, over the lines and sentences of <paramref name="text"/>, that one is an instruction to the assistant.</summary>

@@ -1,4 +1,7 @@
 using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace Contracts.Ai;
@@ -172,6 +175,145 @@ internal static partial class InjectionSignals
 
     [GeneratedRegex(@"\b(?:revele|montre|affiche|donne|repete|zeige?|gib|verrate|wiederhole|revela|muestra|dime|repite|mostre|mostra|rivela|ripeti|dimmi|toon|geef|herhaal|onthul)\w*\s+(?:\w+\s+){0,3}(?:prompt\s+(?:systeme|system|del\s+sistema|do\s+sistema|di\s+sistema)|system\s?-?prompt|systeemprompt|(?:instructions|anweisungen|instrucciones|instrucoes|istruzioni|instructies)\s+(?:initiales|cachees|systeme|originales|geheimen|iniciales|ocultas|iniciais|ocultas|iniziali|nascoste|originele|verborgen))", Options)]
     private static partial Regex RevealSystemPromptEuropean();
+
+#if NET9_0_OR_GREATER
+    // Every anchor of every signal, found in one vectorized pass; then the signals whose anchor starts at a hit.
+    private static readonly SearchValues<string> AllAnchors = SearchValues.Create(AnchorLiterals(), StringComparison.OrdinalIgnoreCase);
+    private static readonly Dictionary<int, AnchorOwners[]> OwnersByPrefix = IndexAnchors();
+#endif
+
+    /// <summary>
+    /// Finds which signals of <see cref="All"/> occur in <paramref name="text"/>: bit i is set when <c>All[i].Occurs(text)</c>.
+    /// The anchors of all signals are found in one pass instead of one pass per signal; each signal's pattern is
+    /// tried in the same windows as <see cref="Signal.Occurs"/> tries it.
+    /// </summary>
+    public static ulong Occurring(string text)
+    {
+        ulong found = 0;
+#if NET9_0_OR_GREATER
+        ReadOnlySpan<char> span = text;
+        for (int from = 0; from < span.Length;)
+        {
+            int index = span[from..].IndexOfAny(AllAnchors);
+            if (index < 0)
+            {
+                break;
+            }
+
+            int hit = from + index;
+            from = hit + 1;
+            ulong owners = OwnersAt(span, hit) & ~found;
+            while (owners != 0)
+            {
+                int i = BitOperations.TrailingZeroCount(owners);
+                owners &= owners - 1;
+                Signal signal = All[i];
+                int start = Math.Max(0, hit - signal.Before);
+                int end = Math.Min(span.Length, hit + signal.After);
+                if (signal.Pattern.IsMatch(span[start..end]))
+                {
+                    found |= 1UL << i;
+                }
+            }
+        }
+#else
+        for (int i = 0; i < All.Length; i++)
+        {
+            if (All[i].Occurs(text))
+            {
+                found |= 1UL << i;
+            }
+        }
+#endif
+        return found;
+    }
+
+#if NET9_0_OR_GREATER
+    /// <summary>The signals one of whose anchors starts at <paramref name="hit"/>.</summary>
+    private static ulong OwnersAt(ReadOnlySpan<char> text, int hit)
+    {
+        ulong owners = 0;
+        char first = char.ToUpperInvariant(text[hit]);
+        if (hit + 1 < text.Length && OwnersByPrefix.TryGetValue(Key(first, char.ToUpperInvariant(text[hit + 1])), out AnchorOwners[]? candidates))
+        {
+            foreach (AnchorOwners candidate in candidates)
+            {
+                if (text[hit..].StartsWith(candidate.Literal, StringComparison.OrdinalIgnoreCase))
+                {
+                    owners |= candidate.Signals;
+                }
+            }
+        }
+
+        if (OwnersByPrefix.TryGetValue(Key(first, '\uFFFF'), out candidates))
+        {
+            foreach (AnchorOwners candidate in candidates)
+            {
+                owners |= candidate.Signals;
+            }
+        }
+
+        return owners;
+    }
+
+    private static int Key(char first, char second) => (first << 16) | second;
+
+    private static string[] AnchorLiterals()
+    {
+        var literals = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (Signal signal in All)
+        {
+            literals.UnionWith(signal.Anchors.Literals);
+        }
+
+        return [.. literals];
+    }
+
+    private static Dictionary<int, AnchorOwners[]> IndexAnchors()
+    {
+        if (All.Length > 64)
+        {
+            throw new InvalidOperationException("InjectionSignals.Occurring keeps one bit per signal: at most 64 signals.");
+        }
+
+        var owners = new Dictionary<string, ulong>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < All.Length; i++)
+        {
+            if (!All[i].Anchors.IgnoreCase)
+            {
+                throw new InvalidOperationException("Injection signal anchors are matched in any case.");
+            }
+
+            foreach (string literal in All[i].Anchors.Literals)
+            {
+                owners[literal] = owners.GetValueOrDefault(literal) | (1UL << i);
+            }
+        }
+
+        var byPrefix = new Dictionary<int, List<AnchorOwners>>();
+        foreach (KeyValuePair<string, ulong> entry in owners)
+        {
+            string literal = entry.Key;
+            int key = Key(char.ToUpperInvariant(literal[0]), literal.Length > 1 ? char.ToUpperInvariant(literal[1]) : '\uFFFF');
+            if (!byPrefix.TryGetValue(key, out List<AnchorOwners>? list))
+            {
+                byPrefix[key] = list = [];
+            }
+
+            list.Add(new AnchorOwners(literal, entry.Value));
+        }
+
+        var index = new Dictionary<int, AnchorOwners[]>(byPrefix.Count);
+        foreach (KeyValuePair<int, List<AnchorOwners>> entry in byPrefix)
+        {
+            index[entry.Key] = [.. entry.Value];
+        }
+
+        return index;
+    }
+
+    private readonly record struct AnchorOwners(string Literal, ulong Signals);
+#endif
 
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 
