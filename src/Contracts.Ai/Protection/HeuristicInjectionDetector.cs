@@ -116,14 +116,11 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
     private static void MatchPhrasing(string text, bool indirect, ref Scorer scorer)
     {
-        ulong occurring = InjectionSignals.Occurring(text);
-        InjectionSignals.Signal[] all = InjectionSignals.All;
-        for (int i = 0; occurring != 0 && i < all.Length; i++)
+        foreach (InjectionSignals.Signal signal in InjectionSignals.All)
         {
-            if ((occurring & (1UL << i)) != 0)
+            if (signal.Occurs(text))
             {
-                occurring &= ~(1UL << i);
-                scorer.Add(all[i].Name, indirect ? all[i].IndirectWeight : all[i].UserPromptWeight);
+                scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
             }
         }
     }
