@@ -152,25 +152,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             return CountUtf8(utf8[..ToUtf8(text, utf8)]);
         }
 
-        int count = 0;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkChars * 3);
-        try
-        {
-            for (int start = 0; start < text.Length;)
-            {
-                int end = ChunkEnd(text, start);
-                ReadOnlySpan<char> chunk = text[start..end];
-                EnsureCapacity(ref buffer, chunk.Length * 3);
-                count += CountUtf8(buffer.AsSpan(0, ToUtf8(chunk, buffer)));
-                start = end;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return count;
+        return CountChunks(text, null);
     }
 
     /// <inheritdoc />
@@ -199,7 +181,10 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     int ITokenCutFinder.FindCut(ReadOnlySpan<char> text, TokenCheckpoints checkpoints, int tokens, bool roundUp, out int tokensBefore) =>
         FindCut(text, checkpoints, tokens, roundUp, out tokensBefore);
 
-    private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints)
+    private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints) => CountChunks(text, checkpoints);
+
+    /// <summary>Counts the text chunk by chunk, remembering where each chunk starts when <paramref name="checkpoints"/> is given.</summary>
+    private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints)
     {
         int count = 0;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length, 1), ChunkChars) * 3);
@@ -207,7 +192,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         {
             for (int start = 0; start < text.Length;)
             {
-                checkpoints.Add(start, count);
+                checkpoints?.Add(start, count);
                 int end = ChunkEnd(text, start);
                 ReadOnlySpan<char> chunk = text[start..end];
                 EnsureCapacity(ref buffer, chunk.Length * 3);
