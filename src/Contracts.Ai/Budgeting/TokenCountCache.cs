@@ -99,7 +99,15 @@ internal sealed class TokenCountCache
             return memo.Tokens;
         }
 
+        // A contract renders its prompt into a new string per request: found by content, not remembered by object.
+        UInt128 key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(instructions.AsSpan()), (long)EncodingSeed(counter));
+        if (_counts.TryGet(key, out int known))
+        {
+            return known;
+        }
+
         int tokens = TokensPerMessage + CountText(ChatRole.System.Value, counter) + CountText(instructions, counter);
+        _counts.Store(key, tokens);
         _fixed.AddOrUpdate(instructions, new FixedMemo(counter, tokens));
         return tokens;
     }
@@ -137,7 +145,21 @@ internal sealed class TokenCountCache
             return memo.Tokens;
         }
 
-        // Tool definitions and schemas are immutable once created, so their object identity is their content.
+        // Apps create tools and options per request, and the tool stage wraps each tool per request: equal
+        // definitions in new objects are found by what they say, and such objects are not remembered one by one.
+        UInt128? fingerprint = definition switch
+        {
+            GovernedAIFunction governed => governed.Runtime.Fingerprint,
+            AIFunctionDeclaration function => ContentFingerprint.Of(function),
+            ChatResponseFormatJson format => ContentFingerprint.Of(format),
+            _ => null,
+        };
+        UInt128 key = fingerprint is { } value ? value ^ ((UInt128)EncodingSeed(counter) << 64) : default;
+        if (fingerprint is not null && _counts.TryGet(key, out int known))
+        {
+            return known;
+        }
+
         int tokens = TokensPerToolDefinition;
         switch (definition)
         {
@@ -152,9 +174,20 @@ internal sealed class TokenCountCache
                 break;
         }
 
-        _fixed.AddOrUpdate(definition, new FixedMemo(counter, tokens));
+        if (fingerprint is null)
+        {
+            _fixed.AddOrUpdate(definition, new FixedMemo(counter, tokens));
+        }
+        else
+        {
+            _counts.Store(key, tokens);
+        }
+
         return tokens;
     }
+
+    private static ulong EncodingSeed(ITokenCounter counter) =>
+        XxHash3.HashToUInt64(MemoryMarshal.AsBytes(counter.Encoding.AsSpan()));
 
     private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens, out MessageMemo? memo)
     {

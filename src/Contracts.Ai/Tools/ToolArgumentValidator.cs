@@ -1,16 +1,16 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
 
-/// <summary>Checks a call's arguments against the function's own parameter schema, compiled once per function.</summary>
+/// <summary>Checks a call's arguments against the function's own parameter schema, compiled once per schema.</summary>
 internal sealed class ToolArgumentValidator
 {
-    private static readonly ConditionalWeakTable<AIFunction, ToolArgumentValidator> Cache = new();
+    // By the schema's text, not the function object: apps that create their tools per request reuse one validator.
+    private static readonly ContentHashCache<ToolArgumentValidator> Cache = new(generationCapacity: 1_024);
 
     private readonly CompiledJsonSchema? _schema;
     private readonly HashSet<string>? _declared;
@@ -47,10 +47,19 @@ internal sealed class ToolArgumentValidator
         }
     }
 
-    /// <summary>Gets the validator of <paramref name="function"/>, compiling its schema on first use.</summary>
+    /// <summary>Gets the validator of <paramref name="function"/>, compiling its schema the first time it is seen.</summary>
     /// <exception cref="ArgumentException">The function's parameter schema cannot be compiled.</exception>
-    public static ToolArgumentValidator For(AIFunction function) =>
-        Cache.GetValue(function, static f => new ToolArgumentValidator(f));
+    public static ToolArgumentValidator For(AIFunction function)
+    {
+        UInt128 key = ContentFingerprint.Of(function.JsonSchema);
+        if (!Cache.TryGet(key, out ToolArgumentValidator? validator))
+        {
+            validator = new ToolArgumentValidator(function);
+            Cache.Store(key, validator);
+        }
+
+        return validator;
+    }
 
     /// <summary>Returns the violations of <paramref name="arguments"/>, or <see langword="null"/> when they are valid.</summary>
     public List<ToolViolation>? Validate(AIFunctionArguments arguments, JsonSerializerOptions serializerOptions, bool rejectUnknown)

@@ -25,6 +25,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 {
     private readonly ConditionalWeakTable<AIFunction, ToolRuntime> _runtimes = new();
     private readonly ConditionalWeakTable<AIFunction, ToolRuntime>.CreateValueCallback _createRuntime;
+    private readonly ContentHashCache<ToolRuntime> _plainRuntimes = new(generationCapacity: 1_024);
     private readonly IdempotencyCoordinator? _coordinator;
     private readonly IToolOutputScreen? _screen;
 
@@ -121,7 +122,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
             scope ??= new ToolCallScope(GovernedCall.Get(options), options.GetGovernanceContext(), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
-            ToolRuntime runtime = _runtimes.GetValue(function, _createRuntime);
+            ToolRuntime runtime = RuntimeOf(function);
             var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
             governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
         }
@@ -139,6 +140,34 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 #pragma warning disable MEAI001 // Approval is an experimental MEAI feature; it stays an internal detail, switched on by configuration.
     private static ApprovalRequiredAIFunction RequireApproval(AIFunction function) => new ApprovalRequiredAIFunction(function);
 #pragma warning restore MEAI001
+
+    /// <summary>
+    /// The runtime of a tool: by object for a tool seen before, else by what a plain tool declares, so an app
+    /// that creates its tools per request compiles nothing per request. Only the first object with new
+    /// content is remembered by object; later equal objects are found by content and not remembered one by one.
+    /// </summary>
+    private ToolRuntime RuntimeOf(AIFunction function)
+    {
+        if (_runtimes.TryGetValue(function, out ToolRuntime? runtime))
+        {
+            return runtime;
+        }
+
+        if (function is GovernedAIFunction)
+        {
+            // Its settings (output contract, timeout, idempotency) are objects of its own: one runtime per object.
+            return _runtimes.GetValue(function, _createRuntime);
+        }
+
+        UInt128 key = ContentFingerprint.Of(function) ^ (ToolRuntime.IsMarkedHighRisk(function) ? UInt128.One : UInt128.Zero);
+        if (!_plainRuntimes.TryGet(key, out runtime!))
+        {
+            runtime = _runtimes.GetValue(function, _createRuntime);
+            _plainRuntimes.Store(key, runtime);
+        }
+
+        return runtime;
+    }
 
     private ToolRuntime CreateRuntime(AIFunction function)
     {

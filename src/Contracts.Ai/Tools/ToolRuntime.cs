@@ -19,6 +19,7 @@ internal sealed class ToolRuntime
     public ToolRuntime(AIFunction function, ToolPolicy policy, ToolGovernanceOptions options)
     {
         Name = function.Name;
+        Fingerprint = ContentFingerprint.Of(function);
         SpanName = TelemetryNames.Spans.ToolPrefix + function.Name;
         Arguments = ToolArgumentValidator.For(function);
         OutputContract = policy.OutputContract;
@@ -39,6 +40,9 @@ internal sealed class ToolRuntime
     }
 
     public string Name { get; }
+
+    /// <summary>Gets the fingerprint of the tool's declaration (name, description, parameter schema).</summary>
+    public UInt128 Fingerprint { get; }
 
     public string SpanName { get; }
 
@@ -88,7 +92,10 @@ internal sealed class ToolRuntime
         exception is HttpRequestException or IOException or SocketException or TimeoutException or TimeoutRejectedException;
 
     private static bool IsHighRisk(AIFunction function, ToolGovernanceOptions options) =>
-        ToolPolicy.Contains(options.HighRiskTools, function.Name) ||
+        ToolPolicy.Contains(options.HighRiskTools, function.Name) || IsMarkedHighRisk(function);
+
+    /// <summary>Whether the function itself says it is high-risk (<c>AdditionalProperties["risk"] = "high"</c>).</summary>
+    internal static bool IsMarkedHighRisk(AIFunction function) =>
         (function.AdditionalProperties.TryGetValue("risk", out object? risk) &&
             risk switch
             {
