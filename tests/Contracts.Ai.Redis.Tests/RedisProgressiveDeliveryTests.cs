@@ -36,7 +36,7 @@ public sealed class RedisProgressiveDeliveryTests : IClassFixture<RedisServer>
         });
         PromptChangeEvent change = Assert.Single(await WaitForChangesAsync(managerB, contract, 1));
         Assert.Equal((PromptChangeKind.RolledBack, "auto-rollback", "a", "2.0.0", "1.0.0"), (change.Kind, change.ChangedBy, change.InstanceId, change.FromVersion, change.ToVersion));
-        Assert.Contains("worse than the baseline", change.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("failure rate 100.0 % (20 of 20)", change.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
