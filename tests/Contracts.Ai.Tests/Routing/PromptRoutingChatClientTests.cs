@@ -104,12 +104,12 @@ public class PromptRoutingChatClientTests
     [InlineData(true)]
     public async Task Shadow_gets_a_copy_but_its_answer_is_never_returned(bool streaming)
     {
-        var requests = new ConcurrentQueue<(string? Version, bool HadCallState)>();
+        var requests = new ConcurrentQueue<(string? Version, object? CallState)>();
         var shadowDone = new TaskCompletionSource();
         var inner = new ScriptedChatClient(request =>
         {
             string? version = GovernedCall.ContextOf(request.Options)?.ContractVersion;
-            requests.Enqueue((version, GovernedCall.Observed is not null));
+            requests.Enqueue((version, GovernedCall.Current));
             if (version == "4.0.0")
             {
                 shadowDone.TrySetResult();
@@ -126,8 +126,9 @@ public class PromptRoutingChatClientTests
         await shadowDone.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal("primary answer", response.Text);
-        Assert.Contains(requests, r => r.Version == "3.1.0");
-        Assert.Contains(requests, r => r.Version == "4.0.0" && !r.HadCallState);
+        object? primaryState = Assert.Single(requests, r => r.Version == "3.1.0").CallState;
+        object? shadowState = Assert.Single(requests, r => r.Version == "4.0.0").CallState;
+        Assert.NotSame(primaryState, shadowState);
     }
 
     [Fact]
@@ -231,7 +232,7 @@ public class PromptRoutingChatClientTests
         Assert.Equal(10, failures);
         Assert.Equal(10, seen["3.2.0"]);
         IReadOnlyDictionary<string, string> rolledBack = await store.GetRolledBackAsync(Contract, "production");
-        Assert.Contains("exceeded", Assert.Single(rolledBack, p => p.Key == "3.2.0").Value, StringComparison.Ordinal);
+        Assert.Contains("failure rate 100.0 % (10 of 10)", Assert.Single(rolledBack, p => p.Key == "3.2.0").Value, StringComparison.Ordinal);
     }
 
     [Fact]
