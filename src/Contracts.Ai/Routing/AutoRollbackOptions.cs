@@ -4,7 +4,7 @@ namespace Contracts.Ai;
 
 /// <summary>
 /// When a candidate version is rolled back: when it is worse than the baseline (the rollout's first variant) by more
-/// than <see cref="Margin"/>, with probability above <see cref="Confidence"/>; optionally also when its latency or
+/// than <see cref="Margin"/>, at <see cref="Confidence"/>; optionally also when its latency or
 /// cost is worse by more than a set share.
 /// </summary>
 /// <remarks>
@@ -16,11 +16,14 @@ namespace Contracts.Ai;
 /// cancellations by the caller count for neither version.
 /// </para>
 /// <para>
-/// The decision is Bayesian: each version's failure rate gets a Beta(1, 1) prior updated with its counts, and the
-/// candidate is rolled back once it has <see cref="MinimumSamples"/> outcomes and the posterior probability that
-/// <c>p(candidate) - p(baseline) &gt; Margin</c> exceeds <see cref="Confidence"/>. The test runs after each of the
-/// candidate's outcomes; its false-rollback rate on A/A traffic and its detection delay are measured in
-/// <c>benchmarks/RESULTS.md</c>. Counts are per instance; the decision is shared through <see cref="IRolloutStateStore"/>.
+/// The decision is a sequential test that stays sound under continuous monitoring. Each version's failure rate gets a
+/// confidence sequence (Robbins' beta-binomial mixture: bounds that hold at every sample size at once, with probability
+/// at least <c>1 - (1 - Confidence) / 2</c>). Once the candidate has <see cref="MinimumSamples"/> outcomes, after each
+/// of its outcomes, it is rolled back when the lowest rate its sequence allows exceeds the highest the baseline's allows
+/// by more than <see cref="Margin"/>. A candidate no worse than the baseline plus the margin is therefore rolled back
+/// with probability at most <c>1 - Confidence</c> over the whole rollout, however long it runs. The false-rollback rate
+/// on A/A traffic and the detection delay are measured in <c>benchmarks/RESULTS.md</c>. Counts are per instance; the
+/// decision is shared through <see cref="IRolloutStateStore"/>.
 /// </para>
 /// </remarks>
 public sealed class AutoRollbackOptions
@@ -37,7 +40,7 @@ public sealed class AutoRollbackOptions
     /// <value>Defaults to 0.05 (five percentage points).</value>
     public double Margin { get; set; } = 0.05;
 
-    /// <summary>Gets or sets how sure the decision must be that the candidate is worse by more than <see cref="Margin"/>, above 0.5 and below 1.</summary>
+    /// <summary>Gets or sets how sure the decision must be that the candidate is worse by more than <see cref="Margin"/>, above 0.5 and below 1: a candidate that is not is rolled back with probability at most <c>1 - Confidence</c> over the whole rollout.</summary>
     /// <value>Defaults to 0.99.</value>
     public double Confidence { get; set; } = 0.99;
 

@@ -116,7 +116,8 @@ internal sealed partial class RolloutController : IDisposable
         (long baselineSamples, long baselineFailures) = baseline?.Counts ?? (0, 0);
         if (rollback.Enabled)
         {
-            string? reason = RolloutJudge.RollbackReason(failures, samples, baselineFailures, baselineSamples, rollback, out _)
+            bool baselineServes = state.Rollout.Variants.Count > 0 && state.Rollout.Variants[0].Weight > 0;
+            string? reason = RolloutJudge.RollbackReason(failures, samples, baselineFailures, baselineSamples, baselineServes, rollback)
                 ?? RolloutJudge.GuardReason(health, baseline, rollback);
             if (reason is not null)
             {
@@ -127,11 +128,11 @@ internal sealed partial class RolloutController : IDisposable
 
         AutoPromoteOptions promote = state.Rollout.AutoPromote;
         if (promote.Enabled && state.IsVariant(version) &&
-            RolloutJudge.IsNonInferior(failures, samples, baselineFailures, baselineSamples, promote, rollback, out double probability) &&
+            RolloutJudge.IsNonInferior(failures, samples, baselineFailures, baselineSamples, promote, rollback, out double evidence) &&
             RolloutJudge.GuardReason(health, baseline, rollback) is null)
         {
             string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"non-inferior to the baseline within {promote.Margin:P1} with probability {probability:P2} after {samples} calls ({failures} failed)");
+                $"non-inferior to the baseline within {promote.Margin:P1} at {promote.Confidence:P1} confidence after {samples} calls ({failures} failed; evidence {Math.Exp(Math.Min(evidence, 700)):G3} to 1)");
             _ = Promote(state, version, AutoPromoteActor, reason, throwIfRefused: false);
         }
     }
@@ -210,22 +211,10 @@ internal sealed partial class RolloutController : IDisposable
     public static IReadOnlyList<RolloutVersionHealth> GetHealth(RolloutState state)
     {
         var result = new List<RolloutVersionHealth>();
-        VersionHealth? baseline = state.BaselineHealth;
-        (long bn, long bx) = baseline?.Counts ?? (0, 0);
-        AutoRollbackOptions rollback = state.Rollout.AutoRollback;
+        double alpha = (1 - state.Rollout.AutoRollback.Confidence) / 2;
         foreach (KeyValuePair<string, VersionHealth> entry in state.Health)
         {
-            bool isBaseline = state.IsBaseline(entry.Key);
-            double? worse = null;
-            if (!isBaseline)
-            {
-                (long n, long x) = entry.Value.Counts;
-                worse = bn >= rollback.MinimumSamples
-                    ? FailureRatePosterior.ProbabilityWorse(x, n, bx, bn, rollback.Margin)
-                    : FailureRatePosterior.ProbabilityAbove(x, n, rollback.FailureRateThreshold, rollback.Margin);
-            }
-
-            result.Add(entry.Value.Snapshot(entry.Key, isBaseline, worse));
+            result.Add(entry.Value.Snapshot(entry.Key, state.IsBaseline(entry.Key), alpha));
         }
 
         result.Sort(static (a, b) => a.IsBaseline == b.IsBaseline ? string.CompareOrdinal(a.Version, b.Version) : (a.IsBaseline ? -1 : 1));

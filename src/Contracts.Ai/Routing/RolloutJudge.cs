@@ -1,8 +1,9 @@
+using System;
 using System.Globalization;
 
 namespace Contracts.Ai;
 
-/// <summary>The decisions of a rollout, from counts: roll back a candidate worse than the baseline, promote one that is not.</summary>
+/// <summary>The decisions of a rollout, from counts: roll back a candidate worse than the baseline, promote one that is not; both from always-valid bounds (<see cref="FailureRateBounds"/>), so checking after every outcome keeps their error rates.</summary>
 internal static class RolloutJudge
 {
     /// <summary>Gets why the candidate must be rolled back, or <see langword="null"/> when it need not.</summary>
@@ -10,54 +11,65 @@ internal static class RolloutJudge
     /// <param name="candidateSamples">The candidate's counted outcomes.</param>
     /// <param name="baselineFailures">The baseline's failures.</param>
     /// <param name="baselineSamples">The baseline's counted outcomes.</param>
+    /// <param name="baselineServes">Whether the baseline gets traffic, so its rate will be known.</param>
     /// <param name="options">The rollback options.</param>
-    /// <param name="probability">The posterior probability that the candidate is worse by more than the margin, when computed.</param>
-    public static string? RollbackReason(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, AutoRollbackOptions options, out double probability)
+    /// <remarks>
+    /// Rolls back when the evidence against "the candidate is worse than the baseline by at most the margin" reaches
+    /// <c>1 / (1 - Confidence)</c> (<see cref="FailureRateBounds.LogEvidence(long, long, long, long, double, bool)"/>):
+    /// a candidate that is not worse by more than the margin is rolled back with probability at most
+    /// <c>1 - Confidence</c> over the whole rollout, however often it is checked. Until the baseline has
+    /// <see cref="AutoRollbackOptions.MinimumSamples"/> outcomes the candidate waits for it, unless the baseline gets no
+    /// traffic: then the candidate's rate is tested against <see cref="AutoRollbackOptions.FailureRateThreshold"/> plus the margin.
+    /// </remarks>
+    public static string? RollbackReason(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, bool baselineServes, AutoRollbackOptions options)
     {
-        probability = 0;
         if (candidateSamples < options.MinimumSamples)
         {
             return null;
         }
 
         bool relative = baselineSamples >= options.MinimumSamples;
-        double candidate = FailureRatePosterior.Mean(candidateFailures, candidateSamples);
-        double reference = relative ? FailureRatePosterior.Mean(baselineFailures, baselineSamples) : options.FailureRateThreshold;
-
-        // The posterior probability cannot pass a confidence above one half while the posterior means differ by less than the margin.
-        if (candidate - reference <= options.Margin)
+        if (!relative && baselineServes)
         {
             return null;
         }
 
-        probability = relative
-            ? FailureRatePosterior.ProbabilityWorse(candidateFailures, candidateSamples, baselineFailures, baselineSamples, options.Margin)
-            : FailureRatePosterior.ProbabilityAbove(candidateFailures, candidateSamples, options.FailureRateThreshold, options.Margin);
-        if (probability <= options.Confidence)
+        double threshold = -Math.Log(1 - options.Confidence);
+        double evidence = relative
+            ? FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, baselineFailures, baselineSamples, options.Margin, worse: true)
+            : FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, options.FailureRateThreshold + options.Margin, above: true);
+        if (evidence < threshold)
         {
             return null;
         }
 
         double observed = candidateFailures / (double)candidateSamples;
         double baselineObserved = baselineSamples == 0 ? 0 : baselineFailures / (double)baselineSamples;
+        double odds = Math.Exp(Math.Min(evidence, 700));
         return relative
-            ? string.Create(CultureInfo.InvariantCulture, $"failure rate {observed:P1} ({candidateFailures} of {candidateSamples}) is worse than the baseline's {baselineObserved:P1} ({baselineFailures} of {baselineSamples}) by more than {options.Margin:P1} with probability {probability:P2}")
-            : string.Create(CultureInfo.InvariantCulture, $"failure rate {observed:P1} ({candidateFailures} of {candidateSamples}) exceeded {options.FailureRateThreshold:P1} + {options.Margin:P1} with probability {probability:P2} (the baseline has served fewer than {options.MinimumSamples} calls)");
+            ? string.Create(CultureInfo.InvariantCulture, $"failure rate {observed:P1} ({candidateFailures} of {candidateSamples}) is worse than the baseline's {baselineObserved:P1} ({baselineFailures} of {baselineSamples}) by more than {options.Margin:P1} at {options.Confidence:P1} confidence (evidence {odds:G3} to 1)")
+            : string.Create(CultureInfo.InvariantCulture, $"failure rate {observed:P1} ({candidateFailures} of {candidateSamples}) exceeded {options.FailureRateThreshold:P1} + {options.Margin:P1} at {options.Confidence:P1} confidence (evidence {odds:G3} to 1; the baseline gets no traffic)");
     }
 
     /// <summary>Gets whether the candidate is non-inferior to the baseline, so it can be promoted.</summary>
-    public static bool IsNonInferior(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, AutoPromoteOptions promote, AutoRollbackOptions rollback, out double probability)
+    /// <remarks>
+    /// Non-inferior: the evidence against "the candidate is worse than the baseline by at least the promotion margin"
+    /// reaches <c>1 / (1 - Confidence)</c>; so a candidate worse by more than the margin is promoted with probability at
+    /// most <c>1 - Confidence</c>. Without a baseline of <see cref="AutoPromoteOptions.MinimumSamples"/> outcomes the
+    /// candidate is compared with <see cref="AutoRollbackOptions.FailureRateThreshold"/> instead.
+    /// </remarks>
+    public static bool IsNonInferior(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, AutoPromoteOptions promote, AutoRollbackOptions rollback, out double evidence)
     {
-        probability = 0;
+        evidence = 0;
         if (candidateSamples < promote.MinimumSamples)
         {
             return false;
         }
 
-        probability = baselineSamples >= promote.MinimumSamples
-            ? 1 - FailureRatePosterior.ProbabilityWorse(candidateFailures, candidateSamples, baselineFailures, baselineSamples, promote.Margin)
-            : 1 - FailureRatePosterior.ProbabilityAbove(candidateFailures, candidateSamples, rollback.FailureRateThreshold, promote.Margin);
-        return probability > promote.Confidence;
+        evidence = baselineSamples >= promote.MinimumSamples
+            ? FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, baselineFailures, baselineSamples, promote.Margin, worse: false)
+            : FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, rollback.FailureRateThreshold + promote.Margin, above: false);
+        return evidence >= -Math.Log(1 - promote.Confidence);
     }
 
     /// <summary>Gets why the candidate's latency or cost trips a guard, or <see langword="null"/>.</summary>

@@ -43,6 +43,10 @@ public sealed class RolloutVersionHealth
     /// <summary>Gets the mean tokens per call over the latest calls that reported usage, or <see langword="null"/> when none did.</summary>
     public double? MeanTokens { get; init; }
 
-    /// <summary>Gets the posterior probability that the version is worse than the baseline by more than the rollback margin; <see langword="null"/> for the baseline.</summary>
-    public double? ProbabilityWorse { get; init; }
+    /// <summary>Gets the lowest failure rate the version's confidence sequence allows, at the rollback's confidence (each version's sequence at level <c>(1 - Confidence) / 2</c>).</summary>
+    /// <remarks>A candidate is rolled back when its lower bound exceeds the baseline's <see cref="FailureRateUpperBound"/> by more than the margin.</remarks>
+    public double FailureRateLowerBound { get; init; }
+
+    /// <summary>Gets the highest failure rate the version's confidence sequence allows, at the rollback's confidence.</summary>
+    public double FailureRateUpperBound { get; init; }
 }

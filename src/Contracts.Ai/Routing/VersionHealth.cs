@@ -92,12 +92,13 @@ internal sealed class VersionHealth
         }
     }
 
-    /// <summary>Claims a judgement at <paramref name="samples"/> when one is due: at every outcome until 50, then every 2 % more, so a long rollout costs little.</summary>
+    /// <summary>Claims a judgement at <paramref name="samples"/> when one is due: at every outcome until 1000, then every 0.5 % more, so a long rollout costs little.</summary>
+    /// <remarks>The decision's bounds hold at every sample size at once, so how often it is judged changes only how soon it acts, never its error.</remarks>
     public bool TryClaimJudgement(long samples)
     {
         lock (_gate)
         {
-            long step = Math.Max(1, samples / 50);
+            long step = Math.Max(1, samples / 200);
             if (samples - _lastJudged < step)
             {
                 return false;
@@ -148,7 +149,7 @@ internal sealed class VersionHealth
         }
     }
 
-    public RolloutVersionHealth Snapshot(string version, bool isBaseline, double? probabilityWorse)
+    public RolloutVersionHealth Snapshot(string version, bool isBaseline, double alpha)
     {
         (double p95, int latencies) = P95Latency();
         (double tokens, int tokenCalls) = MeanTokens();
@@ -166,10 +167,11 @@ internal sealed class VersionHealth
                 Errors = _errors,
                 ProviderFailures = _providerFailures,
                 ShadowSamples = _shadowSamples,
-                FailureRate = FailureRatePosterior.Mean(_failures, _samples),
+                FailureRate = FailureRateBounds.Mean(_failures, _samples),
+                FailureRateLowerBound = FailureRateBounds.Lower(_failures, _samples, alpha),
+                FailureRateUpperBound = FailureRateBounds.Upper(_failures, _samples, alpha),
                 P95LatencyMs = latencies == 0 ? null : p95,
                 MeanTokens = tokenCalls == 0 ? null : tokens,
-                ProbabilityWorse = probabilityWorse,
             };
         }
     }
