@@ -114,9 +114,9 @@ internal sealed partial class RolloutController : IDisposable
         AutoRollbackOptions rollback = state.Rollout.AutoRollback;
         VersionHealth? baseline = state.BaselineHealth;
         (long baselineSamples, long baselineFailures) = baseline?.Counts ?? (0, 0);
+        bool baselineServes = state.Rollout.Variants.Count > 0 && state.Rollout.Variants[0].Weight > 0;
         if (rollback.Enabled)
         {
-            bool baselineServes = state.Rollout.Variants.Count > 0 && state.Rollout.Variants[0].Weight > 0;
             string? reason = RolloutJudge.RollbackReason(failures, samples, baselineFailures, baselineSamples, baselineServes, rollback)
                 ?? RolloutJudge.GuardReason(health, baseline, rollback);
             if (reason is not null)
@@ -128,7 +128,7 @@ internal sealed partial class RolloutController : IDisposable
 
         AutoPromoteOptions promote = state.Rollout.AutoPromote;
         if (promote.Enabled && state.IsVariant(version) &&
-            RolloutJudge.IsNonInferior(failures, samples, baselineFailures, baselineSamples, promote, rollback, out double evidence) &&
+            RolloutJudge.IsNonInferior(failures, samples, baselineFailures, baselineSamples, baselineServes, promote, rollback, out double evidence) &&
             RolloutJudge.GuardReason(health, baseline, rollback) is null)
         {
             string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -55,18 +55,20 @@ internal static class RolloutJudge
     /// <remarks>
     /// Non-inferior: the evidence against "the candidate is worse than the baseline by at least the promotion margin"
     /// reaches <c>1 / (1 - Confidence)</c>; so a candidate worse by more than the margin is promoted with probability at
-    /// most <c>1 - Confidence</c>. Without a baseline of <see cref="AutoPromoteOptions.MinimumSamples"/> outcomes the
-    /// candidate is compared with <see cref="AutoRollbackOptions.FailureRateThreshold"/> instead.
+    /// most <c>1 - Confidence</c>. Until the baseline has <see cref="AutoPromoteOptions.MinimumSamples"/> outcomes the
+    /// candidate waits for it, unless the baseline gets no traffic: then it is compared with
+    /// <see cref="AutoRollbackOptions.FailureRateThreshold"/>.
     /// </remarks>
-    public static bool IsNonInferior(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, AutoPromoteOptions promote, AutoRollbackOptions rollback, out double evidence)
+    public static bool IsNonInferior(long candidateFailures, long candidateSamples, long baselineFailures, long baselineSamples, bool baselineServes, AutoPromoteOptions promote, AutoRollbackOptions rollback, out double evidence)
     {
         evidence = 0;
-        if (candidateSamples < promote.MinimumSamples)
+        bool relative = baselineSamples >= promote.MinimumSamples;
+        if (candidateSamples < promote.MinimumSamples || (!relative && baselineServes))
         {
             return false;
         }
 
-        evidence = baselineSamples >= promote.MinimumSamples
+        evidence = relative
             ? FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, baselineFailures, baselineSamples, promote.Margin, worse: false)
             : FailureRateBounds.LogEvidence(candidateFailures, candidateSamples, rollback.FailureRateThreshold + promote.Margin, above: false);
         return evidence >= -Math.Log(1 - promote.Confidence);
