@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Contracts.Ai;
@@ -12,12 +13,15 @@ namespace Contracts.Ai.Redis;
 /// at its next refresh (<c>GovernedAi:Routing:StateRefreshInterval</c>).
 /// </summary>
 /// <remarks>
-/// One Redis hash per contract (<c>{prefix}labels:{contractId}</c>), one field per label holding the version.
+/// One Redis hash per contract (<c>{prefix}labels:{contractId}</c>), one field per label holding the version;
+/// the change history in a list beside it (<c>{prefix}changes:{contractId}</c>).
 /// The registry reads it in the background only, never during a call. Thread-safe. Connection failures and
 /// timeouts surface as StackExchange.Redis exceptions, which the registry logs while keeping its last known positions.
 /// </remarks>
 public sealed class RedisPromptLabelStore : IPromptLabelStore
 {
+    private const int MaxChanges = 1000;
+
     private readonly IConnectionMultiplexer _connection;
     private readonly string _prefix;
     private readonly int _database;
@@ -65,5 +69,53 @@ public sealed class RedisPromptLabelStore : IPromptLabelStore
         return result;
     }
 
+    /// <inheritdoc />
+    /// <remarks>One Redis list per contract (<c>{prefix}changes:{contractId}</c>), newest first, trimmed to the latest 1000 changes.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="change"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the write was sent.</exception>
+    /// <exception cref="RedisException">Redis could not be reached or answered with an error.</exception>
+    public async ValueTask AppendChangeAsync(PromptChangeEvent change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        cancellationToken.ThrowIfCancellationRequested();
+        string json = JsonSerializer.Serialize(change, AuditJsonContext.Default.PromptChangeEvent);
+        IDatabase database = _connection.GetDatabase(_database);
+        ITransaction transaction = database.CreateTransaction();
+        _ = transaction.ListLeftPushAsync(ChangesKey(change.ContractId), json);
+        _ = transaction.ListTrimAsync(ChangesKey(change.ContractId), 0, MaxChanges - 1);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An entry that does not parse (written by hand or by another tool) is skipped.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is not positive.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the read was sent.</exception>
+    /// <exception cref="RedisException">Redis could not be reached or answered with an error.</exception>
+    public async ValueTask<IReadOnlyList<PromptChangeEvent>> GetChangesAsync(string contractId, int maxCount = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contractId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        cancellationToken.ThrowIfCancellationRequested();
+        RedisValue[] entries = await _connection.GetDatabase(_database).ListRangeAsync(ChangesKey(contractId), 0, maxCount - 1).ConfigureAwait(false);
+        var changes = new List<PromptChangeEvent>(entries.Length);
+        foreach (RedisValue entry in entries)
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(entry.ToString(), AuditJsonContext.Default.PromptChangeEvent) is { } change)
+                {
+                    changes.Add(change);
+                }
+            }
+            catch (JsonException)
+            {
+            }
+        }
+
+        return changes;
+    }
+
     private RedisKey Key(string contractId) => string.Concat(_prefix, "labels:", contractId);
+
+    private RedisKey ChangesKey(string contractId) => string.Concat(_prefix, "changes:", contractId);
 }

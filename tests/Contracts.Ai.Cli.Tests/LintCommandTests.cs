@@ -35,7 +35,6 @@ public class LintCommandTests
     [InlineData("version-duplicate", "duplicate-b.prompty", 3)]
     [InlineData("label-conflict", "labels-2.prompty", 4)]
     [InlineData("rollout-unknown-version", "labels-2.prompty", 6)]
-    [InlineData("rollout-deprecated", "dep/2.0.0.prompty", 5)]
     [InlineData("token-window", "tokens.prompty", 7)]
     [InlineData("token-budget", "tokens.prompty", 5)]
     [InlineData("pii", "sensitive.prompty", 9)]
@@ -58,12 +57,14 @@ public class LintCommandTests
         Assert.Contains("input 'unused' is declared but the template never uses {{unused}}", result.Output);
         Assert.Contains("'v2' is not a semantic version", result.Output);
         Assert.Contains("'/properties/reply/type' ('strnig')", result.Output);
-        Assert.Contains("sends traffic to version 1.0.0 of 'broken.deprecated', deprecated since 2020-01-31; move it to 2.0.0", result.Output);
+        Assert.Contains($"{Broken}/dep/2.0.0.prompty:5:", result.Output);
+        Assert.Contains(": warning rollout-deprecated: ", result.Output);
+        Assert.Contains("sends traffic to version 1.0.0 of 'broken.deprecated', deprecated since 2020-01-31: its traffic moves to 2.0.0", result.Output);
         Assert.Contains("the template alone takes", result.Output);
         Assert.Contains("(API_KEY)", result.Output);
         Assert.DoesNotContain("sk-FAKE", result.Output);
         Assert.DoesNotContain("jane.doe@example.com", result.Output);
-        Assert.Contains("12 prompt file(s) checked: 14 error(s), 0 warning(s).", result.Output);
+        Assert.Contains("12 prompt file(s) checked: 13 error(s), 1 warning(s).", result.Output);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public class LintCommandTests
         using JsonDocument json = JsonDocument.Parse(result.Output);
         JsonElement root = json.RootElement;
         Assert.Equal(12, root.GetProperty("files").GetInt32());
-        Assert.Equal(14, root.GetProperty("errors").GetInt32());
+        Assert.Equal(13, root.GetProperty("errors").GetInt32());
         JsonElement[] diagnostics = root.GetProperty("diagnostics").EnumerateArray().ToArray();
         Assert.Equal(14, diagnostics.Length);
         JsonElement version = Assert.Single(diagnostics, d => d.GetProperty("code").GetString() == "version-invalid");
@@ -93,7 +94,29 @@ public class LintCommandTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"::error file={Broken}/version.prompty,line=3,col=10,title=contracts-ai version-invalid::version: 'v2' is not a semantic version (major.minor.patch, such as 1.0.0).", result.Lines);
-        Assert.Equal(14, result.Lines.Count(l => l.StartsWith("::error file=", StringComparison.Ordinal)));
+        Assert.Equal(13, result.Lines.Count(l => l.StartsWith("::error file=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_rollout_or_label_on_a_version_deprecated_in_the_future_is_warned_ahead_of_the_date()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "contracts-ai-lint-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "1.0.0.prompty"), "---\nid: soon.deprecated\nversion: 1.0.0\nlabels: [production]\ndeprecation: { deprecated_after: 2099-06-30, replaced_by: 2.0.0 }\n---\nHello.\n");
+            await File.WriteAllTextAsync(Path.Combine(dir, "2.0.0.prompty"), "---\nid: soon.deprecated\nversion: 2.0.0\nrollout:\n  weights: { 1.0.0: 90, 2.0.0: 10 }\n---\nHello there.\n");
+
+            CliResult result = await CliRunner.RunAsync("lint", dir);
+
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Contains(": warning rollout-deprecated: rollout.weights.1.0.0: the rollout sends traffic to version 1.0.0 of 'soon.deprecated', deprecated after 2099-06-30: from then on its traffic moves to 2.0.0", result.Output);
+            Assert.Contains(": warning label-deprecated: labels: label 'production' points at version 1.0.0 of 'soon.deprecated', deprecated after 2099-06-30", result.Output);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -92,9 +92,17 @@ public sealed class DecisionRecord
     /// <summary>Gets whether the call was a streaming one.</summary>
     public bool Streaming { get; init; }
 
-    /// <summary>Gets the final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c>, <c>cancelled</c> or <c>error</c>.</summary>
+    /// <summary>Gets the final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c>, <c>cancelled</c> or <c>error</c>; <c>change</c> for a <see cref="Change"/> record.</summary>
     public string Outcome { get; init; } = "ok";
 
     /// <summary>Gets the full name of the exception type the call ended with, or <see langword="null"/> when it succeeded.</summary>
     public string? ErrorType { get; init; }
+
+    /// <summary>Gets the change this record reports (a label move, rollback or promotion), or <see langword="null"/> for the record of a call.</summary>
+    /// <remarks>A change record has <see cref="Outcome"/> <c>change</c>, the contract id, the label and the version the label serves now; its other fields are empty.</remarks>
+    public PromptChangeEvent? Change { get; init; }
+
+    /// <summary>Gets how a shadow call compared with the primary call it copied, or <see langword="null"/> when the record is not a shadow call's.</summary>
+    /// <remarks>A shadow record has <see cref="Variant"/> <c>shadow</c>, the shadow's version, its own outcome and the primary's trace id.</remarks>
+    public ShadowComparison? Shadow { get; init; }
 }

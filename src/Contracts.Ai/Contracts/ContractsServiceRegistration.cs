@@ -26,6 +26,13 @@ internal static class ContractsServiceRegistration
             sp.GetRequiredService<IOptions<GovernedAiOptions>>().Value.Routing.StateRefreshInterval,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Contracts.Ai.PromptLabels")));
+        services.TryAddSingleton(static sp => new PromptChangeLog(
+            sp.GetServices<IAuditSink>(),
+            sp.GetRequiredService<IPromptLabelStore>(),
+            sp.GetService<IPromptChangeAuthorizer>(),
+            sp.GetRequiredService<IOptions<GovernedAiOptions>>().Value.Routing.InstanceId,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Contracts.Ai.PromptChanges")));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PromptLabelsStartup>());
     }
 
@@ -48,6 +55,9 @@ internal static class ContractsServiceRegistration
         }
 
         services.GetRequiredService<PromptLabelSharing>().Attach(registry);
+
+        // From here on, label moves are changes: authorized, audited and kept in the fleet's history.
+        registry.ChangeLog = services.GetRequiredService<PromptChangeLog>();
         return registry;
     }
 }

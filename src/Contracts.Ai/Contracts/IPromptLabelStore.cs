@@ -11,7 +11,7 @@ namespace Contracts.Ai;
 /// <remarks>
 /// <para>
 /// The registry <c>AddGovernedAi()</c> creates (an <see cref="InMemoryPromptRegistry"/>) writes here each time a label is moved at runtime (<see cref="IPromptRegistry.SetLabel"/>,
-/// <see cref="InMemoryPromptRegistry.RollbackLabel"/>) and reads every contract's positions back in the
+/// <see cref="InMemoryPromptRegistry.RollbackLabel(string, string)"/>) and reads every contract's positions back in the
 /// background every <c>GovernedAi:Routing:StateRefreshInterval</c>; calls never wait for the store.
 /// Positions set when the registry is created (contracts, labels from prompt files and
 /// <c>SetContractLabel</c>) are the starting point and are not written. A move is stored under the label
@@ -46,4 +46,19 @@ public interface IPromptLabelStore
     /// <returns>The labels and the versions they point at; empty when none is stored.</returns>
     /// <exception cref="System.ArgumentException"><paramref name="contractId"/> is null, empty or white space.</exception>
     ValueTask<IReadOnlyDictionary<string, string>> GetLabelsAsync(string contractId, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a change (label move, rollback, promotion) to the contract's history, shared by the fleet.</summary>
+    /// <param name="change">The change.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the change is stored.</returns>
+    /// <remarks>The default implementation keeps no history, so stores written before history existed still compile.</remarks>
+    ValueTask AppendChangeAsync(PromptChangeEvent change, CancellationToken cancellationToken = default) => default;
+
+    /// <summary>Gets a contract's latest changes, newest first.</summary>
+    /// <param name="contractId">The contract id.</param>
+    /// <param name="maxCount">The most changes to return.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The changes, newest first; empty when none is stored.</returns>
+    ValueTask<IReadOnlyList<PromptChangeEvent>> GetChangesAsync(string contractId, int maxCount = 100, CancellationToken cancellationToken = default) =>
+        new(System.Array.Empty<PromptChangeEvent>());
 }

@@ -13,7 +13,10 @@ namespace Contracts.Ai;
 /// </remarks>
 public sealed class InMemoryPromptLabelStore : IPromptLabelStore
 {
+    private const int MaxChanges = 1000;
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _labels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<PromptChangeEvent>> _changes = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -37,5 +40,52 @@ public sealed class InMemoryPromptLabelStore : IPromptLabelStore
             ? new Dictionary<string, string>(labels, StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal);
         return new ValueTask<IReadOnlyDictionary<string, string>>(result);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Keeps each contract's latest 1000 changes.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="change"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask AppendChangeAsync(PromptChangeEvent change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<PromptChangeEvent> changes = _changes.GetOrAdd(change.ContractId, static _ => new List<PromptChangeEvent>());
+        lock (changes)
+        {
+            changes.Add(change);
+            if (changes.Count > MaxChanges)
+            {
+                changes.RemoveRange(0, changes.Count - MaxChanges);
+            }
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is not positive.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<IReadOnlyList<PromptChangeEvent>> GetChangesAsync(string contractId, int maxCount = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contractId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_changes.TryGetValue(contractId, out List<PromptChangeEvent>? changes))
+        {
+            return new(Array.Empty<PromptChangeEvent>());
+        }
+
+        lock (changes)
+        {
+            int count = Math.Min(maxCount, changes.Count);
+            var newestFirst = new PromptChangeEvent[count];
+            for (int i = 0; i < count; i++)
+            {
+                newestFirst[i] = changes[changes.Count - 1 - i];
+            }
+
+            return new(newestFirst);
+        }
     }
 }

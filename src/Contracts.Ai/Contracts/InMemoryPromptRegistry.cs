@@ -15,8 +15,8 @@ namespace Contracts.Ai;
 /// <para>
 /// Versions are semantic versions ordered by precedence. The label <see cref="PromptLabels.Latest"/>
 /// always points at the highest release (or, while only pre-releases exist, the highest pre-release).
-/// Any other label, such as <see cref="PromptLabels.Production"/>, is moved with <see cref="SetLabel"/>;
-/// moving it back to an earlier version is the rollback, and <see cref="RollbackLabel"/> does that to
+/// Any other label, such as <see cref="PromptLabels.Production"/>, is moved with <see cref="SetLabel(string, string, string)"/>;
+/// moving it back to an earlier version is the rollback, and <see cref="RollbackLabel(string, string)"/> does that to
 /// the version the label pointed at before.
 /// </para>
 /// <para>
@@ -127,28 +127,53 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     /// <inheritdoc />
     /// <exception cref="ArgumentException">An argument is null, empty or white space; <paramref name="label"/> is <c>latest</c> (kept by the registry), looks like a version, or has characters other than letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</exception>
     /// <remarks>When the registry shares its labels (<see cref="IPromptLabelStore"/>, set up by <c>AddGovernedAi()</c>), the move is written to the store in the background; other instances apply it at their next refresh.</remarks>
-    public void SetLabel(string id, string label, string version)
+    public void SetLabel(string id, string label, string version) => SetLabel(id, label, version, changedBy: null, reason: null);
+
+    /// <summary>Points a label at a registered version, recording who moved it and why.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <param name="label">The label, such as <c>production</c>.</param>
+    /// <param name="version">A registered version.</param>
+    /// <param name="changedBy">Who makes the move (a user or service name), for the change history; <see langword="null"/> for <c>unknown</c>.</param>
+    /// <param name="reason">Why, for the change history; <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException">An argument is null, empty or white space; <paramref name="label"/> is <c>latest</c>, looks like a version, or has characters other than letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</exception>
+    /// <exception cref="ContractNotFoundException">The contract or version is not registered.</exception>
+    /// <exception cref="PromptChangeRefusedException">The app's <see cref="IPromptChangeAuthorizer"/> refused the move; the label did not move.</exception>
+    /// <remarks>
+    /// With <c>AddGovernedAi()</c>, the move is a <see cref="PromptChangeEvent"/>: asked of the <see cref="IPromptChangeAuthorizer"/>
+    /// first, then written to the audit sinks and the fleet's history in the <see cref="IPromptLabelStore"/>.
+    /// </remarks>
+    public void SetLabel(string id, string label, string version, string? changedBy, string? reason) =>
+        MoveLabelAs(PromptChangeKind.LabelMoved, id, label, version, changedBy, reason);
+
+    /// <summary>Moves a label as a change of the given kind: authorized, applied, shared and recorded.</summary>
+    internal void MoveLabelAs(PromptChangeKind kind, string id, string label, string version, string? changedBy, string? reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ValidateLabel(label);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         Entry entry = GetEntry(id);
+        PromptChangeLog? log = ChangeLog;
+        PromptChangeEvent? change = null;
+        if (log is not null)
+        {
+            Snapshot before = entry.Current;
+            RequireVersion(before, id, label, version);
+            change = log.Create(kind, id, label, before.Labels.TryGetValue(label, out string? from) ? from : null, version, changedBy, reason);
+            log.Authorize(change);
+        }
+
         lock (entry.Gate)
         {
-            Snapshot current = entry.Current;
-            if (!current.Contracts.ContainsKey(version))
-            {
-                throw new ContractNotFoundException(
-                    id,
-                    version,
-                    $"Contract '{id}' has no version {version} to point label '{label}' at. Versions: {string.Join(", ", current.VersionList)}.");
-            }
-
+            RequireVersion(entry.Current, id, label, version);
             MoveLabel(entry, label, version);
         }
 
         // Written even when the label already pointed here: the fleet may have moved it meanwhile.
         LabelMoved?.Invoke(id, label, version);
+        if (change is not null)
+        {
+            log!.Record(change);
+        }
     }
 
     /// <summary>Moves a label back to the version it pointed at before its last move.</summary>
@@ -158,21 +183,48 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     /// <exception cref="ArgumentException">An argument is null, empty or white space, or <paramref name="label"/> is <c>latest</c>.</exception>
     /// <exception cref="ContractNotFoundException">The contract is not registered.</exception>
     /// <exception cref="InvalidOperationException">The label was never moved, so there is nothing to roll back to.</exception>
-    /// <remarks>Shared with other instances like <see cref="SetLabel"/>. The earlier versions are this instance's own history, moves applied from other instances included.</remarks>
-    public string RollbackLabel(string id, string label)
+    /// <exception cref="PromptChangeRefusedException">The app's <see cref="IPromptChangeAuthorizer"/> refused the rollback; the label did not move.</exception>
+    /// <remarks>Shared with other instances like <see cref="SetLabel(string, string, string)"/>. The earlier versions are this instance's own history, moves applied from other instances included.</remarks>
+    public string RollbackLabel(string id, string label) => RollbackLabel(id, label, changedBy: null, reason: null);
+
+    /// <summary>Moves a label back to the version it pointed at before its last move, recording who did it and why.</summary>
+    /// <param name="id">The contract id.</param>
+    /// <param name="label">The label, such as <c>production</c>.</param>
+    /// <param name="changedBy">Who rolls back, for the change history; <see langword="null"/> for <c>unknown</c>.</param>
+    /// <param name="reason">Why, for the change history; <see langword="null"/> for none.</param>
+    /// <returns>The version the label points at now.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or white space, or <paramref name="label"/> is <c>latest</c>.</exception>
+    /// <exception cref="ContractNotFoundException">The contract is not registered.</exception>
+    /// <exception cref="InvalidOperationException">The label was never moved, so there is nothing to roll back to.</exception>
+    /// <exception cref="PromptChangeRefusedException">The app's <see cref="IPromptChangeAuthorizer"/> refused the rollback; the label did not move.</exception>
+    public string RollbackLabel(string id, string label, string? changedBy, string? reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ValidateLabel(label);
         Entry entry = GetEntry(id);
+        PromptChangeLog? log = ChangeLog;
+        PromptChangeEvent? change = null;
         string previous;
         lock (entry.Gate)
         {
-            previous = entry.PopHistory(label)
+            previous = entry.PeekHistory(label)
                 ?? throw new InvalidOperationException($"Label '{label}' of contract '{id}' has no earlier version to roll back to.");
+            if (log is not null)
+            {
+                change = log.Create(PromptChangeKind.LabelRolledBack, id, label, entry.Current.Labels.TryGetValue(label, out string? from) ? from : null, previous, changedBy, reason);
+                log.Authorize(change);
+            }
+
+            entry.PopHistory(label);
             entry.Current = entry.Current.WithLabel(label, previous);
         }
 
         LabelMoved?.Invoke(id, label, previous);
+        if (change is not null)
+        {
+            log!.Record(change);
+        }
+
         return previous;
     }
 
@@ -198,8 +250,11 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             : ReadOnlyDictionary<string, string>.Empty;
     }
 
-    /// <summary>Called after every runtime label move (<see cref="SetLabel"/>, <see cref="RollbackLabel"/>), outside any lock; not for moves applied from the shared store.</summary>
+    /// <summary>Called after every runtime label move (<see cref="SetLabel(string, string, string)"/>, <see cref="RollbackLabel(string, string)"/>), outside any lock; not for moves applied from the shared store.</summary>
     internal Action<string, string, string>? LabelMoved { get; set; }
+
+    /// <summary>Authorizes and records runtime label moves; set by <c>AddGovernedAi()</c> once the registry is seeded.</summary>
+    internal PromptChangeLog? ChangeLog { get; set; }
 
     /// <summary>Remembers where every label points now: the positions set in code and prompt files, before shared positions apply.</summary>
     internal void CaptureStartPositions()
@@ -252,7 +307,7 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         }
     }
 
-    /// <summary>Points a label at a registered version, keeping the earlier position for <see cref="RollbackLabel"/>; the caller holds the entry's lock.</summary>
+    /// <summary>Points a label at a registered version, keeping the earlier position for <see cref="RollbackLabel(string, string)"/>; the caller holds the entry's lock.</summary>
     private static bool MoveLabel(Entry entry, string label, string version)
     {
         Snapshot current = entry.Current;
@@ -275,6 +330,17 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         !string.Equals(label, PromptLabels.Latest, StringComparison.Ordinal) &&
         !SemanticVersion.TryParse(label, out _) &&
         PromptTemplate.IsValidName(label);
+
+    private static void RequireVersion(Snapshot snapshot, string id, string label, string version)
+    {
+        if (!snapshot.Contracts.ContainsKey(version))
+        {
+            throw new ContractNotFoundException(
+                id,
+                version,
+                $"Contract '{id}' has no version {version} to point label '{label}' at. Versions: {string.Join(", ", snapshot.VersionList)}.");
+        }
+    }
 
     private Entry GetEntry(string id) =>
         _entries.TryGetValue(id, out Entry? entry) ? entry : throw NotRegistered(id);
@@ -380,6 +446,9 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
 
             stack.Push(version);
         }
+
+        public string? PeekHistory(string label) =>
+            _history.TryGetValue(label, out Stack<string>? stack) && stack.Count > 0 ? stack.Peek() : null;
 
         public string? PopHistory(string label) =>
             _history.TryGetValue(label, out Stack<string>? stack) && stack.Count > 0 ? stack.Pop() : null;

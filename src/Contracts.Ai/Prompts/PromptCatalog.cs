@@ -64,6 +64,7 @@ internal static class PromptCatalog
                     }
                 }
 
+                CheckDeprecatedLabels(id, file, now, warnings);
                 if (file.Contract.ReplacedBy is { } replacement && !known.ContainsKey(replacement))
                 {
                     errors.Add(file.ErrorAt("deprecation.replaced_by", $"replaced_by points to version {replacement} of '{id}', which no file declares.", "replaced-by-unknown"));
@@ -102,7 +103,7 @@ internal static class PromptCatalog
             }
             else if (weight > 0)
             {
-                CheckDeprecated(id, file, field, "sends traffic to", target, now, errors, warnings);
+                CheckDeprecated(id, file, field, "sends traffic to", target, now, warnings);
             }
         }
 
@@ -114,12 +115,12 @@ internal static class PromptCatalog
             }
             else
             {
-                CheckDeprecated(id, file, "rollout.shadow", "shadows", target, now, errors, warnings);
+                CheckDeprecated(id, file, "rollout.shadow", "shadows", target, now, warnings);
             }
         }
     }
 
-    private static void CheckDeprecated(string id, PromptFile file, string field, string verb, PromptFile target, DateTimeOffset now, List<PromptFileError> errors, List<PromptFileError> warnings)
+    private static void CheckDeprecated(string id, PromptFile file, string field, string verb, PromptFile target, DateTimeOffset now, List<PromptFileError> warnings)
     {
         if (target.Contract.DeprecatedAfter is not DateTimeOffset after)
         {
@@ -127,14 +128,33 @@ internal static class PromptCatalog
         }
 
         string date = after.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        string replacement = target.Contract.ReplacedBy is { } next ? $"; move it to {next}" : string.Empty;
-        if (now >= after)
+        warnings.Add(file.ErrorAt(field, DeprecationMessage($"the rollout {verb} version {target.Contract.Version} of '{id}'", target, date, now >= after), "rollout-deprecated"));
+    }
+
+    /// <summary>
+    /// Deprecation is a warning, before the date and after it: once the date passes, routing moves the traffic to
+    /// <c>replaced_by</c>, so an unchanged deployment keeps starting.
+    /// </summary>
+    private static string DeprecationMessage(string subject, PromptFile target, string date, bool passed) =>
+        (passed, target.Contract.ReplacedBy) switch
         {
-            errors.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated since {date}{replacement}.", "rollout-deprecated"));
+            (true, { } next) => $"{subject}, deprecated since {date}: its traffic moves to {next}; point it at {next}.",
+            (true, null) => $"{subject}, deprecated since {date} with no replaced_by: it keeps serving; name a replacement.",
+            (false, { } next) => $"{subject}, deprecated after {date}: from then on its traffic moves to {next}; point it at {next} before.",
+            _ => $"{subject}, deprecated after {date} with no replaced_by.",
+        };
+
+    private static void CheckDeprecatedLabels(string id, PromptFile file, DateTimeOffset now, List<PromptFileError> warnings)
+    {
+        if (file.Contract.DeprecatedAfter is not DateTimeOffset after || file.Labels.Count == 0)
+        {
+            return;
         }
-        else
+
+        string date = after.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        foreach (string label in file.Labels)
         {
-            warnings.Add(file.ErrorAt(field, $"the rollout {verb} version {target.Contract.Version} of '{id}', deprecated after {date}{replacement}.", "rollout-deprecated"));
+            warnings.Add(file.ErrorAt("labels", DeprecationMessage($"label '{label}' points at version {file.Contract.Version} of '{id}'", file, date, now >= after), "label-deprecated"));
         }
     }
 }

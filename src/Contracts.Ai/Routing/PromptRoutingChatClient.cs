@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
@@ -16,8 +15,10 @@ namespace Contracts.Ai;
 
 /// <summary>
 /// Picks the contract version a request runs on when its contract has a rollout: a sticky,
-/// deterministic weighted split (A/B, canary), an optional shadow copy to a candidate version, and
-/// automatic rollback of a candidate whose failure rate crosses its threshold.
+/// deterministic weighted split (A/B, canary), an optional shadow copy to a candidate version (validated
+/// and compared with the primary answer), health per version from what users got, and automatic rollback
+/// of a candidate worse than the baseline (see <see cref="AutoRollbackOptions"/>). Label and rollout
+/// traffic on a version past its <see cref="PromptContract.DeprecatedAfter"/> moves to its <see cref="PromptContract.ReplacedBy"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -32,12 +33,13 @@ namespace Contracts.Ai;
 /// </para>
 /// <para>A stage of the governed pipeline; add it with <c>ChatClientBuilder.UsePromptRouting()</c> or as part of <c>UseGovernedAi()</c>.</para>
 /// </remarks>
-public sealed partial class PromptRoutingChatClient : DelegatingChatClient
+public sealed class PromptRoutingChatClient : DelegatingChatClient
 {
     private readonly RolloutController _controller;
     private readonly bool _ownsController;
     private readonly IPromptRegistry? _registry;
-    private readonly ILogger _logger;
+    private readonly DeprecatedVersions? _deprecated;
+    private readonly RolloutShadows _shadows;
 
     /// <summary>Initializes a new instance of the <see cref="PromptRoutingChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
@@ -52,9 +54,11 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     {
         Options = options;
         _registry = registry;
-        _logger = logger ?? NullLogger.Instance;
+        logger ??= NullLogger.Instance;
         _ownsController = controller is null;
-        _controller = controller ?? new RolloutController(new InMemoryRolloutStateStore(), options, TimeProvider.System, _logger);
+        _controller = controller ?? new RolloutController(new InMemoryRolloutStateStore(), options, TimeProvider.System, logger);
+        _deprecated = registry is null ? null : new DeprecatedVersions(registry, _controller.TimeProvider, logger);
+        _shadows = new RolloutShadows(innerClient, _controller, logger);
     }
 
     /// <summary>Gets the stage's options.</summary>
@@ -63,31 +67,46 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Route route = await DecideAsync(options).ConfigureAwait(false);
+        Route route = FindRollout(options, out GovernanceContext? context, out RolloutOptions? rollout)
+            ? await RouteAsync(options, context, rollout).ConfigureAwait(false)
+            : ShiftLabelTraffic(context, options);
         if (route.State is null)
         {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return await base.GetResponseAsync(messages, route.Options ?? options, cancellationToken).ConfigureAwait(false);
         }
 
-        StartShadow(route, messages, options);
+        route.MakeCurrent();
+        ShadowRun? shadow = _shadows.Start(route.State, route.Version!, route.Unrouted!, route.Call, messages, options);
+        long started = _controller.TimeProvider.GetTimestamp();
+        ChatResponse? response = null;
+        Exception? error = null;
         try
         {
-            ChatResponse response = await base.GetResponseAsync(messages, route.Options, cancellationToken).ConfigureAwait(false);
-            _controller.Record(route.State, route.Variant!.Version, failed: false, route.Call?.Activity, route.Call);
+            response = await base.GetResponseAsync(messages, route.Options, cancellationToken).ConfigureAwait(false);
             return response;
         }
-        catch (Exception ex) when (IsCountedFailure(ex, cancellationToken))
+        catch (Exception ex)
         {
-            _controller.Record(route.State, route.Variant!.Version, failed: true, route.Call?.Activity, route.Call);
+            error = ex;
             throw;
+        }
+        finally
+        {
+            Finish(route, shadow, started, response, response?.Usage, error, cancellationToken);
         }
     }
 
     /// <inheritdoc />
-    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        FindRollout(options, out _, out _, out _)
-            ? GetRoutedStreamingResponseAsync(messages, options, cancellationToken)
-            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (FindRollout(options, out GovernanceContext? context, out RolloutOptions? rollout))
+        {
+            return GetRoutedStreamingResponseAsync(messages, options, context, rollout, cancellationToken);
+        }
+
+        Route shifted = ShiftLabelTraffic(context, options);
+        return base.GetStreamingResponseAsync(messages, shifted.Options ?? options, cancellationToken);
+    }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -101,12 +120,12 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> GetRoutedStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? original, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? original, GovernanceContext context, RolloutOptions rollout, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Route route = await DecideAsync(original).ConfigureAwait(false);
+        Route route = await RouteAsync(original, context, rollout).ConfigureAwait(false);
         if (route.State is null)
         {
-            await foreach (ChatResponseUpdate unrouted in base.GetStreamingResponseAsync(messages, original, cancellationToken).ConfigureAwait(false))
+            await foreach (ChatResponseUpdate unrouted in base.GetStreamingResponseAsync(messages, route.Options ?? original, cancellationToken).ConfigureAwait(false))
             {
                 yield return unrouted;
             }
@@ -114,7 +133,13 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
             yield break;
         }
 
-        StartShadow(route, messages, original);
+        route.MakeCurrent();
+        ShadowRun? shadow = _shadows.Start(route.State, route.Version!, route.Unrouted!, route.Call, messages, original);
+        long started = _controller.TimeProvider.GetTimestamp();
+        List<ChatResponseUpdate>? kept = shadow is null ? null : new List<ChatResponseUpdate>();
+        UsageDetails? usage = null;
+        Exception? error = null;
+        bool completed = false;
         IAsyncEnumerator<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, route.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -123,60 +148,89 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
                 ChatResponseUpdate update;
                 try
                 {
+                    // An iterator resumes in its consumer's execution context: a call state of this stage's own is made current again.
+                    route.MakeCurrent();
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
+                        completed = true;
                         break;
                     }
 
                     update = updates.Current;
                 }
-                catch (Exception ex) when (IsCountedFailure(ex, cancellationToken))
+                catch (Exception ex)
                 {
-                    _controller.Record(route.State!, route.Variant!.Version, failed: true, route.Call?.Activity, route.Call);
+                    error = ex;
                     throw;
                 }
 
+                AddUsage(update, ref usage);
+                kept?.Add(update);
                 yield return update;
             }
-
-            _controller.Record(route.State!, route.Variant!.Version, failed: false, route.Call?.Activity, route.Call);
         }
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
+            if (completed || error is not null)
+            {
+                Finish(route, shadow, started, kept?.ToChatResponse(), usage, error, cancellationToken);
+            }
+            else
+            {
+                // The caller stopped reading: nothing to judge the version by.
+                shadow?.SetPrimary(null);
+            }
         }
     }
 
-    /// <summary>Finds the rollout that routes the request, if any.</summary>
-    private bool FindRollout(ChatOptions? options, [NotNullWhen(true)] out GovernanceContext? context, [NotNullWhen(true)] out string? contractId, [NotNullWhen(true)] out RolloutOptions? rollout)
+    private static void AddUsage(ChatResponseUpdate update, ref UsageDetails? usage)
+    {
+        IList<AIContent> contents = update.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is UsageContent content)
+            {
+                (usage ??= new UsageDetails()).Add(content.Details);
+            }
+        }
+    }
+
+    /// <summary>Records what the routed call gave its user against the version that served it, and hands it to the shadow comparison.</summary>
+    private void Finish(Route route, ShadowRun? shadow, long started, ChatResponse? response, UsageDetails? usage, Exception? error, CancellationToken cancellationToken)
+    {
+        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            shadow?.SetPrimary(null);
+            return;
+        }
+
+        double latency = _controller.TimeProvider.GetElapsedTime(started).TotalMilliseconds;
+        RolloutOutcome outcome = RolloutOutcomes.Classify(route.Recorder, error, latency, usage, cancellationToken);
+        _controller.Record(route.State!, route.Version!, route.Variant!.Name ?? route.Variant.Version, outcome, shadow: false, route.Call?.Activity, route.Call);
+        shadow?.SetPrimary(new PrimaryResult(route.Version!, outcome, response));
+    }
+
+    /// <summary>Finds the rollout that routes the request, if any; the request's context either way.</summary>
+    private bool FindRollout(ChatOptions? options, [NotNullWhen(true)] out GovernanceContext? context, [NotNullWhen(true)] out RolloutOptions? rollout)
     {
         context = GovernedCall.ContextOf(options);
-        contractId = context?.ContractId;
         rollout = null;
-        return contractId is not null &&
+        return context?.ContractId is { } contractId &&
             Options.Rollouts.Count != 0 &&
             Options.Rollouts.TryGetValue(contractId, out rollout) &&
             rollout.Variants.Count != 0 &&
-            (context!.ContractVersion is null || string.Equals(context.ContractVersion, rollout.Label, StringComparison.Ordinal));
+            (context.ContractVersion is null || string.Equals(context.ContractVersion, rollout.Label, StringComparison.Ordinal));
     }
 
-    private async ValueTask<Route> DecideAsync(ChatOptions? options)
+    private async ValueTask<Route> RouteAsync(ChatOptions? options, GovernanceContext context, RolloutOptions rollout)
     {
-        if (!FindRollout(options, out GovernanceContext? context, out string? contractId, out RolloutOptions? rollout))
-        {
-            return default;
-        }
-
+        string contractId = context.ContractId!;
         RolloutState state = _controller.GetState(contractId, rollout);
         await _controller.RefreshIfDueAsync(state).ConfigureAwait(false);
-        return Decide(options, context, contractId, rollout, state);
-    }
-
-    private Route Decide(ChatOptions? options, GovernanceContext context, string contractId, RolloutOptions rollout, RolloutState state)
-    {
         if (LabelMovedByHand(state, contractId, rollout.Label))
         {
-            return default;
+            return ShiftLabelTraffic(context, options);
         }
 
         RolloutVariant? variant = RolloutController.Choose(state, Position(context, contractId));
@@ -185,38 +239,80 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
             return default;
         }
 
+        string version = _deprecated?.Follow(contractId, variant.Version) ?? variant.Version;
         GovernanceContext routed = context.Clone();
-        routed.ContractVersion = variant.Version;
+        routed.ContractVersion = version;
         ChatOptions routedOptions = options?.Clone() ?? new ChatOptions();
         if (variant.ModelId is not null)
         {
             routedOptions.ModelId = variant.ModelId;
         }
 
+        GovernedCall? observed;
+        GovernedCall recorder;
+        GovernedCall? own = null;
         if (GovernedCall.Current is { } current)
         {
-            // Inside the governed pipeline the routed version and client travel in the call's own state.
+            // Inside the governed pipeline the routed version and client travel in the call's own state, which also
+            // records what the inner stages decide (validation, tool calls): the version's health is read from it.
+            observed = current.IsObserved ? current : null;
             current.Context = routed;
             current.VariantClientKey = variant.ClientKey;
+            current.RecordsDecisions = true;
+            recorder = current;
         }
         else
         {
+            // Used without the governed pipeline: the options carry the routed context, and a call state of this
+            // stage's own records the inner stages' decisions.
             (routedOptions.AdditionalProperties ??= new AdditionalPropertiesDictionary())[GovernanceContext.PropertyKey] = routed;
             if (variant.ClientKey is not null)
             {
                 routedOptions.AdditionalProperties[VariantClientChatClient.ClientKeyProperty] = variant.ClientKey;
             }
+
+            observed = null;
+            own = new GovernedCall { Context = routed, VariantClientKey = variant.ClientKey, RecordsDecisions = true };
+            recorder = own;
         }
 
-        GovernedCall? call = GovernedCall.Observed;
-        if (call is not null)
+        if (observed is not null)
         {
-            call.ContractLabel = rollout.Label;
-            call.Activity?.SetTag(RoutingTelemetry.ContractLabel, rollout.Label);
-            call.SetVariant(variant.Name ?? variant.Version);
+            observed.ContractLabel = rollout.Label;
+            observed.Activity?.SetTag(RoutingTelemetry.ContractLabel, rollout.Label);
+            observed.SetVariant(variant.Name ?? variant.Version);
         }
 
-        return new Route(state, variant, routedOptions, call, context);
+        return new Route(state, variant, version, routedOptions, observed, recorder, own, context);
+    }
+
+    /// <summary>Moves a request that resolves a label (or no version) off a deprecated version to its replacement.</summary>
+    private Route ShiftLabelTraffic(GovernanceContext? context, ChatOptions? options)
+    {
+        if (_deprecated is null || context?.ContractId is not { } contractId ||
+            (context.ContractVersion is { } requested && SemanticVersion.TryParse(requested, out _)) ||
+            _deprecated.TryResolve(contractId, context.ContractVersion) is not { DeprecatedAfter: not null } contract)
+        {
+            return default;
+        }
+
+        string version = _deprecated.Follow(contractId, contract.Version);
+        if (string.Equals(version, contract.Version, StringComparison.Ordinal))
+        {
+            return default;
+        }
+
+        GovernanceContext shifted = context.Clone();
+        shifted.ContractVersion = version;
+        if (GovernedCall.Current is { } current)
+        {
+            current.Context = shifted;
+            return default;
+        }
+
+        ChatOptions shiftedOptions = options?.Clone() ?? new ChatOptions();
+        (shiftedOptions.AdditionalProperties ??= new AdditionalPropertiesDictionary())[GovernanceContext.PropertyKey] = shifted;
+        return new Route(null, null, version, shiftedOptions, null, null, null, null);
     }
 
     private bool LabelMovedByHand(RolloutState state, string contractId, string label)
@@ -269,109 +365,25 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
         return (hash >> 11) * (1.0 / (1UL << 53));
     }
 
-    private void StartShadow(Route route, IEnumerable<ChatMessage> messages, ChatOptions? original)
-    {
-        RolloutOptions rollout = route.State!.Rollout;
-        if (rollout.ShadowVersion is not { } shadowVersion ||
-            string.Equals(shadowVersion, route.Variant!.Version, StringComparison.Ordinal) ||
-            route.State.RolledBack.ContainsKey(shadowVersion) ||
-            (rollout.ShadowSampleRate < 1.0 && Random.Shared.NextDouble() >= rollout.ShadowSampleRate) ||
-            !_controller.TryEnterShadow())
-        {
-            return;
-        }
-
-        List<ChatMessage> snapshot = new(messages);
-        ChatOptions shadowOptions = ShadowOptions(original);
-        GovernanceContext shadowContext = route.Unrouted!.Clone();
-        shadowContext.ContractVersion = shadowVersion;
-        shadowContext.IdempotencyKey = null;
-        ActivityContext primary = route.Call?.Activity?.Context ?? Activity.Current?.Context ?? default;
-        _ = Task.Run(() => RunShadowAsync(route.State, shadowVersion, snapshot, shadowOptions, shadowContext, primary));
-    }
-
-    private async Task RunShadowAsync(RolloutState state, string version, List<ChatMessage> messages, ChatOptions options, GovernanceContext context, ActivityContext primary)
-    {
-        // The shadow is a call of its own: the primary's state (decisions, audit) never sees it.
-        GovernedCall.Current = new GovernedCall { Context = context };
-        ActivityLink[]? links = primary == default ? null : [new ActivityLink(primary)];
-        using Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners()
-            ? GovernedAiTelemetry.ActivitySource.StartActivity(RoutingTelemetry.ShadowSpan, ActivityKind.Internal, parentContext: default, links: links)
-            : null;
-        activity?.SetTag(TelemetryNames.Attributes.ContractId, state.ContractId);
-        activity?.SetTag(RoutingTelemetry.ShadowVersion, version);
-        long started = Stopwatch.GetTimestamp();
-        string outcome;
-        try
-        {
-            ChatResponse response = await base.GetResponseAsync(messages, options, _controller.ShutdownToken).ConfigureAwait(false);
-            outcome = "passed";
-            if (activity is not null && response.Usage is { } usage)
-            {
-                activity.SetTag(RoutingTelemetry.ShadowInputTokens, usage.InputTokenCount);
-                activity.SetTag(RoutingTelemetry.ShadowOutputTokens, usage.OutputTokenCount);
-            }
-
-            _controller.Record(state, version, failed: false, activity);
-        }
-        catch (OperationCanceledException) when (_controller.ShutdownToken.IsCancellationRequested)
-        {
-            outcome = "cancelled";
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            outcome = ex is ContractViolationException ? "failed" : "error";
-            activity?.SetTag(TelemetryNames.Attributes.ErrorType, ex.GetType().FullName);
-            if (ex is GovernedAiException { IsExpectedOutcome: true })
-            {
-                LogShadowRejected(_logger, state.ContractId, version);
-            }
-            else
-            {
-                LogShadowFailed(_logger, state.ContractId, version, ex);
-            }
-
-            _controller.Record(state, version, failed: true, activity);
-        }
-        finally
-        {
-            _controller.ExitShadow();
-        }
-
-        activity?.SetTag(RoutingTelemetry.ShadowOutcome, outcome);
-        activity?.SetTag(RoutingTelemetry.ShadowDuration, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        RoutingTelemetry.RecordShadow(state.ContractId, version, outcome);
-    }
-
-    /// <summary>The shadow's options: no governance data (the shadow's context, pinned to its version, is its call's state), and tools offered as declarations only so nothing runs.</summary>
-    private static ChatOptions ShadowOptions(ChatOptions? original)
-    {
-        ChatOptions? shadow = original;
-        GovernanceOptions.TakeGovernanceData(ref shadow, out _);
-        shadow = ReferenceEquals(shadow, original) ? original?.Clone() ?? new ChatOptions() : shadow!;
-        if (shadow.Tools is { Count: > 0 } tools)
-        {
-            var declarations = new List<AITool>(tools.Count);
-            foreach (AITool tool in tools)
-            {
-                declarations.Add(tool is AIFunction function ? function.AsDeclarationOnly() : tool);
-            }
-
-            shadow.Tools = declarations;
-        }
-
-        return shadow;
-    }
-
-    private static bool IsCountedFailure(Exception ex, CancellationToken cancellationToken) =>
-        !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
-
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "Shadow call to version {Version} of contract {ContractId} failed; the primary answer is unaffected.")]
-    private static partial void LogShadowFailed(ILogger logger, string contractId, string version, Exception exception);
-
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Debug, Message = "Shadow call to version {Version} of contract {ContractId} was rejected by governance (an expected outcome, counted in its rollout); the primary answer is unaffected.")]
-    private static partial void LogShadowRejected(ILogger logger, string contractId, string version);
-
+    /// <summary>Where a request goes: with a rollout, its state, variant and the version served (after any deprecation shift); without one, only shifted options.</summary>
+    /// <param name="State">The rollout, or <see langword="null"/> when the request is not routed by one.</param>
+    /// <param name="Variant">The variant chosen.</param>
+    /// <param name="Version">The version served.</param>
+    /// <param name="Options">The options to send down.</param>
+    /// <param name="Call">The call state when the outermost stage observes the call.</param>
+    /// <param name="Recorder">The call state the inner stages record their decisions in.</param>
+    /// <param name="Own">The stage's own call state, when used without the governed pipeline: made current for the inner call.</param>
+    /// <param name="Unrouted">The request's context before routing, for the shadow.</param>
     [StructLayout(LayoutKind.Auto)]
-    private readonly record struct Route(RolloutState? State, RolloutVariant? Variant, ChatOptions? Options, GovernedCall? Call, GovernanceContext? Unrouted);
+    private readonly record struct Route(
+        RolloutState? State, RolloutVariant? Variant, string? Version, ChatOptions? Options, GovernedCall? Call, GovernedCall? Recorder, GovernedCall? Own, GovernanceContext? Unrouted)
+    {
+        public void MakeCurrent()
+        {
+            if (Own is not null && GovernedCall.Current != Own)
+            {
+                GovernedCall.Current = Own;
+            }
+        }
+    }
 }

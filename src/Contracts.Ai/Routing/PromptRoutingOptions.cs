@@ -24,6 +24,10 @@ public sealed class PromptRoutingOptions
     /// <value>Defaults to 4.</value>
     public int MaxConcurrentShadowCalls { get; set; } = 4;
 
+    /// <summary>Gets or sets the name of this app instance in change events (<see cref="PromptChangeEvent.InstanceId"/>).</summary>
+    /// <value>Defaults to <see langword="null"/>: the machine name and process id, such as <c>web-7f9c:4120</c>.</value>
+    public string? InstanceId { get; set; }
+
     internal void Validate(string path, List<string> errors)
     {
         if (Rollouts is null)

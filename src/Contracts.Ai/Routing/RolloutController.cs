@@ -10,23 +10,29 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Contracts.Ai;
 
 /// <summary>
-/// The process-wide state of every rollout: which versions are rolled back, each version's recent
-/// outcomes, the baseline a label pointed to when the rollout started, and the shadow-call budget.
+/// The process-wide state of every rollout: each version's health, which versions are rolled back, the baseline a
+/// label pointed to when the rollout started, and the shadow-call budget; and the decisions taken from them
+/// (rollback, promotion), each one a <see cref="PromptChangeEvent"/>.
 /// </summary>
 internal sealed partial class RolloutController : IDisposable
 {
+    internal const string AutoRollbackActor = "auto-rollback";
+    internal const string AutoPromoteActor = "auto-promote";
+
     private readonly ConcurrentDictionary<(string ContractId, string Label), RolloutState> _states = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly SemaphoreSlim _shadowSlots;
     private readonly ILogger _logger;
 
-    public RolloutController(IRolloutStateStore store, PromptRoutingOptions options, TimeProvider timeProvider, ILogger? logger = null)
+    public RolloutController(IRolloutStateStore store, PromptRoutingOptions options, TimeProvider timeProvider, ILogger? logger = null, PromptChangeLog? changeLog = null, IPromptRegistry? registry = null)
     {
         Store = store;
         Options = options;
         TimeProvider = timeProvider;
         _logger = logger ?? NullLogger.Instance;
         _shadowSlots = new SemaphoreSlim(Math.Max(0, options.MaxConcurrentShadowCalls));
+        ChangeLog = changeLog ?? new PromptChangeLog(sinks: null, store: null, authorizer: null, options.InstanceId, timeProvider, _logger);
+        Registry = registry;
     }
 
     public IRolloutStateStore Store { get; }
@@ -35,10 +41,22 @@ internal sealed partial class RolloutController : IDisposable
 
     public TimeProvider TimeProvider { get; }
 
+    public PromptChangeLog ChangeLog { get; }
+
+    /// <summary>Gets the registry promotions move labels in, when the controller has one.</summary>
+    public IPromptRegistry? Registry { get; }
+
     public CancellationToken ShutdownToken => _shutdown.Token;
 
     public RolloutState GetState(string contractId, RolloutOptions rollout) =>
         _states.GetOrAdd((contractId, rollout.Label), static (key, r) => new RolloutState(key.ContractId, r), rollout);
+
+    /// <summary>Gets the state of a contract's configured rollout.</summary>
+    /// <exception cref="KeyNotFoundException">The contract has no rollout.</exception>
+    public RolloutState GetState(string contractId) =>
+        Options.Rollouts.TryGetValue(contractId, out RolloutOptions? rollout) && rollout.Variants.Count > 0
+            ? GetState(contractId, rollout)
+            : throw new KeyNotFoundException($"Contract '{contractId}' has no rollout; add one with AddRollout(\"{contractId}\", ...) or a rollout: field in its prompt file.");
 
     /// <summary>Picks the variant for a subject; rolled-back versions get no traffic. Call <see cref="RefreshIfDueAsync"/> first.</summary>
     public static RolloutVariant? Choose(RolloutState state, double position)
@@ -81,27 +99,62 @@ internal sealed partial class RolloutController : IDisposable
 
     public void ExitShadow() => _shadowSlots.Release();
 
-    /// <summary>Records one outcome of a version and rolls it back when its failure rate crosses the threshold.</summary>
-    public void Record(RolloutState state, string version, bool failed, Activity? activity, GovernedCall? call = null)
+    /// <summary>Records one outcome of a version, then rolls the version back or promotes it when the evidence says so.</summary>
+    public void Record(RolloutState state, string version, string? variant, in RolloutOutcome outcome, bool shadow, Activity? activity, GovernedCall? call = null)
     {
+        VersionHealth health = state.HealthOf(version);
+        (long samples, long failures) = health.Add(outcome, shadow);
+        RoutingTelemetry.RecordOutcome(state.ContractId, version, variant, outcome, shadow);
+        if (!outcome.IsCounted || state.IsBaseline(version) || state.RolledBack.ContainsKey(version) || state.PromotedVersion is not null ||
+            !health.TryClaimJudgement(samples))
+        {
+            return;
+        }
+
         AutoRollbackOptions rollback = state.Rollout.AutoRollback;
-        OutcomeWindow window = state.Windows.GetOrAdd(version, static (_, size) => new OutcomeWindow(size), rollback.WindowSize);
-        (int samples, int failures) = window.Add(failed);
-        if (!rollback.Enabled || state.IsBaseline(version) || samples < rollback.MinimumSamples || state.RolledBack.ContainsKey(version))
+        VersionHealth? baseline = state.BaselineHealth;
+        (long baselineSamples, long baselineFailures) = baseline?.Counts ?? (0, 0);
+        bool baselineServes = state.Rollout.Variants.Count > 0 && state.Rollout.Variants[0].Weight > 0;
+        if (rollback.Enabled)
         {
-            return;
+            string? reason = RolloutJudge.RollbackReason(failures, samples, baselineFailures, baselineSamples, baselineServes, rollback)
+                ?? RolloutJudge.GuardReason(health, baseline, rollback);
+            if (reason is not null)
+            {
+                _ = RollBack(state, version, reason, AutoRollbackActor, activity, call, throwIfRefused: false);
+                return;
+            }
         }
 
-        double rate = failures / (double)samples;
-        if (rate <= rollback.FailureRateThreshold)
+        AutoPromoteOptions promote = state.Rollout.AutoPromote;
+        if (promote.Enabled && state.IsVariant(version) &&
+            RolloutJudge.IsNonInferior(failures, samples, baselineFailures, baselineSamples, baselineServes, promote, rollback, out double evidence) &&
+            RolloutJudge.GuardReason(health, baseline, rollback) is null)
         {
-            return;
+            string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"non-inferior to the baseline within {promote.Margin:P1} at {promote.Confidence:P1} confidence after {samples} calls ({failures} failed; evidence {Math.Exp(Math.Min(evidence, 700)):G3} to 1)");
+            _ = Promote(state, version, AutoPromoteActor, reason, throwIfRefused: false);
+        }
+    }
+
+    /// <summary>Stops a candidate's traffic: authorized, applied here at once, shared through the store, and recorded.</summary>
+    /// <returns><see langword="true"/> when this call rolled the version back.</returns>
+    public bool RollBack(RolloutState state, string version, string reason, string? changedBy, Activity? activity, GovernedCall? call, bool throwIfRefused)
+    {
+        if (state.RolledBack.ContainsKey(version))
+        {
+            return false;
         }
 
-        string reason = $"failure rate {rate:P0} over the last {samples} calls exceeded {rollback.FailureRateThreshold:P0}";
+        PromptChangeEvent change = ChangeLog.Create(PromptChangeKind.RolledBack, state.ContractId, state.Rollout.Label, version, state.BaselineVersion, changedBy, reason);
+        if (ChangeLog.Refusal(change) is { } refusal)
+        {
+            return throwIfRefused ? throw new PromptChangeRefusedException(change, refusal) : false;
+        }
+
         if (!state.RolledBack.TryAdd(version, reason))
         {
-            return;
+            return false;
         }
 
         state.PendingPersist.TryAdd(version, 0);
@@ -109,6 +162,63 @@ internal sealed partial class RolloutController : IDisposable
         RoutingTelemetry.RecordRollback(state.ContractId, version, activity, reason);
         call?.AddRolloutEvent($"rolled back {state.ContractId} {version} (label {state.Rollout.Label}): {reason}");
         _ = PersistAsync(state, version, reason);
+        ChangeLog.Record(change);
+        return true;
+    }
+
+    /// <summary>Gives a rolled-back candidate its configured weight again, here and in the shared store.</summary>
+    public async Task ClearRollbackAsync(RolloutState state, string version, string? changedBy, string? reason, CancellationToken cancellationToken)
+    {
+        PromptChangeEvent change = ChangeLog.Create(PromptChangeKind.RollbackCleared, state.ContractId, state.Rollout.Label, state.BaselineVersion, version, changedBy, reason);
+        ChangeLog.Authorize(change);
+        await Store.ClearRollbackAsync(state.ContractId, state.Rollout.Label, version, cancellationToken).ConfigureAwait(false);
+        state.PendingPersist.TryRemove(version, out _);
+        state.RolledBack.TryRemove(version, out _);
+        state.ResetHealth(version);
+        ChangeLog.Record(change);
+    }
+
+    /// <summary>Moves the rollout's label to <paramref name="version"/> in the registry, so all its traffic goes there.</summary>
+    /// <returns><see langword="true"/> when the label moved.</returns>
+    public bool Promote(RolloutState state, string version, string? changedBy, string? reason, bool throwIfRefused)
+    {
+        if (Registry is not InMemoryPromptRegistry registry)
+        {
+            if (throwIfRefused)
+            {
+                throw new InvalidOperationException(
+                    $"Promoting version {version} of '{state.ContractId}' moves label '{state.Rollout.Label}' in the built-in prompt registry, which this pipeline does not use; move the label in your registry instead.");
+            }
+
+            return false;
+        }
+
+        try
+        {
+            registry.MoveLabelAs(PromptChangeKind.Promoted, state.ContractId, state.Rollout.Label, version, changedBy, reason);
+        }
+        catch (PromptChangeRefusedException) when (!throwIfRefused)
+        {
+            return false;
+        }
+
+        state.PromotedVersion = version;
+        RoutingTelemetry.RecordPromotion(state.ContractId, version);
+        return true;
+    }
+
+    /// <summary>Gets the health of every version the rollout has served or shadowed.</summary>
+    public static IReadOnlyList<RolloutVersionHealth> GetHealth(RolloutState state)
+    {
+        var result = new List<RolloutVersionHealth>();
+        double alpha = (1 - state.Rollout.AutoRollback.Confidence) / 2;
+        foreach (KeyValuePair<string, VersionHealth> entry in state.Health)
+        {
+            result.Add(entry.Value.Snapshot(entry.Key, state.IsBaseline(entry.Key), alpha));
+        }
+
+        result.Sort(static (a, b) => a.IsBaseline == b.IsBaseline ? string.CompareOrdinal(a.Version, b.Version) : (a.IsBaseline ? -1 : 1));
+        return result;
     }
 
     public void Dispose()
@@ -205,7 +315,35 @@ internal sealed class RolloutState
 
     public ConcurrentDictionary<string, string> RolledBack { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentDictionary<string, OutcomeWindow> Windows { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, VersionHealth> Health { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the baseline's health, once it has served.</summary>
+    public VersionHealth? BaselineHealth => BaselineVersion is { } baseline && Health.TryGetValue(baseline, out VersionHealth? health) ? health : null;
+
+    /// <summary>Gets the baseline version: the first variant's.</summary>
+    public string? BaselineVersion => Rollout.Variants.Count > 0 ? Rollout.Variants[0].Version : null;
+
+    /// <summary>Gets or sets the version this instance promoted; decisions stop once one is.</summary>
+    public string? PromotedVersion { get; set; }
+
+    public VersionHealth HealthOf(string version) =>
+        Health.GetOrAdd(version, static (_, window) => new VersionHealth(window), Math.Max(10, Rollout.AutoRollback.WindowSize));
+
+    public void ResetHealth(string version) => Health.TryRemove(version, out _);
+
+    public bool IsVariant(string version)
+    {
+        IList<RolloutVariant> variants = Rollout.Variants;
+        for (int i = 0; i < variants.Count; i++)
+        {
+            if (string.Equals(variants[i].Version, version, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The version the label resolved to when the rollout first served; a manual label move changes it, and then the registry wins.</summary>
     public string? BaselineLabelVersion { get; set; }
@@ -216,43 +354,4 @@ internal sealed class RolloutState
 
     /// <summary>Rollbacks decided here and not yet stored; a refresh must not undo them.</summary>
     public ConcurrentDictionary<string, byte> PendingPersist { get; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>A fixed-size ring of a version's latest outcomes.</summary>
-internal sealed class OutcomeWindow
-{
-    private readonly bool[] _failed;
-    private readonly object _gate = new();
-    private int _next;
-    private int _count;
-    private int _failures;
-
-    public OutcomeWindow(int size) => _failed = new bool[Math.Max(1, size)];
-
-    public (int Samples, int Failures) Add(bool failed)
-    {
-        lock (_gate)
-        {
-            if (_count == _failed.Length)
-            {
-                if (_failed[_next])
-                {
-                    _failures--;
-                }
-            }
-            else
-            {
-                _count++;
-            }
-
-            _failed[_next] = failed;
-            if (failed)
-            {
-                _failures++;
-            }
-
-            _next = (_next + 1) % _failed.Length;
-            return (_count, _failures);
-        }
-    }
 }

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace Contracts.Ai;
 
-/// <summary>A rollout of one contract: the versions a label's traffic is split across, an optional shadow version, and automatic rollback.</summary>
+/// <summary>A rollout of one contract: the versions a label's traffic is split across, an optional shadow version, and automatic rollback and promotion.</summary>
 public sealed class RolloutOptions
 {
     /// <summary>Gets or sets the label the rollout serves; requests that name no version, or name this label, are routed.</summary>
@@ -23,6 +23,10 @@ public sealed class RolloutOptions
 
     /// <summary>Gets or sets automatic rollback of non-baseline versions.</summary>
     public AutoRollbackOptions AutoRollback { get; set; } = new();
+
+    /// <summary>Gets or sets automatic promotion of a candidate that is non-inferior to the baseline.</summary>
+    /// <value>Defaults to off.</value>
+    public AutoPromoteOptions AutoPromote { get; set; } = new();
 
     internal void Validate(string path, List<string> errors)
     {
@@ -81,6 +85,15 @@ public sealed class RolloutOptions
         else
         {
             AutoRollback.Validate($"{path}:AutoRollback", errors);
+        }
+
+        if (AutoPromote is null)
+        {
+            errors.Add($"{path}:AutoPromote must not be null.");
+        }
+        else
+        {
+            AutoPromote.Validate($"{path}:AutoPromote", errors);
         }
     }
 }

@@ -16,6 +16,9 @@ internal static class RoutingServiceRegistration
             sp.GetRequiredService<IRolloutStateStore>(),
             sp.GetRequiredService<IOptions<GovernedAiOptions>>().Value.Routing,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<ILoggerFactory>()?.CreateLogger<PromptRoutingChatClient>()));
+            sp.GetService<ILoggerFactory>()?.CreateLogger<PromptRoutingChatClient>(),
+            sp.GetRequiredService<PromptChangeLog>(),
+            sp.GetService<IPromptRegistry>()));
+        services.TryAddSingleton(sp => new RolloutManager(sp.GetRequiredService<RolloutController>(), sp.GetService<IPromptLabelStore>()));
     }
 }

@@ -70,8 +70,8 @@ internal sealed class GovernedCall
         set => CurrentCall.Value = value;
     }
 
-    /// <summary>Gets the current call when its outermost stage records it (span, metrics, log or audit): the one stages record their decisions in.</summary>
-    public static GovernedCall? Observed => CurrentCall.Value is { IsObserved: true } call ? call : null;
+    /// <summary>Gets the current call when its outermost stage records it (span, metrics, log or audit) or a rollout judges its version by it: the one stages record their decisions in.</summary>
+    public static GovernedCall? Observed => CurrentCall.Value is { } call && (call.IsObserved || call.RecordsDecisions) ? call : null;
 
     /// <summary>Gets the governance context of the current call, else the one a stage used on its own finds on <paramref name="options"/>.</summary>
     public static GovernanceContext? ContextOf(ChatOptions? options) =>
@@ -138,6 +138,9 @@ internal sealed class GovernedCall
 
     /// <summary>Gets a value indicating whether the outermost stage records the call (span, metrics, log or audit).</summary>
     public bool IsObserved { get; init; }
+
+    /// <summary>Gets or sets a value indicating whether stages record their decisions (validation, tool calls) even when nothing observes the call: a rollout judges the version that served it by them.</summary>
+    public bool RecordsDecisions { get; set; }
 }
 
 /// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>

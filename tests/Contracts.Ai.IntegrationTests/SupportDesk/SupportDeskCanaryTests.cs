@@ -65,7 +65,7 @@ public sealed class SupportDeskCanaryTests : IAsyncLifetime
         Assert.Equal(20, canaryUsers.Count);
         Assert.InRange(baselineUsers.Count, 60, 400);
         Assert.False(after.Versions[0].RolledBack);
-        Assert.Contains("exceeded", after.Versions[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("is worse than the baseline", after.Versions[1].Reason, StringComparison.Ordinal);
 
         // The canary's users are now served by the baseline, and so is everyone new.
         var servedAfter = new List<string>();
