@@ -37,6 +37,10 @@ internal static class ToolApproval
     };
 
     /// <summary>Records the caller's decisions sent with this request: those after the last assistant message.</summary>
+    /// <remarks>
+    /// Who decided is the <see cref="ChatMessage.AuthorName"/> of the message carrying the decision when the caller set
+    /// one, else the request's user (<c>ChatOptions.WithTenant(tenant, userId)</c>), else unknown.
+    /// </remarks>
     public static void RecordDecisions(GovernedCall? call, IEnumerable<ChatMessage> messages)
     {
         if (call is null)
@@ -51,7 +55,8 @@ internal static class ToolApproval
             {
                 if (content is ToolApprovalResponseContent decision)
                 {
-                    call.AddToolCall(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused));
+                    string? decidedBy = string.IsNullOrEmpty(list[i].AuthorName) ? call.Context?.UserId : list[i].AuthorName;
+                    call.AddToolCall(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused) { DecidedBy = decidedBy });
                 }
             }
         }

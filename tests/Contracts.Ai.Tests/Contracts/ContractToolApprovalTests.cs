@@ -26,8 +26,17 @@ public class ContractToolApprovalTests
 
     public enum Adoption
     {
+        /// <summary><c>services.AddChatClient(model).UseFunctionInvocation(); services.AddGovernedAi()</c>: the app's loop is below.</summary>
+        AddGovernedAiOverAppLoop,
+
+        /// <summary><c>services.AddChatClient(model); services.AddGovernedAi()</c>: the governed loop is the only one.</summary>
         AddGovernedAi,
+
+        /// <summary><c>new ChatClientBuilder(model).UseGovernedAi()</c>.</summary>
         UseGovernedAi,
+
+        /// <summary><c>new ChatClientBuilder(model).UseGovernedAi().UseFunctionInvocation()</c>: an app loop below the governed stages.</summary>
+        UseGovernedAiOverAppLoop,
     }
 
     private sealed class Harness : IDisposable
@@ -58,18 +67,29 @@ public class ContractToolApprovalTests
 
             var services = new ServiceCollection();
             services.AddSingleton<IAuditSink>(Audit);
-            if (adoption == Adoption.AddGovernedAi)
+            switch (adoption)
             {
-                services.AddChatClient(Model).UseFunctionInvocation();
-                services.AddGovernedAi(Configure).AddContract(contract);
-                _provider = services.BuildServiceProvider();
-                Client = _provider.GetRequiredService<IChatClient>();
-            }
-            else
-            {
-                services.AddGovernedAi(Configure).AddContract(contract);
-                _provider = services.BuildServiceProvider();
-                Client = new ChatClientBuilder(Model).UseGovernedAi().UseFunctionInvocation().Build(_provider);
+                case Adoption.AddGovernedAiOverAppLoop or Adoption.AddGovernedAi:
+                    ChatClientBuilder registered = services.AddChatClient(Model);
+                    if (adoption == Adoption.AddGovernedAiOverAppLoop)
+                    {
+                        registered.UseFunctionInvocation();
+                    }
+
+                    services.AddGovernedAi(Configure).AddContract(contract);
+                    _provider = services.BuildServiceProvider();
+                    Client = _provider.GetRequiredService<IChatClient>();
+                    break;
+                case Adoption.UseGovernedAi:
+                    services.AddGovernedAi(Configure).AddContract(contract);
+                    _provider = services.BuildServiceProvider();
+                    Client = new ChatClientBuilder(Model).UseGovernedAi().Build(_provider);
+                    break;
+                default:
+                    services.AddGovernedAi(Configure).AddContract(contract);
+                    _provider = services.BuildServiceProvider();
+                    Client = new ChatClientBuilder(Model).UseGovernedAi().UseFunctionInvocation().Build(_provider);
+                    break;
             }
 
             AIFunction refund = AIFunctionFactory.Create((int orderId) => { Interlocked.Increment(ref _runs); return "refunded " + orderId; }, "refund");
@@ -88,7 +108,7 @@ public class ContractToolApprovalTests
 
         public int Runs => Volatile.Read(ref _runs);
 
-        public ChatOptions Options() => new ChatOptions { Tools = [Tool] }.WithContract("refunds");
+        public ChatOptions Options() => new ChatOptions { Tools = [Tool] }.WithContract("refunds").WithTenant("acme", "agent-42");
 
         public void Dispose()
         {
@@ -133,7 +153,8 @@ public class ContractToolApprovalTests
         Assert.Contains(harness.Model.Requests[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>(), r => r.CallId == "call-1");
         Assert.Equal(2, harness.Audit.Records.Count);
         Assert.Contains(harness.Audit.Records[0].ToolCalls, t => t is { Name: "refund", Outcome: "approval_requested" });
-        Assert.Contains(harness.Audit.Records[1].ToolCalls, t => t is { Name: "refund", Outcome: "approved" });
+        Assert.Contains(harness.Audit.Records[1].ToolCalls, t => t is { Name: "refund", Outcome: "approved", DecidedBy: "agent-42" });
+        Assert.Contains(harness.Audit.Records[1].ToolCalls, t => t is { Name: "refund", Outcome: "ok" });
         Assert.Equal("passed", harness.Audit.Records[1].ValidationOutcome);
     }
 
@@ -147,13 +168,80 @@ public class ContractToolApprovalTests
         ToolApprovalRequestContent request = first.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single();
 
         ChatResponse second = await harness.Client.AskAsync(
-            [question, .. first.Messages, new(ChatRole.User, [request.CreateResponse(approved: false, reason: "not today")])], harness.Options(), streaming);
+            [question, .. first.Messages, new(ChatRole.User, [request.CreateResponse(approved: false, reason: "not today")]) { AuthorName = "supervisor-7" }],
+            harness.Options(),
+            streaming);
 
         Assert.Equal(0, harness.Runs);
         FunctionResultContent told = Assert.Single(harness.Model.Requests[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
         Assert.Equal("call-1", told.CallId);
         Assert.Equal("""{"status":"refunded"}""", second.Text);
-        Assert.Contains(harness.Audit.Records[^1].ToolCalls, t => t is { Name: "refund", Outcome: "refused" });
+        Assert.Contains(harness.Audit.Records[^1].ToolCalls, t => t is { Name: "refund", Outcome: "refused", DecidedBy: "supervisor-7" });
+        Assert.DoesNotContain(harness.Audit.Records[^1].ToolCalls, t => t.Outcome == "ok");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_approval_request_skips_the_failure_policy_and_the_answer_after_approval_meets_it(bool streaming)
+    {
+        var model = new ScriptedChatClient(
+            ScriptedTurn.CallTool("refund", new Dictionary<string, object?> { ["orderId"] = 7 }, "call-1"),
+            ScriptedTurn.Reply("refunded, all good"),
+            ScriptedTurn.Reply("""{"status":"refunded"}"""));
+        var contract = new PromptContract
+        {
+            Id = "refunds", Version = "1.0.0", OutputSchema = Schema, Risk = ContractRisk.High,
+            OnFailure = ContractFailurePolicy.Reask, MaxReasks = 1,
+        };
+        var audit = new DecisionAuditTests.CollectingSink();
+        var services = new ServiceCollection();
+        services.AddSingleton<IAuditSink>(audit);
+
+        // Re-asking a streamed answer needs it buffered; passed through, an invalid answer ends the stream with the violation.
+        services.AddGovernedAi(o => o.Contracts.BufferStreaming = true).AddContract(contract);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        using IChatClient client = new ChatClientBuilder(model).UseGovernedAi().Build(provider);
+        int runs = 0;
+        ChatOptions options = new ChatOptions { Tools = [AIFunctionFactory.Create((int orderId) => { runs++; return "done"; }, "refund")] }.WithContract("refunds");
+        var question = new ChatMessage(ChatRole.User, "Refund order 7.");
+
+        // The approval request is not an answer: no re-ask for its missing JSON, no model call spent on it.
+        ChatResponse first = await client.AskAsync([question], options, streaming);
+        ToolApprovalRequestContent request = Assert.Single(first.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>());
+        Assert.Single(model.Requests);
+        Assert.Null(audit.Records[0].ValidationOutcome);
+
+        ChatResponse second = await client.AskAsync([question, .. first.Messages, new(ChatRole.User, [request.CreateResponse(approved: true)])], options, streaming);
+
+        Assert.Equal(1, runs);
+        Assert.Equal("""{"status":"refunded"}""", second.Text);
+        Assert.Equal(3, model.Requests.Count);
+        Assert.Equal("reasked", audit.Records[1].ValidationOutcome);
+        Assert.Equal(2, audit.Records[1].ValidationAttempts);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_tool_outside_the_allow_list_is_never_offered_for_approval(bool streaming)
+    {
+        var model = new ScriptedChatClient(ScriptedTurn.CallTool("wipe", null, "call-1"), ScriptedTurn.Reply("""{"status":"kept"}"""));
+        var contract = new PromptContract { Id = "refunds", Version = "1.0.0", OutputSchema = Schema, Risk = ContractRisk.High, AllowedTools = ["refund"] };
+        var services = new ServiceCollection();
+        services.AddGovernedAi().AddContract(contract);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        using IChatClient client = new ChatClientBuilder(model).UseGovernedAi().Build(provider);
+        int runs = 0;
+        ChatOptions options = new ChatOptions { Tools = [AIFunctionFactory.Create(() => { runs++; return "gone"; }, "wipe")] }.WithContract("refunds");
+
+        // The tool is never offered to the model; a call to it anyway is a violation, not an approval request, and never runs.
+        ContractViolationException ex = await Assert.ThrowsAsync<ContractViolationException>(() => client.AskAsync("Wipe it.", options, streaming));
+
+        Assert.Contains(ContractViolationKinds.ToolNotAllowed, ex.Kinds);
+        Assert.Contains("'wipe'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, runs);
+        Assert.Empty(model.Requests[0].Options!.Tools ?? []);
     }
 
     [Fact]
