@@ -160,6 +160,25 @@ public class ContractToolApprovalTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public async Task A_later_request_carrying_the_whole_history_does_not_run_the_approved_call_again(Route route, Adoption adoption, bool streaming)
+    {
+        using var harness = new Harness(route, adoption);
+        harness.Model.Enqueue(ScriptedTurn.Reply("""{"status":"already refunded"}"""));
+        var question = new ChatMessage(ChatRole.User, "Refund order 7.");
+        ChatResponse first = await harness.Client.AskAsync([question], harness.Options(), streaming);
+        ToolApprovalRequestContent request = first.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single();
+        List<ChatMessage> history = [question, .. first.Messages, new(ChatRole.User, [request.CreateResponse(approved: true)])];
+        ChatResponse second = await harness.Client.AskAsync(history, harness.Options(), streaming);
+
+        ChatResponse third = await harness.Client.AskAsync([.. history, .. second.Messages, new(ChatRole.User, "Is it done?")], harness.Options(), streaming);
+
+        Assert.Equal(1, harness.Runs);
+        Assert.Equal("""{"status":"already refunded"}""", third.Text);
+        Assert.DoesNotContain(harness.Audit.Records[^1].ToolCalls, t => t.Outcome is "approved" or "ok");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public async Task Refused_the_tool_never_runs_and_the_model_is_told(Route route, Adoption adoption, bool streaming)
     {
         using var harness = new Harness(route, adoption);
