@@ -263,13 +263,18 @@ public class ContractToolApprovalTests
         Assert.Empty(model.Requests[0].Options!.Tools ?? []);
     }
 
-    [Fact]
-    public async Task A_contract_risk_tag_requires_approval_too()
+    [Theory]
+    [InlineData("high", true)]
+    [InlineData("HIGH", true)]
+    [InlineData("critical", true)]
+    [InlineData("medium", false)]
+    [InlineData("low", false)]
+    public async Task A_contract_risk_tag_of_high_or_critical_requires_approval_too(string risk, bool needsApproval)
     {
         var model = new ScriptedChatClient(ScriptedTurn.CallTool("lookup", null, "c1"), ScriptedTurn.Reply("""{"status":"x"}"""));
         var services = new ServiceCollection();
         services.AddChatClient(model).UseFunctionInvocation();
-        var contract = new PromptContract { Id = "tagged", Version = "1.0.0", OutputSchema = Schema, Tags = new Dictionary<string, string> { ["risk"] = "high" } };
+        var contract = new PromptContract { Id = "tagged", Version = "1.0.0", OutputSchema = Schema, Tags = new Dictionary<string, string> { ["risk"] = risk } };
         services.AddGovernedAi().AddContract(contract);
         using ServiceProvider provider = services.BuildServiceProvider();
         int runs = 0;
@@ -277,8 +282,8 @@ public class ContractToolApprovalTests
         ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(
             "look it up", new ChatOptions { Tools = [AIFunctionFactory.Create(() => { runs++; return "x"; }, "lookup")] }.WithContract("tagged"));
 
-        Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>());
-        Assert.Equal(0, runs);
+        Assert.Equal(needsApproval ? 1 : 0, response.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Count());
+        Assert.Equal(needsApproval ? 0 : 1, runs);
     }
 
     [Fact]
