@@ -26,7 +26,6 @@ internal static class ContractAttempts
         IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, bool streaming, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         PromptContract contract = request.Contract;
-        ToolApproval.RecordDecisions(request.Call, messages);
         List<ChatMessage>? conversation = null;
         ChatOptions attemptOptions = request.Options;
         List<string>? failures = null;
@@ -60,7 +59,6 @@ internal static class ContractAttempts
 
             if (CallsTools(response))
             {
-                ToolApproval.RecordRequests(request.Call, response);
                 return new ContractOutcome(response, updates);
             }
 

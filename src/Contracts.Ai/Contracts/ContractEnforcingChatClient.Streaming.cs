@@ -34,7 +34,6 @@ public sealed partial class ContractEnforcingChatClient
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options);
-        ToolApproval.RecordDecisions(request.Call, messages);
         var updates = new List<ChatResponseUpdate>();
         await foreach (ChatResponseUpdate update in InnerClient.GetStreamingResponseAsync(messages, request.Options, cancellationToken).ConfigureAwait(false))
         {
@@ -48,7 +47,6 @@ public sealed partial class ContractEnforcingChatClient
         if (ContractAttempts.CallsTools(response))
         {
             // Tool calls or approval requests: not an answer yet, nothing to validate.
-            ToolApproval.RecordRequests(request.Call, response);
             yield break;
         }
 
