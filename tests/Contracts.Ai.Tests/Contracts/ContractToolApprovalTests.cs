@@ -312,6 +312,33 @@ public class ContractToolApprovalTests
         Assert.Contains(audit.Records[1].ToolCalls, t => t is { Name: "refund", Outcome: "approved", DecidedBy: "ops-1" });
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_approval_that_travelled_as_json_through_a_client_is_still_accepted(bool streaming)
+    {
+        var arguments = new Dictionary<string, object?> { ["note"] = "café ✓ \"quoted\" <b>", ["orderId"] = 7, ["lines"] = new[] { 1.5, 2.0 } };
+        var model = new ScriptedChatClient(ScriptedTurn.CallTool("refund", arguments, "call-1"), ScriptedTurn.Reply("""{"status":"refunded"}"""));
+        var services = new ServiceCollection();
+        services.AddGovernedAi().AddContract(new PromptContract { Id = "refunds", Version = "1.0.0", OutputSchema = Schema, Risk = ContractRisk.High });
+        using ServiceProvider provider = services.BuildServiceProvider();
+        using IChatClient client = new ChatClientBuilder(model).UseGovernedAi().Build(provider);
+        string? seen = null;
+        ChatOptions options = new ChatOptions { Tools = [AIFunctionFactory.Create((string note, int orderId, double[] lines) => { seen = note; return "ok"; }, "refund")] }.WithContract("refunds");
+        var question = new ChatMessage(ChatRole.User, "Refund order 7.");
+        ChatResponse first = await client.AskAsync([question], options, streaming);
+        ToolApprovalRequestContent request = first.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single();
+
+        // The browser gets the history as JSON and sends it back with its decision.
+        List<ChatMessage> sent = [question, .. first.Messages, new(ChatRole.User, [request.CreateResponse(approved: true)])];
+        string json = JsonSerializer.Serialize(sent, AIJsonUtilities.DefaultOptions);
+        List<ChatMessage> received = JsonSerializer.Deserialize<List<ChatMessage>>(json, AIJsonUtilities.DefaultOptions)!;
+        ChatResponse second = await client.AskAsync(received, options, streaming);
+
+        Assert.Equal("café ✓ \"quoted\" <b>", seen);
+        Assert.Equal("""{"status":"refunded"}""", second.Text);
+    }
+
     [Fact]
     public void A_signing_key_shorter_than_16_characters_is_refused_naming_the_option()
     {
