@@ -54,7 +54,7 @@ public static class GovernedAiChatClientBuilderExtensions
             .UseContracts(options?.Contracts)
             .UseToolGovernance(options?.Tools)
             // The tool loop.
-            .Use((innerClient, services) => GovernedToolLoop.Create(innerClient, services, options?.Tools))
+            .Use(static (innerClient, services) => GovernedToolLoop.Create(innerClient, services))
             // Per model call.
             .UseDataProtection(options?.DataProtection)
             .UseTokenBudget(options?.TokenBudget)

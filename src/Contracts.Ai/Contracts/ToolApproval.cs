@@ -131,12 +131,13 @@ internal sealed class ToolApprovalSigner
     {
         foreach (ChatMessage message in messages)
         {
-            foreach (AIContent content in message.Contents)
+            IList<AIContent> contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
             {
-                if (content is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
+                if (contents[i] is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
                 {
                     throw new UnsafeContentException(
-                        $"The approval of a call to tool '{call.Name}' was refused: the governed tool loop did not ask for it, or its name, id or arguments " +
+                        $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
                         "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
                         "GovernedAi:Tools:ApprovalSigningKey on each).",
                         [],

@@ -1,12 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Contracts.Ai;
 
@@ -21,24 +17,15 @@ namespace Contracts.Ai;
 /// the tools as declarations only (<see cref="ToolDeclarationsChatClient"/>), so it returns every tool call
 /// to the governed loop instead of running it below the per-model-call stages. The app's loop is set to
 /// terminate on unknown calls for the same reason: it is only a relay once governed.
-/// <para>
-/// The approval requests the loop returns are signed (<see cref="ToolApprovalSigner"/>), and an approval that comes back is
-/// acted on only when its request was signed here for the same call: a caller relaying its end user's history cannot
-/// approve a call the model never proposed.
-/// </para>
 /// </remarks>
 internal static class GovernedToolLoop
 {
     /// <summary>Creates the governed loop over <paramref name="innerClient"/>, with the settings of the app's loop below it when there is one.</summary>
-    /// <param name="innerClient">The per-model-call stages and the app's client.</param>
-    /// <param name="services">The app's services.</param>
-    /// <param name="tools">The tool options; <see langword="null"/> for those of <c>AddGovernedAi()</c>, or defaults.</param>
     /// <exception cref="InvalidOperationException">The app's loop holds tools of its own, which it would run below the per-model-call stages.</exception>
-    public static FunctionInvokingChatClient Create(IChatClient innerClient, IServiceProvider services, ToolGovernanceOptions? tools = null)
+    public static FunctionInvokingChatClient Create(IChatClient innerClient, IServiceProvider services)
     {
         FunctionInvokingChatClient? appLoop = innerClient.GetService<FunctionInvokingChatClient>();
-        tools ??= services.GetService<IOptions<GovernedAiOptions>>()?.Value.Tools;
-        var loop = new SigningFunctionInvokingChatClient(innerClient, ToolApprovalSigner.For(tools?.ApprovalSigningKey), services.GetService<ILoggerFactory>(), services);
+        var loop = new FunctionInvokingChatClient(innerClient, services.GetService<ILoggerFactory>(), services);
         if (appLoop is null)
         {
             return loop;
@@ -80,47 +67,5 @@ internal static class GovernedToolLoop
             "itself so that every model call of the loop is screened and budgeted; tools held by the app's loop would run below it, unbudgeted. " +
             "Pass these tools in ChatOptions.Tools instead of FunctionInvokingChatClient.AdditionalTools, or register the provider's client " +
             "without UseFunctionInvocation(): AddGovernedAi() and UseGovernedAi() bring a tool loop of their own.");
-    }
-
-    /// <summary>MEAI's loop, with the approvals it is sent checked and the approval requests it returns signed.</summary>
-    private sealed class SigningFunctionInvokingChatClient(IChatClient innerClient, ToolApprovalSigner signer, ILoggerFactory? loggerFactory, IServiceProvider services)
-        : FunctionInvokingChatClient(innerClient, loggerFactory, services)
-    {
-        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            ArgumentNullException.ThrowIfNull(messages);
-            signer.CheckApprovals(messages);
-            GovernedCall? call = GovernedCall.Observed;
-            ToolApproval.RecordDecisions(call, messages);
-            ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            foreach (ChatMessage message in response.Messages)
-            {
-                signer.SignRequests(message.Contents);
-                ToolApproval.RecordRequests(call, message.Contents);
-            }
-
-            return response;
-        }
-
-        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-            IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            ArgumentNullException.ThrowIfNull(messages);
-            signer.CheckApprovals(messages);
-            GovernedCall? call = GovernedCall.Observed;
-            ToolApproval.RecordDecisions(call, messages);
-            return SignAsync(base.GetStreamingResponseAsync(messages, options, cancellationToken), call, cancellationToken);
-        }
-
-        private async IAsyncEnumerable<ChatResponseUpdate> SignAsync(
-            IAsyncEnumerable<ChatResponseUpdate> updates, GovernedCall? call, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (ChatResponseUpdate update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                signer.SignRequests(update.Contents);
-                ToolApproval.RecordRequests(call, update.Contents);
-                yield return update;
-            }
-        }
     }
 }

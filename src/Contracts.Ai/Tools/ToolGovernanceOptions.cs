@@ -63,7 +63,7 @@ public sealed class ToolGovernanceOptions
     /// </value>
     public bool RequireApprovalForHighRiskTools { get; set; }
 
-    /// <summary>Gets or sets the secret that signs the approval requests the governed tool loop returns, so that only calls it asked about can be approved.</summary>
+    /// <summary>Gets or sets the secret that signs the approval requests the tool loop returns through this stage, so that only calls it asked about can be approved.</summary>
     /// <value>
     /// Defaults to <see langword="null"/>: a key made at random when the process starts, so a decision must come back to the
     /// process that asked. Set the same secret (at least 16 characters) on every instance that may receive a decision.
