@@ -298,6 +298,8 @@ public class ContractBenchmarks
     private JsonElement _lineItems;
     private CompiledJsonSchema _hostileLinear = null!;
     private CompiledJsonSchema _hostileBacktracking = null!;
+    private CompiledJsonSchema _hostileFallbackLinear = null!;
+    private CompiledJsonSchema _hostileFallbackBacktracking = null!;
     private JsonElement _hostile;
 
     [GlobalSetup]
@@ -318,6 +320,14 @@ public class ContractBenchmarks
         _hostileLinear = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(a+)+$")).RootElement);
         _hostileBacktracking = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(?=a)(a|aa)+$")).RootElement);
         _hostile = JsonDocument.Parse(HostileAnswerJson()).RootElement;
+
+        // The same schemas with a keyword outside the compiled subset: JsonSchema.Net evaluates them, on the budgeted patterns.
+        _hostileFallbackLinear = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(a+)+$")[..^1] + ",\"unevaluatedProperties\":false}").RootElement);
+        _hostileFallbackBacktracking = CompiledJsonSchema.Compile(JsonDocument.Parse(HostileSchemaJson("^(?=a)(a|aa)+$")[..^1] + ",\"unevaluatedProperties\":false}").RootElement);
+        if (!_hostileFallbackLinear.UsesFallback || _hostileFallbackLinear.Validate(_hostile).Errors.Count != 10)
+        {
+            throw new InvalidOperationException("The fallback hostile-pattern schema does not give the expected verdicts.");
+        }
 
         using JsonDocument schema = JsonDocument.Parse(SchemaJson);
         _compiled = CompiledJsonSchema.Compile(schema.RootElement);
@@ -355,4 +365,10 @@ public class ContractBenchmarks
 
     [BenchmarkCategory("hostile patterns"), Benchmark(Description = "Compiled, 10 hostile strings, backtracking pattern (2 s budget)")]
     public int CompiledHostileBacktracking() => _hostileBacktracking.Validate(_hostile).Errors.Count;
+
+    [BenchmarkCategory("hostile patterns, fallback"), Benchmark(Baseline = true, Description = "JsonSchema.Net fallback, 10 hostile strings, linear-engine pattern")]
+    public int FallbackHostileLinear() => _hostileFallbackLinear.Validate(_hostile).Errors.Count;
+
+    [BenchmarkCategory("hostile patterns, fallback"), Benchmark(Description = "JsonSchema.Net fallback, 10 hostile strings, backtracking pattern (2 s budget)")]
+    public int FallbackHostileBacktracking() => _hostileFallbackBacktracking.Validate(_hostile).Errors.Count;
 }

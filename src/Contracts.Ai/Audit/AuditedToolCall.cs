@@ -8,4 +8,13 @@ namespace Contracts.Ai;
 /// </param>
 /// <param name="IdempotencyKeyHash">A hash of the tool call's idempotency key, or <see langword="null"/> when the tool is not idempotent.</param>
 /// <param name="Rejection">Why the call was rejected, or <see langword="null"/>.</param>
-public sealed record AuditedToolCall(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null);
+public sealed record AuditedToolCall(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null)
+{
+    /// <summary>Gets who approved or refused the call, for an <c>approved</c> or <c>refused</c> outcome.</summary>
+    /// <value>
+    /// The <see cref="Microsoft.Extensions.AI.ChatMessage.AuthorName"/> of the message that carried the decision when the caller set one,
+    /// else the request's user id (<c>ChatOptions.WithTenant(tenantId, userId)</c>); <see langword="null"/> when neither is known
+    /// or the call needed no decision. Recorded as given: pass an id, not a name or an email, when the audit must hold no personal data.
+    /// </value>
+    public string? DecidedBy { get; init; }
+}

@@ -32,8 +32,10 @@ internal sealed class ContractPlan
             AllowedTools = new HashSet<string>(contract.AllowedTools, StringComparer.Ordinal);
         }
 
+        // The rule: ContractRisk.High, or a risk tag of "high" or "critical" (a prompt file's risk level), puts every tool behind approval.
         RequiresToolApproval = contract.Risk == ContractRisk.High ||
-            (contract.Tags.TryGetValue("risk", out string? risk) && string.Equals(risk, "high", StringComparison.OrdinalIgnoreCase));
+            (contract.Tags.TryGetValue("risk", out string? risk) &&
+                (string.Equals(risk, "high", StringComparison.OrdinalIgnoreCase) || string.Equals(risk, "critical", StringComparison.OrdinalIgnoreCase)));
 
         if (contract.OutputSchema is JsonElement json)
         {

@@ -94,12 +94,17 @@ public sealed class PromptContract
     /// <remarks>Their errors are fed back to the model on a re-ask, so they should say what to fix without echoing sensitive data.</remarks>
     public IList<IContractValidator> Validators { get => _validators; init => _validators = value ?? throw new ArgumentNullException(nameof(value)); }
 
-    /// <summary>Gets or sets how much harm the calls can do. Under <see cref="ContractRisk.High"/> (or a tag <c>risk</c> = <c>high</c>) every tool call needs a person's approval.</summary>
+    /// <summary>
+    /// Gets or sets how much harm the calls can do. Under <see cref="ContractRisk.High"/>, or a tag <c>risk</c> of <c>high</c> or
+    /// <c>critical</c> (a prompt file's <c>risk:</c> level), every tool call made under the contract needs a person's approval.
+    /// </summary>
     /// <value>Defaults to <see cref="ContractRisk.Normal"/>.</value>
     /// <remarks>
-    /// The call then ends with an approval request for each tool call (MEAI's tool approval content) instead of an answer; the
-    /// caller sends the decisions back in the next request, the approved calls run once, the model is told of the refused ones,
-    /// and the final answer is validated as usual. Needs a tool loop (<c>UseFunctionInvocation()</c>) below the contract stage.
+    /// The call then ends with an approval request for each tool call (MEAI's tool approval content) instead of an answer, with no
+    /// validation, re-ask or fallback; the caller sends the decisions back in the next request, the approved calls run once, the
+    /// model is told of the refused ones, and the final answer is validated as usual. The governed pipeline (<c>UseGovernedAi()</c>,
+    /// <c>AddGovernedAi()</c>) runs the tool loop that asks; the contract stage used alone (<c>UseContracts()</c>) needs a
+    /// <c>FunctionInvokingChatClient</c> below it.
     /// </remarks>
     public ContractRisk Risk { get => _risk; set => Set(ref _risk, value); }
 

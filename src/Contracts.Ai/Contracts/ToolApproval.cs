@@ -1,4 +1,8 @@
+using System;
 using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
@@ -37,6 +41,10 @@ internal static class ToolApproval
     };
 
     /// <summary>Records the caller's decisions sent with this request: those after the last assistant message.</summary>
+    /// <remarks>
+    /// Who decided is the <see cref="ChatMessage.AuthorName"/> of the message carrying the decision when the caller set
+    /// one, else the request's user (<c>ChatOptions.WithTenant(tenant, userId)</c>), else unknown.
+    /// </remarks>
     public static void RecordDecisions(GovernedCall? call, IEnumerable<ChatMessage> messages)
     {
         if (call is null)
@@ -51,23 +59,24 @@ internal static class ToolApproval
             {
                 if (content is ToolApprovalResponseContent decision)
                 {
-                    call.AddToolCall(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused));
+                    string? decidedBy = string.IsNullOrEmpty(list[i].AuthorName) ? call.Context?.UserId : list[i].AuthorName;
+                    call.AddToolCall(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused) { DecidedBy = decidedBy });
                 }
             }
         }
     }
 
-    /// <summary>Records the approval requests the response returns to the caller.</summary>
-    public static void RecordRequests(GovernedCall? call, ChatResponse response)
+    /// <summary>Records the approval requests among <paramref name="contents"/>, which go back to the caller.</summary>
+    public static void RecordRequests(GovernedCall? call, IList<AIContent> contents)
     {
-        if (call is null || response.Messages.Count == 0)
+        if (call is null)
         {
             return;
         }
 
-        foreach (AIContent content in response.Messages[^1].Contents)
+        for (int i = 0; i < contents.Count; i++)
         {
-            if (content is ToolApprovalRequestContent request)
+            if (contents[i] is ToolApprovalRequestContent request)
             {
                 call.AddToolCall(new ToolCallRecord(NameOf(request.ToolCall), Requested));
             }
@@ -75,5 +84,92 @@ internal static class ToolApproval
     }
 
     private static string NameOf(ToolCallContent? call) => call is FunctionCallContent function ? function.Name : "(unknown)";
+}
+
+/// <summary>
+/// Signs the approval requests the governed tool loop returns and checks the approvals that come back, so that a caller
+/// can approve only a call the loop asked about, with the name, id and arguments it asked about.
+/// </summary>
+/// <remarks>
+/// The request id the caller sees is MEAI's id followed by a keyed MAC (HMAC-SHA256, 128 bits) over that id and the call;
+/// MEAI pairs the decision with the request by that id, so nothing else changes for the caller.
+/// </remarks>
+internal sealed class ToolApprovalSigner
+{
+    private const string Separator = ".sig.";
+
+    private static readonly ToolApprovalSigner ProcessDefault = new(RandomNumberGenerator.GetBytes(32));
+
+    private readonly byte[] _key;
+
+    private ToolApprovalSigner(byte[] key) => _key = key;
+
+    /// <summary>Gets the signer for a configured secret, or the process's own when none is configured.</summary>
+    public static ToolApprovalSigner For(string? secret) =>
+        secret is null ? ProcessDefault : new ToolApprovalSigner(SHA256.HashData(Encoding.UTF8.GetBytes("contracts_ai.tool_approval\0" + secret)));
+
+    /// <summary>Replaces every approval request in <paramref name="contents"/> by the same request with a signed id.</summary>
+    public void SignRequests(IList<AIContent> contents)
+    {
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is ToolApprovalRequestContent { ToolCall: FunctionCallContent call } request && !request.RequestId.Contains(Separator, StringComparison.Ordinal))
+            {
+                contents[i] = new ToolApprovalRequestContent(request.RequestId + Separator + Mac(request.RequestId, call), call)
+                {
+                    RequiresConfirmation = request.RequiresConfirmation,
+                    AdditionalProperties = request.AdditionalProperties,
+                    RawRepresentation = request.RawRepresentation,
+                };
+            }
+        }
+    }
+
+    /// <summary>Checks every approval in <paramref name="messages"/> before the loop can act on it.</summary>
+    /// <exception cref="UnsafeContentException">An approval's request was not signed here, or its call was changed since.</exception>
+    public void CheckApprovals(IEnumerable<ChatMessage> messages)
+    {
+        foreach (ChatMessage message in messages)
+        {
+            IList<AIContent> contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                if (contents[i] is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
+                {
+                    throw new UnsafeContentException(
+                        $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
+                        "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
+                        "GovernedAi:Tools:ApprovalSigningKey on each).",
+                        [],
+                        ["unsigned_tool_approval"]);
+                }
+            }
+        }
+    }
+
+    private bool IsSigned(string requestId, FunctionCallContent call)
+    {
+        int at = requestId.LastIndexOf(Separator, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        string expected = Mac(requestId[..at], call);
+        string given = requestId[(at + Separator.Length)..];
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given));
+    }
+
+    private string Mac(string requestId, FunctionCallContent call)
+    {
+        var text = new StringBuilder(requestId).Append('\0').Append(call.CallId).Append('\0').Append(call.Name).Append('\0');
+        if (call.Arguments is { } arguments)
+        {
+            text.Append(JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+        }
+
+        byte[] mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text.ToString()));
+        return Convert.ToBase64String(mac, 0, 16).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
 }
 #pragma warning restore MEAI001

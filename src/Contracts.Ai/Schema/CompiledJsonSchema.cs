@@ -83,7 +83,7 @@ public sealed class CompiledJsonSchema
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
 
-        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy), patternBudget);
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy, patternBudget), patternBudget);
     }
 
     /// <summary>Validates a document and reports every error found.</summary>
@@ -113,7 +113,7 @@ public sealed class CompiledJsonSchema
     {
         if (_fallback is not null)
         {
-            return _fallback.Validate(instance);
+            return _fallback.Validate(instance, patternBudgetMilliseconds);
         }
 
         ValidationState state = ValidationState.Rent(collecting: true, patternBudgetMilliseconds);
@@ -140,7 +140,7 @@ public sealed class CompiledJsonSchema
     {
         if (_fallback is not null)
         {
-            return _fallback.IsValid(instance);
+            return _fallback.IsValid(instance, _patternBudgetMilliseconds);
         }
 
         ValidationState state = ValidationState.Rent(collecting: false, _patternBudgetMilliseconds);

@@ -25,12 +25,15 @@ internal sealed class FallbackJsonSchema
         _hasMultipleOf = hasMultipleOf;
     }
 
-    public static FallbackJsonSchema Build(JsonElement schema)
+    /// <summary>Builds the evaluator; its <c>pattern</c> and <c>patternProperties</c> matches share each validation's budget.</summary>
+    public static FallbackJsonSchema Build(JsonElement schema, TimeSpan patternBudget)
     {
         try
         {
-            // A registry per schema, so schemas declaring the same $id never collide.
-            BuildOptions options = new() { SchemaRegistry = new SchemaRegistry() };
+            // A registry per schema, so schemas declaring the same $id never collide; dialects per schema, so the budgeted
+            // pattern keywords never replace JsonSchema.Net's own for the rest of the process.
+            (Dialect dialect, DialectRegistry dialects) = BudgetedPatternKeywords.Dialects(patternBudget);
+            BuildOptions options = new() { SchemaRegistry = new SchemaRegistry(), Dialect = dialect, DialectRegistry = dialects };
             return new FallbackJsonSchema(JsonSchema.Build(schema, options), schema.GetRawText().Contains("\"multipleOf\"", StringComparison.Ordinal));
         }
         catch (Exception e) when (e is JsonSchemaException or JsonException or InvalidOperationException or ArgumentException or FormatException or UriFormatException or KeyNotFoundException)
@@ -39,9 +42,10 @@ internal sealed class FallbackJsonSchema
         }
     }
 
-    public bool IsValid(JsonElement instance) => !(_hasMultipleOf && HasHugeNumber(instance)) && Evaluate(instance, FlagOptions).IsValid;
+    public bool IsValid(JsonElement instance, long patternBudgetMilliseconds) =>
+        !(_hasMultipleOf && HasHugeNumber(instance)) && Evaluate(instance, FlagOptions, patternBudgetMilliseconds).IsValid;
 
-    public SchemaValidationResult Validate(JsonElement instance)
+    public SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds)
     {
         if (_hasMultipleOf && HasHugeNumber(instance))
         {
@@ -49,7 +53,7 @@ internal sealed class FallbackJsonSchema
                 "the document holds a number beyond 1e" + MaxExponentForMultipleOf + " in magnitude or precision, which this schema's evaluator cannot check")]);
         }
 
-        EvaluationResults results = Evaluate(instance, ListOptions);
+        EvaluationResults results = Evaluate(instance, ListOptions, patternBudgetMilliseconds);
         if (results.IsValid)
         {
             return SchemaValidationResult.Valid;
@@ -73,16 +77,24 @@ internal sealed class FallbackJsonSchema
         return new SchemaValidationResult(errors);
     }
 
-    private EvaluationResults Evaluate(JsonElement instance, EvaluationOptions options)
+    private EvaluationResults Evaluate(JsonElement instance, EvaluationOptions options, long patternBudgetMilliseconds)
     {
+        ValidationState state = ValidationState.Rent(collecting: false, patternBudgetMilliseconds);
         try
         {
-            return _schema.Evaluate(instance, options);
+            using (BudgetedPatternKeywords.Enter(state))
+            {
+                return _schema.Evaluate(instance, options);
+            }
         }
         catch (Exception e) when (e is JsonSchemaException or InvalidOperationException or KeyNotFoundException or UriFormatException)
         {
             // JsonSchema.Net resolves references lazily, so a defect in such a schema can surface only here.
             throw new InvalidOperationException("The JSON Schema cannot be evaluated: " + e.Message, e);
+        }
+        finally
+        {
+            ValidationState.Return(state);
         }
     }
 

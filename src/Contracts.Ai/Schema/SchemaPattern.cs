@@ -85,6 +85,26 @@ internal sealed class SchemaPattern
         return new SchemaPattern(pattern, translated, RegexOptions.Compiled, new Regex(translated, RegexOptions.Compiled, timeout), budgetMilliseconds);
     }
 
+    /// <summary>
+    /// Compiles a pattern for a schema JsonSchema.Net evaluates: as <see cref="Create"/>, or, for a pattern outside what the
+    /// ECMA-262 translation takes, as .NET's <see cref="RegexOptions.ECMAScript"/> expression JsonSchema.Net itself would use,
+    /// still under the validation's budget.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern parses in neither form.</exception>
+    public static SchemaPattern CreateForFallback(string pattern, TimeSpan budget)
+    {
+        try
+        {
+            return Create(pattern, budget);
+        }
+        catch (ArgumentException)
+        {
+            long budgetMilliseconds = Math.Max(1, (long)Math.Ceiling(budget.TotalMilliseconds));
+            var full = new Regex(pattern, RegexOptions.ECMAScript, TimeSpan.FromMilliseconds(budgetMilliseconds));
+            return new SchemaPattern(pattern, pattern, RegexOptions.ECMAScript, full, budgetMilliseconds);
+        }
+    }
+
     /// <summary>Matches a JSON string value.</summary>
     public PatternOutcome Match(JsonElement text, ValidationState state)
     {

@@ -148,4 +148,8 @@ internal sealed class GovernedCall
 /// <param name="Outcome"><c>ok</c>, <c>replayed</c> or <c>rejected</c>.</param>
 /// <param name="IdempotencyKeyHash">A hash of the idempotency key, when the tool is idempotent.</param>
 /// <param name="Rejection">Why it was rejected, when it was.</param>
-internal sealed record ToolCallRecord(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null);
+internal sealed record ToolCallRecord(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null)
+{
+    /// <summary>Gets who approved or refused the call, when the call needed approval and the decider is known.</summary>
+    public string? DecidedBy { get; init; }
+}

@@ -368,7 +368,7 @@ internal sealed partial class GovernedRequestChatClient : DelegatingChatClient
         for (int i = 0; i < toolCalls.Length; i++)
         {
             ToolCallRecord tool = toolCalls[i];
-            audited[i] = new AuditedToolCall(tool.Name, tool.Outcome, tool.IdempotencyKeyHash, tool.Rejection);
+            audited[i] = new AuditedToolCall(tool.Name, tool.Outcome, tool.IdempotencyKeyHash, tool.Rejection) { DecidedBy = tool.DecidedBy };
         }
 
         ActivityContext traced = call.Activity?.Context ?? state.Parent;

@@ -93,10 +93,18 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         Activity? activity = GovernedAiTelemetry.ActivitySource.HasListeners() ? StartActivity(runtime) : null;
         try
         {
+            long validationStarted = runtime.Timeout is null ? 0 : Stopwatch.GetTimestamp();
             List<ToolViolation>? invalid = runtime.Arguments.Validate(arguments, InnerFunction.JsonSerializerOptions, runtime.RejectUnknownArguments, runtime.Timeout);
             if (invalid is not null)
             {
                 return Reject(new ToolArgumentViolationException(Name, invalid), "invalid_arguments", null, call, activity);
+            }
+
+            // Checking the arguments counts against the tool's timeout: the first attempt gets what is left of it.
+            TimeSpan? left = runtime.Timeout is TimeSpan limit ? limit - Stopwatch.GetElapsedTime(validationStarted) : null;
+            if (left <= TimeSpan.Zero)
+            {
+                return Reject(TimedOut(runtime.Timeout!.Value), "timeout", null, call, activity);
             }
 
             string? keyHash = null;
@@ -108,13 +116,13 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
                 {
                     (string key, string fingerprint) = IdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, context);
                     keyHash = call is null && activity is null ? null : Hash(key);
-                    IdempotentResult<JsonElement> result = await RunIdempotentAsync(key, fingerprint, arguments, cancellationToken).ConfigureAwait(false);
+                    IdempotentResult<JsonElement> result = await RunIdempotentAsync(key, fingerprint, arguments, left, cancellationToken).ConfigureAwait(false);
                     replayed = result.Replayed;
                     output = FromElement(result.Value);
                 }
                 else
                 {
-                    output = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
+                    output = await RunAsync(arguments, left, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (Scope.Screen is { } screen && output is not null)
@@ -148,10 +156,11 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
     /// claim: an attempt that outlives it keeps the key until it ends, so a repeat waits for it or replays its result
     /// (or gets <see cref="IdempotencyInProgressException"/>), and is never run a second time beside it.
     /// </summary>
-    private async ValueTask<IdempotentResult<JsonElement>> RunIdempotentAsync(string key, string fingerprint, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    private async ValueTask<IdempotentResult<JsonElement>> RunIdempotentAsync(
+        string key, string fingerprint, AIFunctionArguments arguments, TimeSpan? left, CancellationToken cancellationToken)
     {
         IdempotencyCoordinator coordinator = Scope.Coordinator;
-        if (Runtime.Timeout is not TimeSpan timeout)
+        if (left is not TimeSpan timeout)
         {
             return await coordinator.ExecuteAsync(key, fingerprint, token => RunAsElementAsync(arguments, token), ElementTypeInfo, cancellationToken).ConfigureAwait(false);
         }
@@ -178,20 +187,20 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
         }
         catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw TimedOut(timeout);
+            throw TimedOut(Runtime.Timeout!.Value);
         }
     }
 
     private ToolOutputViolationException TimedOut(TimeSpan timeout) =>
         new(Name, [new ToolViolation("$", "timeout", $"the tool did not answer within {timeout.TotalMilliseconds:0} ms")]);
 
-    private async ValueTask<object?> RunAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+    private async ValueTask<object?> RunAsync(AIFunctionArguments arguments, TimeSpan? firstAttemptTimeout, CancellationToken cancellationToken)
     {
         ToolRuntime runtime = Runtime;
         object? raw;
         try
         {
-            raw = await runtime.InvokeAsync(InnerFunction, arguments, cancellationToken).ConfigureAwait(false);
+            raw = await runtime.InvokeAsync(InnerFunction, arguments, firstAttemptTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException)
         {
@@ -219,7 +228,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
 
     private async ValueTask<JsonElement> RunAsElementAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        object? output = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
+        object? output = await RunAsync(arguments, firstAttemptTimeout: null, cancellationToken).ConfigureAwait(false);
         return output switch
         {
             JsonElement element => element,

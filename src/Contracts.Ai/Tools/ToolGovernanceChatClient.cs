@@ -16,6 +16,11 @@ namespace Contracts.Ai;
 /// (<c>FunctionInvokingChatClient.AdditionalTools</c>) are not governed.
 /// </para>
 /// <para>
+/// Approval requests coming up from the tool loop are signed, and an approval sent back is let through to the loop only when
+/// its request was signed for the same call (name, id, arguments; see <see cref="ToolGovernanceOptions.ApprovalSigningKey"/>):
+/// a caller cannot approve a call the model never proposed. Requests and decisions go into the call's audit record.
+/// </para>
+/// <para>
 /// A tool that is already a <see cref="GovernedAIFunction"/> keeps its own settings and is not wrapped again.
 /// The caller's <see cref="ChatOptions"/> are never changed: a copy with the governed tools goes down the pipeline.
 /// Settings are resolved once per function and cached. The client is safe to use from many threads.
@@ -28,6 +33,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     private readonly ContentHashCache<ToolRuntime> _plainRuntimes = new(generationCapacity: 1_024);
     private readonly IdempotencyCoordinator? _coordinator;
     private readonly IToolOutputScreen? _screen;
+    private readonly ToolApprovalSigner _approvals;
 
     /// <summary>Initializes a new instance of the <see cref="ToolGovernanceChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
@@ -44,6 +50,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         Options = options ?? new ToolGovernanceOptions();
         _coordinator = coordinator;
         _screen = screen;
+        _approvals = ToolApprovalSigner.For(Options.ApprovalSigningKey);
         _createRuntime = CreateRuntime;
     }
 
@@ -53,36 +60,69 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     /// <inheritdoc />
     /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
     /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
+    /// <exception cref="UnsafeContentException">The messages approve a tool call whose approval request this stage did not sign, or whose call was changed since.</exception>
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
+        GovernedCall? call = CheckApprovals(messages);
         ToolCallScope? scope = Govern(ref options);
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         scope?.ThrowIfRejected();
+        foreach (ChatMessage message in response.Messages)
+        {
+            _approvals.SignRequests(message.Contents);
+            ToolApproval.RecordRequests(call, message.Contents);
+        }
+
         return response;
     }
 
     /// <inheritdoc />
     /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
     /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
+    /// <exception cref="UnsafeContentException">The messages approve a tool call whose approval request this stage did not sign, or whose call was changed since.</exception>
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
+        GovernedCall? call = CheckApprovals(messages);
         ToolCallScope? scope = Govern(ref options);
         IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
-        return scope is null || Options.OnRejection != ToolRejectionPolicy.Throw ? updates : ThrowOnRejectionAsync(updates, scope, cancellationToken);
+
+        // Without functions the loop has nothing to ask approval for, and nothing to reject.
+        return scope is null ? updates : GovernStreamAsync(updates, scope, call, cancellationToken);
     }
 
-    private static async IAsyncEnumerable<ChatResponseUpdate> ThrowOnRejectionAsync(
-        IAsyncEnumerable<ChatResponseUpdate> updates, ToolCallScope scope, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> GovernStreamAsync(
+        IAsyncEnumerable<ChatResponseUpdate> updates, ToolCallScope scope, GovernedCall? call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        bool throwOnRejection = Options.OnRejection == ToolRejectionPolicy.Throw;
         await foreach (ChatResponseUpdate update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            scope.ThrowIfRejected();
+            if (throwOnRejection)
+            {
+                scope.ThrowIfRejected();
+            }
+
+            _approvals.SignRequests(update.Contents);
+            ToolApproval.RecordRequests(call, update.Contents);
             yield return update;
         }
 
-        scope.ThrowIfRejected();
+        if (throwOnRejection)
+        {
+            scope.ThrowIfRejected();
+        }
+    }
+
+    /// <summary>Refuses approvals this stage did not sign, and records the caller's decisions; returns the observed call.</summary>
+    private GovernedCall? CheckApprovals(IEnumerable<ChatMessage> messages)
+    {
+        _approvals.CheckApprovals(messages);
+        GovernedCall? call = GovernedCall.Observed;
+        ToolApproval.RecordDecisions(call, messages);
+        return call;
     }
 
     /// <summary>Replaces the request's options by a copy whose functions are governed; returns the request's scope, or <see langword="null"/> when it has no functions.</summary>

@@ -63,6 +63,15 @@ public sealed class ToolGovernanceOptions
     /// </value>
     public bool RequireApprovalForHighRiskTools { get; set; }
 
+    /// <summary>Gets or sets the secret that signs the approval requests the tool loop returns through this stage, so that only calls it asked about can be approved.</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: a key made at random when the process starts, so a decision must come back to the
+    /// process that asked. Set the same secret (at least 16 characters) on every instance that may receive a decision.
+    /// An approval whose request this pipeline did not sign, or whose call (name, id, arguments) was changed, is refused with
+    /// <see cref="UnsafeContentException"/> before anything runs.
+    /// </value>
+    public string? ApprovalSigningKey { get; set; }
+
     /// <summary>Gets or sets the largest tool output accepted, in tokens of its JSON text (counted with o200k_base unless the tool names a counter).</summary>
     /// <value>Defaults to <see langword="null"/>: no token cap (the byte cap still applies).</value>
     public int? MaxOutputTokens { get; set; }
@@ -72,6 +81,11 @@ public sealed class ToolGovernanceOptions
         if (MaxOutputTokens is < 1)
         {
             errors.Add($"{path}:MaxOutputTokens must be at least 1, or null for no cap, but was {MaxOutputTokens}.");
+        }
+
+        if (ApprovalSigningKey is { Length: < 16 })
+        {
+            errors.Add($"{path}:ApprovalSigningKey must be at least 16 characters, or null for a key per process.");
         }
 
         if (!Enum.IsDefined(OnRejection))

@@ -40,6 +40,8 @@ internal sealed class ToolRuntime
         Pipeline = BuildPipeline(Idempotent ? null : Timeout, MaxRetryAttempts, policy.RetryDelay ?? options.RetryDelay, Idempotent);
     }
 
+    private static readonly ResiliencePropertyKey<FirstAttemptTimeout> FirstAttemptTimeoutKey = new("contracts_ai.tool.first_attempt_timeout");
+
     public string Name { get; }
 
     /// <summary>Gets the fingerprint of the tool's declaration (name, description, parameter schema).</summary>
@@ -77,23 +79,46 @@ internal sealed class ToolRuntime
     public ResiliencePipeline? Pipeline { get; }
 
     /// <summary>Runs the tool once, or through the pipeline: per-attempt timeout, retries of transient failures.</summary>
-    public ValueTask<object?> InvokeAsync(AIFunction function, AIFunctionArguments arguments, CancellationToken cancellationToken) =>
-        Pipeline is null
-            ? function.InvokeAsync(arguments, cancellationToken)
-            : Idempotent
-            ? Pipeline.ExecuteAsync(
-                // Never abandoned: the claim on the key must last as long as the attempt does.
-                static (state, token) => state.Function.InvokeAsync(state.Arguments, token),
-                (Function: function, Arguments: arguments),
-                cancellationToken)
-            : Pipeline.ExecuteAsync(
-                static async (state, token) =>
-                {
-                    // WaitAsync: a tool that ignores cancellation still times out (idempotent tools have no timeout here).
-                    return await state.Function.InvokeAsync(state.Arguments, token).AsTask().WaitAsync(token).ConfigureAwait(false);
-                },
-                (Function: function, Arguments: arguments),
-                cancellationToken);
+    /// <param name="function">The tool.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="firstAttemptTimeout">What is left of the timeout for the first attempt (checking the arguments used the rest); retries get the whole timeout.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public async ValueTask<object?> InvokeAsync(AIFunction function, AIFunctionArguments arguments, TimeSpan? firstAttemptTimeout, CancellationToken cancellationToken)
+    {
+        if (Pipeline is null)
+        {
+            return await function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+
+        ResilienceContext context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            if (firstAttemptTimeout is TimeSpan first && Timeout is TimeSpan whole && first < whole)
+            {
+                context.Properties.Set(FirstAttemptTimeoutKey, new FirstAttemptTimeout(first));
+            }
+
+            return Idempotent
+                ? await Pipeline.ExecuteAsync(
+                    // Never abandoned: the claim on the key must last as long as the attempt does.
+                    static (context, state) => state.Function.InvokeAsync(state.Arguments, context.CancellationToken),
+                    context,
+                    (Function: function, Arguments: arguments)).ConfigureAwait(false)
+                : await Pipeline.ExecuteAsync(
+                    static async (context, state) =>
+                    {
+                        // WaitAsync: a tool that ignores cancellation still times out (idempotent tools have no timeout here).
+                        CancellationToken token = context.CancellationToken;
+                        return await state.Function.InvokeAsync(state.Arguments, token).AsTask().WaitAsync(token).ConfigureAwait(false);
+                    },
+                    context,
+                    (Function: function, Arguments: arguments)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
     internal static bool IsTransient(Exception? exception) =>
         exception is HttpRequestException or IOException or SocketException or TimeoutException or TimeoutRejectedException;
@@ -139,9 +164,27 @@ internal sealed class ToolRuntime
 
         if (timeout is TimeSpan perAttempt)
         {
-            builder.AddTimeout(perAttempt);
+            builder.AddTimeout(new TimeoutStrategyOptions
+            {
+                Timeout = perAttempt,
+                TimeoutGenerator = args => new ValueTask<TimeSpan>(
+                    args.Context.Properties.TryGetValue(FirstAttemptTimeoutKey, out FirstAttemptTimeout? first) && first.Take() is TimeSpan left ? left : perAttempt),
+            });
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The shorter timeout of a call's first attempt, taken once so that retries get the whole timeout.</summary>
+    private sealed class FirstAttemptTimeout(TimeSpan value)
+    {
+        private TimeSpan? _value = value;
+
+        public TimeSpan? Take()
+        {
+            TimeSpan? value = _value;
+            _value = null;
+            return value;
+        }
     }
 }

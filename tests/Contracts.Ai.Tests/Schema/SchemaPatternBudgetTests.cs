@@ -82,6 +82,106 @@ public class SchemaPatternBudgetTests
         Assert.Equal("pattern", violation.Kind);
     }
 
+    [Theory]
+    [InlineData("unevaluatedProperties", "false")]
+    [InlineData("dependentSchemas", "{\"f0\":true}")]
+    public void FallbackSchemasShareTheSameBudget(string keyword, string value)
+    {
+        // A keyword outside the compiled subset sends the whole schema to JsonSchema.Net, whose own pattern keyword has no time limit.
+        JsonElement schemaJson = WithKeyword(TenFieldSchema(Hostile), keyword, value);
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromMilliseconds(300));
+        Assert.True(schema.UsesFallback);
+
+        SchemaValidationResult result = schema.Validate(TenFieldAnswer(new string('a', 60) + "!"));
+
+        SchemaValidationError[] patterns = result.Errors.Where(e => e.Keyword == "pattern").ToArray();
+        Assert.Equal(10, patterns.Length);
+        Assert.All(patterns, e => Assert.Contains("time budget for patterns (300 ms per validation)", e.Message, StringComparison.Ordinal));
+        Assert.Single(patterns, e => e.Message.Contains("could not be evaluated within", StringComparison.Ordinal));
+        Assert.False(schema.IsValid(TenFieldAnswer(new string('a', 60) + "!")));
+        Assert.True(schema.IsValid(TenFieldAnswer("aaaa")));
+    }
+
+    [Fact]
+    public void FallbackPatternPropertiesShareTheBudgetAndFailClosed()
+    {
+        JsonElement schemaJson = JsonDocument.Parse(
+            "{\"type\":\"object\",\"unevaluatedProperties\":false,\"patternProperties\":{" + JsonSerializer.Serialize(Hostile) + ":{\"type\":\"integer\"}}}").RootElement;
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromMilliseconds(300));
+        string hostileName = new string('a', 60) + "!";
+
+        SchemaValidationResult result = schema.Validate(JsonDocument.Parse("{\"" + hostileName + "\":1,\"" + hostileName + "b\":2}").RootElement);
+
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Errors, e => e.Keyword == "patternProperties" && e.Message.Contains("time budget for patterns", StringComparison.Ordinal));
+        Assert.True(schema.IsValid(JsonDocument.Parse("{\"aaaa\":1}").RootElement));
+        Assert.False(schema.IsValid(JsonDocument.Parse("{\"aaaa\":\"x\"}").RootElement));
+        Assert.False(schema.IsValid(JsonDocument.Parse("{\"zzz\":1}").RootElement));
+    }
+
+    [Fact]
+    public void FallbackPatternsRunLinearAndFollowEcma262LikeTheCompiledValidator()
+    {
+        JsonElement schemaJson = WithKeyword(TenFieldSchema("^(a+)+$"), "unevaluatedProperties", "false");
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromSeconds(2));
+        CompiledJsonSchema anchored = CompiledJsonSchema.Compile(JsonDocument.Parse("""{"if":true,"pattern":"^abc$"}""").RootElement);
+
+        SchemaValidationResult result = schema.Validate(TenFieldAnswer(new string('a', 50_000) + "!"));
+
+        Assert.Equal(10, result.Errors.Count(e => e.Keyword == "pattern"));
+        Assert.DoesNotContain(result.Errors, e => e.Message.Contains("time budget", StringComparison.Ordinal));
+        Assert.True(schema.IsValid(TenFieldAnswer(new string('a', 50_000))));
+        Assert.True(anchored.UsesFallback);
+        Assert.True(anchored.IsValid(JsonDocument.Parse("\"abc\"").RootElement));
+        Assert.False(anchored.IsValid(JsonDocument.Parse("\"abc\\n\"").RootElement));
+    }
+
+    [Fact]
+    public void FallbackSchemasOfEarlierDraftsShareTheBudgetToo()
+    {
+        JsonElement schemaJson = JsonDocument.Parse(
+            "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"dependencies\":{\"f0\":[\"f1\"]},\"properties\":{\"f0\":{\"pattern\":" + JsonSerializer.Serialize(Hostile) + "}}}").RootElement;
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(schemaJson, TimeSpan.FromMilliseconds(200));
+
+        SchemaValidationResult result = schema.Validate(JsonDocument.Parse("{\"f0\":\"" + new string('a', 60) + "!\",\"f1\":1}").RootElement);
+
+        Assert.True(schema.UsesFallback);
+        Assert.Contains(result.Errors, e => e.Keyword == "pattern" && e.Message.Contains("time budget for patterns (200 ms per validation)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_pattern_that_does_not_parse_in_a_fallback_schema_is_a_schema_error()
+    {
+        ArgumentException ex = Assert.Throws<ArgumentException>(() =>
+            CompiledJsonSchema.Compile(JsonDocument.Parse("""{"if":true,"pattern":"(unclosed"}""").RootElement));
+
+        Assert.Contains("Invalid JSON Schema", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ArgumentValidationTimeIsTakenFromTheFirstAttemptAndRetriesGetTheWholeTimeout()
+    {
+        int attempts = 0;
+        AIFunction inner = AIFunctionFactory.Create(
+            async (System.Threading.CancellationToken token) =>
+            {
+                if (System.Threading.Interlocked.Increment(ref attempts) == 1)
+                {
+                    // Only the shortened first-attempt timeout can end this wait.
+                    await Task.Delay(System.Threading.Timeout.Infinite, token);
+                }
+
+                return "second";
+            },
+            "lookup");
+        GovernedAIFunction tool = inner.WithTimeout(TimeSpan.FromMinutes(10)).WithRetry(1, TimeSpan.Zero);
+
+        object? result = await tool.Runtime.InvokeAsync(inner, new AIFunctionArguments(), TimeSpan.FromMilliseconds(1), default);
+
+        Assert.Equal(2, attempts);
+        Assert.Equal("second", Assert.IsType<JsonElement>(result).GetString());
+    }
+
     private static JsonElement TenFieldSchema(string pattern)
     {
         StringBuilder json = new("""{"type":"object","properties":{""");
@@ -102,5 +202,11 @@ public class SchemaPatternBudgetTests
         }
 
         return JsonDocument.Parse(json.Append('}').ToString()).RootElement.Clone();
+    }
+
+    private static JsonElement WithKeyword(JsonElement schema, string keyword, string value)
+    {
+        string json = schema.GetRawText();
+        return JsonDocument.Parse(json[..^1] + ",\"" + keyword + "\":" + value + "}").RootElement.Clone();
     }
 }

@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Contracts.Ai;
+
+/// <summary>What a governed request ended with: the response, and the streamed updates when they can be replayed unchanged.</summary>
+internal sealed record ContractOutcome(ChatResponse Response, List<ChatResponseUpdate>? Updates);
+
+/// <summary>
+/// The contract's on-failure policy: asks the model, validates the final answer, and re-asks with the violations,
+/// returns the fallback or throws, as the contract says.
+/// </summary>
+/// <remarks>
+/// A response that calls tools, or asks the caller to approve a tool call, is not an answer yet: it goes back as it
+/// is, without validation, re-ask or fallback. The caller's tool loop runs the calls and comes back, or the caller
+/// sends its decisions in the next request, whose final answer is validated then.
+/// </remarks>
+internal static class ContractAttempts
+{
+    public static async Task<ContractOutcome> RunAsync(
+        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, bool streaming, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        PromptContract contract = request.Contract;
+        List<ChatMessage>? conversation = null;
+        ChatOptions attemptOptions = request.Options;
+        List<string>? failures = null;
+        List<string>? kinds = null;
+        UsageDetails? total = null;
+        for (int attempt = 1; ; attempt++)
+        {
+            IEnumerable<ChatMessage> sent = conversation ?? messages;
+            List<ChatResponseUpdate>? updates = null;
+            ChatResponse response;
+            if (streaming)
+            {
+                updates = new List<ChatResponseUpdate>();
+                await foreach (ChatResponseUpdate update in inner.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
+                {
+                    updates.Add(update);
+                }
+
+                response = updates.ToChatResponse();
+            }
+            else
+            {
+                response = await inner.GetResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false);
+            }
+
+            total = Sum(total, response.Usage);
+            foreach (ChatMessage message in response.Messages)
+            {
+                ContractViolations.CheckToolCalls(request, message.Contents, attempt, total, logger);
+            }
+
+            if (CallsTools(response))
+            {
+                return new ContractOutcome(response, updates);
+            }
+
+            OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
+            if (result.IsValid)
+            {
+                string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
+                request.Call?.SetValidation(outcome, attempt);
+                bool changed = Accept(response, result, outcome, total, attempt);
+                return new ContractOutcome(response, changed ? null : updates);
+            }
+
+            List<ContractViolation> violations = result.Violations!;
+            ContractViolations.Record(contract, violations);
+            (failures ??= new List<string>()).AddRange(ContractViolations.Describe(violations, attempt));
+            kinds = ContractViolations.KindsOf(violations, kinds);
+            ContractLog.AnswerRejected(logger, contract.Id, contract.Version, attempt, violations.Count);
+
+            if (contract.OnFailure == ContractFailurePolicy.Reask && attempt <= contract.MaxReasks)
+            {
+                if (options.ReaskTokenBudget is long budget && Tokens(total) >= budget)
+                {
+                    failures.Add($"re-asking stopped after attempt {attempt}: {Tokens(total)} tokens used of the {budget}-token budget");
+                }
+                else
+                {
+                    ContractLog.Reasking(logger, contract.Id, contract.Version, attempt + 1);
+                    var feedback = new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations));
+                    if (response.ConversationId is not null)
+                    {
+                        // The service keeps the conversation: send only the feedback, in the same conversation.
+                        attemptOptions = request.Options.Clone();
+                        attemptOptions.ConversationId = response.ConversationId;
+                        conversation = new List<ChatMessage> { feedback };
+                    }
+                    else
+                    {
+                        conversation ??= new List<ChatMessage>(messages);
+                        conversation.AddRange(response.Messages);
+                        conversation.Add(feedback);
+                    }
+
+                    continue;
+                }
+            }
+
+            if (contract.OnFailure == ContractFailurePolicy.Fallback)
+            {
+                request.Call?.SetValidation(ValidationOutcomes.Fallback, attempt);
+                return new ContractOutcome(Fallback(contract, response, total), null);
+            }
+
+            request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
+            throw new ContractViolationException(contract.Id, contract.Version, failures, total) { Kinds = kinds ?? [] };
+        }
+    }
+
+    /// <summary>Whether the response's last message calls a tool or asks the caller to approve one: not an answer yet.</summary>
+    public static bool CallsTools(ChatResponse response)
+    {
+        if (response.Messages.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (AIContent content in response.Messages[^1].Contents)
+        {
+            if (content is FunctionCallContent || ToolApproval.IsRequest(content))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Marks a valid response; returns whether it changed, so buffered updates must be rebuilt from it.</summary>
+    private static bool Accept(ChatResponse response, OutputResult result, string outcome, UsageDetails? total, int attempts)
+    {
+        bool changed = attempts > 1;
+        if (result.Json is { } json && response.Messages.Count > 0)
+        {
+            ChatMessage last = response.Messages[^1];
+            if (!string.Equals(last.Text, json, StringComparison.Ordinal))
+            {
+                // The answer becomes the extracted JSON, so callers can parse response.Text directly.
+                IList<AIContent> contents = last.Contents;
+                int at = -1;
+                for (int i = contents.Count - 1; i >= 0; i--)
+                {
+                    if (contents[i] is TextContent)
+                    {
+                        contents.RemoveAt(i);
+                        at = i;
+                    }
+                }
+
+                contents.Insert(at < 0 ? 0 : at, new TextContent(json));
+                changed = true;
+            }
+        }
+
+        if (result.Value is { } value)
+        {
+            ContractChatResponseExtensions.SetOutput(response, value);
+        }
+
+        response.Usage = total;
+        (response.AdditionalProperties ??= new AdditionalPropertiesDictionary())[ContractChatResponseExtensions.ValidationOutcomeKey] = outcome;
+        return changed;
+    }
+
+    private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total) =>
+        new(new ChatMessage(ChatRole.Assistant, contract.FallbackResponse))
+        {
+            ModelId = last.ModelId,
+            ConversationId = last.ConversationId,
+            FinishReason = ChatFinishReason.Stop,
+            CreatedAt = last.CreatedAt,
+            Usage = total,
+            AdditionalProperties = new AdditionalPropertiesDictionary { [ContractChatResponseExtensions.ValidationOutcomeKey] = ValidationOutcomes.Fallback },
+        };
+
+    private static string ReaskMessage(ContractPlan plan, List<ContractViolation> violations)
+    {
+        var builder = new StringBuilder("Your previous answer does not satisfy the required output. Problems:\n");
+        foreach (ContractViolation violation in violations)
+        {
+            builder.Append("- ").Append(violation.Message).Append('\n');
+        }
+
+        builder.Append(plan.Schema is null
+            ? "Answer again, fixing every problem."
+            : "Answer again, fixing every problem. Reply with only the JSON value that satisfies the schema: no prose, no code fences, not the schema itself.");
+        return builder.ToString();
+    }
+
+    private static UsageDetails? Sum(UsageDetails? total, UsageDetails? usage)
+    {
+        if (usage is null)
+        {
+            return total;
+        }
+
+        total ??= new UsageDetails();
+        total.Add(usage);
+        return total;
+    }
+
+    private static long Tokens(UsageDetails? usage) =>
+        usage is null ? 0 : usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0));
+}

@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Contracts.Ai;
+
+/// <summary>
+/// One governed request as the contract shapes it: the resolved contract's plan, the options the model sees, and
+/// the call's state (when the outermost stage observes the call).
+/// </summary>
+internal sealed class ContractRequest
+{
+    private ContractRequest(ContractPlan plan, ChatOptions options, GovernedCall? call)
+    {
+        Plan = plan;
+        Options = options;
+        Call = call;
+    }
+
+    public ContractPlan Plan { get; }
+
+    public PromptContract Contract => Plan.Contract;
+
+    /// <summary>Gets the options the model sees: rendered prompt, allowed tools, response format, output cap. Never the caller's object.</summary>
+    public ChatOptions Options { get; }
+
+    public GovernedCall? Call { get; }
+
+    /// <summary>Resolves the contract and checks the inputs, then builds the options the model sees.</summary>
+    /// <exception cref="ContractNotFoundException">The contract, version or label is not registered.</exception>
+    /// <exception cref="ContractViolationException">The inputs, or the request's required tool, break the contract.</exception>
+    public static ContractRequest Prepare(
+        IPromptRegistry registry, ContractOptions stageOptions, TimeProvider timeProvider, ILogger logger, GovernanceContext context, ChatOptions options)
+    {
+        string? versionOrLabel = context.ContractVersion;
+        PromptContract contract = Resolve(registry, context.ContractId!, versionOrLabel);
+        ContractPlan plan = contract.GetPlan();
+        GovernedCall? call = GovernedCall.Observed;
+        if (call is not null)
+        {
+            call.SetContract(contract.Id, contract.Version);
+            if (versionOrLabel is not null && !string.Equals(versionOrLabel, contract.Version, StringComparison.Ordinal))
+            {
+                call.ContractLabel = versionOrLabel;
+                call.Activity?.SetTag(TelemetryNames.Attributes.ContractLabel, versionOrLabel);
+            }
+        }
+
+        if (plan.IsDeprecated(timeProvider.GetUtcNow()))
+        {
+            call?.Activity?.SetTag(TelemetryNames.Attributes.ContractDeprecated, true);
+            if (plan.ShouldLogDeprecation())
+            {
+                ContractLog.DeprecatedContract(logger, contract.Id, contract.Version, contract.DeprecatedAfter!.Value, contract.ReplacedBy ?? "(none)");
+            }
+        }
+
+        var violations = new List<ContractViolation>();
+        Dictionary<string, string> values = ContractInputValues.Read(plan, context.Inputs, violations);
+        if (options.ToolMode is RequiredChatToolMode { RequiredFunctionName: string required } && !plan.IsToolAllowed(required))
+        {
+            violations.Add(new(ContractViolationKinds.ToolNotAllowed, $"tool '{required}' is required by the request's tool mode but not allowed by the contract"));
+        }
+
+        if (violations.Count > 0)
+        {
+            ContractViolations.Record(contract, violations);
+            call?.SetValidation(ValidationOutcomes.Failed, 0);
+            throw new ContractViolationException(contract.Id, contract.Version, ContractViolations.Describe(violations, attempt: null))
+            {
+                Kinds = ContractViolations.KindsOf(violations, null),
+            };
+        }
+
+        ChatOptions request = options.Clone();
+        if (plan.Template is { } template)
+        {
+            string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);
+            request.Instructions = string.IsNullOrEmpty(options.Instructions) ? rendered : rendered + "\n\n" + options.Instructions;
+            if (call is not null)
+            {
+                // The audit can tell which exact prompt was sent without ever holding it.
+                call.RenderedPromptHash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(rendered.AsSpan())).ToString("x16", CultureInfo.InvariantCulture);
+            }
+        }
+
+        if ((plan.AllowedTools is not null || plan.RequiresToolApproval) && request.Tools is { Count: > 0 } tools)
+        {
+            var allowed = new List<AITool>(tools.Count);
+            foreach (AITool tool in tools)
+            {
+                if (plan.IsToolAllowed(tool.Name))
+                {
+                    allowed.Add(plan.RequiresToolApproval ? ToolApproval.Require(tool) : tool);
+                }
+            }
+
+            request.Tools = allowed;
+        }
+
+        if (plan.ResponseFormat is not null)
+        {
+            request.ResponseFormat = plan.ResponseFormat;
+            if (stageOptions.StrictOutputSchema && plan.IsStrictCompatible && !OffersToolsWithoutOwnStrictness(request.Tools) &&
+                request.AdditionalProperties?.ContainsKey(ContractEnforcingChatClient.StrictKey) != true)
+            {
+                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[ContractEnforcingChatClient.StrictKey] = true;
+            }
+        }
+
+        if (contract.MaxOutputTokens is int maxOutput && (request.MaxOutputTokens is null || request.MaxOutputTokens > maxOutput))
+        {
+            request.MaxOutputTokens = maxOutput;
+        }
+
+        if (contract.MaxInputTokens is int maxInput)
+        {
+            if (GovernedCall.Current is { } current)
+            {
+                // Inside the governed pipeline the cap reaches the budgeting of every model call through the call's state.
+                current.MaxInputTokens = current.MaxInputTokens is int cap && cap < maxInput ? cap : maxInput;
+            }
+            else
+            {
+                (request.AdditionalProperties ??= new AdditionalPropertiesDictionary())[TokenBudgetOptions.MaxInputTokensKey] = maxInput;
+            }
+        }
+
+        return new ContractRequest(plan, request, call);
+    }
+
+    private static PromptContract Resolve(IPromptRegistry registry, string id, string? versionOrLabel)
+    {
+        try
+        {
+            return registry.Resolve(id, versionOrLabel);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            // An app's own registry may follow the dictionary convention; callers still get one typed error.
+            throw new ContractNotFoundException(id, versionOrLabel, ex.Message);
+        }
+    }
+
+    /// <summary>Whether a tool would inherit the request's strictness: Microsoft.Extensions.AI.OpenAI applies the strict flag to every function that does not state its own.</summary>
+    private static bool OffersToolsWithoutOwnStrictness(IList<AITool>? tools)
+    {
+        if (tools is null)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < tools.Count; i++)
+        {
+            if (tools[i] is AIFunctionDeclaration function && function.AdditionalProperties?.ContainsKey(ContractEnforcingChatClient.StrictKey) != true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
