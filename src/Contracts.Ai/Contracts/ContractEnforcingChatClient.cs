@@ -247,7 +247,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null)) { Kinds = KindsOf(violations, null) };
         }
 
-        ChatOptions request = options.Clone();
+        ChatOptions request = GovernedCall.OwnsOptions(options) ? options : options.Clone();
         if (plan.Template is { } template)
         {
             string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);

@@ -61,7 +61,12 @@ public sealed partial class PromptRoutingChatClient : DelegatingChatClient
     public PromptRoutingOptions Options { get; }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        FindRollout(options, out _, out _, out _)
+            ? GetRoutedResponseAsync(messages, options, cancellationToken)
+            : base.GetResponseAsync(messages, options, cancellationToken);
+
+    private async Task<ChatResponse> GetRoutedResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         Route route = await DecideAsync(options).ConfigureAwait(false);
         if (route.State is null)

@@ -53,12 +53,20 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     /// <inheritdoc />
     /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
     /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
-    public override async Task<ChatResponse> GetResponseAsync(
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ToolCallScope? scope = Govern(ref options);
+        return scope is null
+            ? base.GetResponseAsync(messages, options, cancellationToken)
+            : GetGovernedResponseAsync(messages, options, scope, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetGovernedResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, CancellationToken cancellationToken)
+    {
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        scope?.ThrowIfRejected();
+        scope.ThrowIfRejected();
         return response;
     }
 
