@@ -354,7 +354,7 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
                 string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
                 request.Call?.SetValidation(outcome, attempt);
                 bool changed = Accept(response, result, outcome, total, attempt);
-                return new Outcome(response, changed ? null : updates);
+                return new Outcome(ValidatedChatResponse.WithOutput(response, result.Value), changed ? null : updates);
             }
 
             List<ContractViolation> violations = result.Violations!;
@@ -426,11 +426,6 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
                 contents.Insert(at < 0 ? 0 : at, new TextContent(json));
                 changed = true;
             }
-        }
-
-        if (result.Value is { } value)
-        {
-            ContractChatResponseExtensions.SetOutput(response, value);
         }
 
         response.Usage = total;
