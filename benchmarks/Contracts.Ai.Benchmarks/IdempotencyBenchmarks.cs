@@ -45,7 +45,7 @@ public class IdempotencyBenchmarks
     {
         for (int i = 0; i < Keys; i++)
         {
-            _keys[i] = IdempotencyKeys.ForTool("refund_order", new Dictionary<string, object?> { ["orderId"] = i }, null, _scope).Key;
+            _keys[i] = ToolIdempotencyKeys.ForTool("refund_order", new Dictionary<string, object?> { ["orderId"] = i }, null, _scope).Key;
         }
 
         // Each call moves the clock on, and results live one tick, so every begin finds its key free
@@ -77,7 +77,7 @@ public class IdempotencyBenchmarks
     }
 
     [Benchmark(Description = "tool key: 3 arguments, canonicalised and hashed")]
-    public string ToolKey() => IdempotencyKeys.ForTool("refund_order", _arguments, null, _scope).Key;
+    public string ToolKey() => ToolIdempotencyKeys.ForTool("refund_order", _arguments, null, _scope).Key;
 
     // The in-memory store completes synchronously; this only guards the benchmark against a change in that.
     private static T Sync<T>(ValueTask<T> pending) => pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();

@@ -17,8 +17,11 @@ namespace Contracts.Ai.Benchmarks;
 /// </para>
 /// <para>
 /// The anchor is MEAI's own <c>UseFunctionInvocation()</c> + <c>UseOpenTelemetry()</c> pair over the same
-/// model with the same per-request options; the budget is <c>TwoTools &lt;= 4 x MeaiPair</c> (overhead over
-/// <c>Bare</c>), at most 4 KB allocated beyond the bare call, and <c>TenTools &lt;= 2 x TwoTools</c>.
+/// model with the same per-request options: <c>MeaiPair</c> builds exactly the options <c>TwoTools</c> builds
+/// (two tools, the contract and its inputs, tenant and user), which the pair ignores but the caller still pays for;
+/// <c>MeaiPairToolsOnly</c> builds only the tools, as the anchor did before. The budget is
+/// <c>TwoTools &lt;= 4 x MeaiPair</c> (overhead over <c>Bare</c>), at most 4 KB allocated beyond the bare call,
+/// and <c>TenTools &lt;= 2 x TwoTools</c>.
 /// <c>TwoToolsCreatedPerRequest</c> creates its tools inside the request, as a handler that closes over
 /// request state does.
 /// </para>
@@ -75,7 +78,11 @@ public class PerRequestOverheadBenchmarks
     public Task<ChatResponse> Bare() => _bare.GetResponseAsync(_messages, new ChatOptions { Tools = _twoTools });
 
     [Benchmark]
-    public Task<ChatResponse> MeaiPair() => _meaiPair.GetResponseAsync(_messages, new ChatOptions { Tools = _twoTools });
+    public Task<ChatResponse> MeaiPair() =>
+        _meaiPair.GetResponseAsync(_messages, new ChatOptions { Tools = _twoTools }.WithContract(ContractId, Inputs).WithTenant("bench-tenant", "user-1"));
+
+    [Benchmark]
+    public Task<ChatResponse> MeaiPairToolsOnly() => _meaiPair.GetResponseAsync(_messages, new ChatOptions { Tools = _twoTools });
 
     [Benchmark]
     public Task<ChatResponse> NoTools() =>

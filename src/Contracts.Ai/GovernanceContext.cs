@@ -19,6 +19,9 @@ public sealed class GovernanceContext
     /// <summary>The key under which the context is stored in <c>ChatOptions.AdditionalProperties</c>.</summary>
     public const string PropertyKey = "contracts_ai.governance";
 
+    // Created on first use: most requests attach no source, and the context is copied once per call.
+    private List<ContextSource>? _contextSources;
+
     /// <summary>Gets or sets the id of the prompt contract that governs the request.</summary>
     public string? ContractId { get; set; }
 
@@ -44,7 +47,7 @@ public sealed class GovernanceContext
     public string? IdempotencyKey { get; set; }
 
     /// <summary>Gets the context sources (retrieved documents and their provenance) the app attached, for the audit record.</summary>
-    public IList<ContextSource> ContextSources { get; } = new List<ContextSource>();
+    public IList<ContextSource> ContextSources => _contextSources ??= new List<ContextSource>();
 
     /// <summary>
     /// Gets the governance context of the governed call the current code runs in, as the pipeline's stages see it
@@ -57,6 +60,9 @@ public sealed class GovernanceContext
     /// the call and sees <see langword="null"/>. Read it; changing it changes the rest of the call.
     /// </value>
     public static GovernanceContext? Current => GovernedCall.Current?.Context;
+
+    /// <summary>Gets a value indicating whether any context source is attached, without creating the list.</summary>
+    internal bool HasContextSources => _contextSources is { Count: > 0 };
 
     /// <summary>Gets or sets the options this context belongs to; a clone of those options copies the context on first read.</summary>
     internal object? Owner { get; set; }
@@ -75,9 +81,9 @@ public sealed class GovernanceContext
             SessionId = SessionId,
             IdempotencyKey = IdempotencyKey,
         };
-        foreach (ContextSource source in ContextSources)
+        if (_contextSources is { Count: > 0 } sources)
         {
-            copy.ContextSources.Add(source);
+            copy._contextSources = new List<ContextSource>(sources);
         }
 
         return copy;

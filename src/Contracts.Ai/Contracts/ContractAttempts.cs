@@ -68,7 +68,7 @@ internal static class ContractAttempts
                 string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
                 request.Call?.SetValidation(outcome, attempt);
                 bool changed = Accept(response, result, outcome, total, attempt);
-                return new ContractOutcome(response, changed ? null : updates);
+                return new ContractOutcome(ValidatedChatResponse.WithOutput(response, result.Value), changed ? null : updates);
             }
 
             List<ContractViolation> violations = result.Violations!;
@@ -159,11 +159,6 @@ internal static class ContractAttempts
                 contents.Insert(at < 0 ? 0 : at, new TextContent(json));
                 changed = true;
             }
-        }
-
-        if (result.Value is { } value)
-        {
-            ContractChatResponseExtensions.SetOutput(response, value);
         }
 
         response.Usage = total;

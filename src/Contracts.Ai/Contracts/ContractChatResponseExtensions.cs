@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
@@ -12,8 +11,6 @@ public static class ContractChatResponseExtensions
 {
     /// <summary>The key of <see cref="ChatResponse.AdditionalProperties"/> that holds the validation outcome: <c>contracts_ai.validation.outcome</c>.</summary>
     public const string ValidationOutcomeKey = "contracts_ai.validation.outcome";
-
-    private static readonly ConditionalWeakTable<ChatResponse, object> Outputs = new();
 
     /// <summary>
     /// Gets the validation outcome of a governed response: <c>passed</c> (first answer valid),
@@ -75,13 +72,15 @@ public static class ContractChatResponseExtensions
         return Get<T>(response, ContractJson.ReflectionOptions);
     }
 
-    internal static void SetOutput(ChatResponse response, object value) => Outputs.AddOrUpdate(response, value);
-
     private static T Get<T>(ChatResponse response, JsonSerializerOptions options)
     {
-        if (Outputs.TryGetValue(response, out object? parsed) && parsed is T typed)
+        // The value parsed during validation travels on the response contract enforcement returned.
+        switch (response)
         {
-            return typed;
+            case ContractChatResponse<T> typedResponse:
+                return typedResponse.Result;
+            case ValidatedChatResponse { Output: T typed }:
+                return typed;
         }
 
         string text = ContractOutputCheck.FinalText(response);

@@ -26,16 +26,34 @@ internal static class ContractInputValues
         Array = 32,
     }
 
+    // The values of the request being prepared on this thread: read, rendered and dropped in one synchronous step,
+    // so one dictionary per thread serves every request instead of one per request.
+    [ThreadStatic]
+    private static Dictionary<string, string>? t_values;
+
     /// <summary>Reads and checks the inputs; returns their text values (absent and null ones left out) and adds every violation found.</summary>
+    /// <remarks>
+    /// The dictionary returned is valid until the next call on the same thread: read it (render the template) before
+    /// anything else prepares a request, and keep no reference to it.
+    /// </remarks>
     public static Dictionary<string, string> Read(ContractPlan plan, object? inputs, List<ContractViolation> violations)
     {
-        var values = new Dictionary<string, string>(plan.Inputs.Count, StringComparer.Ordinal);
+        Dictionary<string, string> values = t_values ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        values.Clear();
         switch (inputs)
         {
             case null:
                 break;
             case JsonElement element:
                 ReadElement(plan, element, values, violations);
+                break;
+            case Dictionary<string, object?> dictionary:
+                // The usual shape, enumerated without boxing its enumerator.
+                foreach (KeyValuePair<string, object?> pair in dictionary)
+                {
+                    Add(plan, pair.Key, pair.Value, values, violations);
+                }
+
                 break;
             case IReadOnlyDictionary<string, object?> dictionary:
                 foreach (KeyValuePair<string, object?> pair in dictionary)

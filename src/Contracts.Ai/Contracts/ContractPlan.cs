@@ -54,7 +54,7 @@ internal sealed class ContractPlan
     /// <summary>Gets a value indicating whether every tool call under the contract needs a person's approval.</summary>
     public bool RequiresToolApproval { get; }
 
-    public IReadOnlyDictionary<string, InputRule> Inputs { get; }
+    public Dictionary<string, InputRule> Inputs { get; }
 
     public PromptTemplate? Template { get; }
 

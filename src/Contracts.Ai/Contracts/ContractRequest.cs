@@ -76,7 +76,7 @@ internal sealed class ContractRequest
             };
         }
 
-        ChatOptions request = options.Clone();
+        ChatOptions request = GovernedCall.OwnsOptions(options) ? options : options.Clone();
         if (plan.Template is { } template)
         {
             string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);

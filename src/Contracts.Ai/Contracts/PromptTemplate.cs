@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using System.Threading;
 
 namespace Contracts.Ai;
 
@@ -14,6 +15,7 @@ internal sealed class PromptTemplate
     private readonly string[] _literals;
     private readonly string[] _placeholders;
     private readonly int _literalLength;
+    private Rendering? _last;
 
     private PromptTemplate(string[] literals, string[] placeholders)
     {
@@ -114,11 +116,20 @@ internal sealed class PromptTemplate
     }
 
     /// <summary>Renders the template; <paramref name="valueOf"/> gives each placeholder's text (empty when absent).</summary>
+    /// <remarks>
+    /// The last rendering is remembered with its values: requests that render the same values (the same product, the
+    /// same locale) get the same string without building it again. Thread-safe: the memo is replaced whole.
+    /// </remarks>
     public string Render<TState>(TState state, Func<TState, string, string?> valueOf)
     {
         if (_placeholders.Length == 0)
         {
             return _literals[0];
+        }
+
+        if (Volatile.Read(ref _last) is { } last && SameValues(last.Values, state, valueOf))
+        {
+            return last.Text;
         }
 
         var values = new string?[_placeholders.Length];
@@ -129,12 +140,40 @@ internal sealed class PromptTemplate
             length += values[i]?.Length ?? 0;
         }
 
-        var builder = new StringBuilder(length);
+        string text = string.Create(length, (_literals, values), static (span, parts) =>
+        {
+            (string[] literals, string?[] values) = parts;
+            int at = 0;
+            for (int i = 0; i < values.Length; i++)
+            {
+                literals[i].CopyTo(span[at..]);
+                at += literals[i].Length;
+                if (values[i] is { } value)
+                {
+                    value.CopyTo(span[at..]);
+                    at += value.Length;
+                }
+            }
+
+            literals[^1].CopyTo(span[at..]);
+        });
+        Volatile.Write(ref _last, new Rendering(values, text));
+        return text;
+    }
+
+    private bool SameValues<TState>(string?[] values, TState state, Func<TState, string, string?> valueOf)
+    {
         for (int i = 0; i < _placeholders.Length; i++)
         {
-            builder.Append(_literals[i]).Append(values[i]);
+            if (!string.Equals(values[i], valueOf(state, _placeholders[i]), StringComparison.Ordinal))
+            {
+                return false;
+            }
         }
 
-        return builder.Append(_literals[^1]).ToString();
+        return true;
     }
+
+    /// <summary>One rendering and the values it was made of.</summary>
+    private sealed record Rendering(string?[] Values, string Text);
 }

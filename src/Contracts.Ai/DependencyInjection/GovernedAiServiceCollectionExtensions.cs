@@ -49,7 +49,23 @@ public static class GovernedAiServiceCollectionExtensions
         AddCore(services, configure);
         RemoveMissingClientPlaceholder(services);
         services.AddSingleton<IChatClient>(sp => new ChatClientBuilder(innerClient(sp)).UseGovernedAi((GovernedAiOptions?)null).Build(sp));
+        Registrations(services).Add(null, isKeyed: false);
         return new GovernedAiBuilder(services);
+    }
+
+    /// <summary>The registrations the start-time check builds, kept as the instance of their singleton descriptor.</summary>
+    private static GovernedClientRegistrations Registrations(IServiceCollection services)
+    {
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(GovernedClientRegistrations) && !descriptor.IsKeyedService &&
+                descriptor.ImplementationInstance is GovernedClientRegistrations registrations)
+            {
+                return registrations;
+            }
+        }
+
+        return new GovernedClientRegistrations();
     }
 
     private static bool AddCore(IServiceCollection services, Action<GovernedAiOptions>? configure)
@@ -58,6 +74,8 @@ public static class GovernedAiServiceCollectionExtensions
         if (first)
         {
             services.Add(GovernedAiMarker.Descriptor);
+            services.AddSingleton(Registrations(services));
+            services.AddHostedService<GovernedClientsStartupCheck>();
             services.AddOptions<GovernedAiOptions>().ValidateOnStart();
             services.AddSingleton<IConfigureOptions<GovernedAiOptions>>(sp => new BindGovernedAiSection(sp.GetService<IConfiguration>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GovernedAiOptions>, GovernedAiOptionsValidator>());
@@ -92,6 +110,7 @@ public static class GovernedAiServiceCollectionExtensions
             }
 
             any = true;
+            Registrations(services).Add(descriptor.ServiceKey, descriptor.IsKeyedService);
             services[i] = descriptor.IsKeyedService
                 ? new ServiceDescriptor(typeof(IChatClient), descriptor.ServiceKey, (sp, key) => Govern(CreateKeyed(sp, key, descriptor), sp), descriptor.Lifetime)
                 : new ServiceDescriptor(typeof(IChatClient), sp => Govern(Create(sp, descriptor), sp), descriptor.Lifetime);

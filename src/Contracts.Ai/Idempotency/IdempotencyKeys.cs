@@ -11,7 +11,7 @@ using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
 
-/// <summary>Derives idempotency keys and payload fingerprints.</summary>
+/// <summary>Derives idempotency keys and payload fingerprints for requests, and the hashing and canonical JSON that tool keys (<see cref="ToolIdempotencyKeys"/>) share.</summary>
 /// <remarks>
 /// Keys and fingerprints are XxHash128 hashes (hex) of length-prefixed parts, so they never reveal
 /// argument values, tenant ids or the app's request keys, and no two different part lists collide by
@@ -19,38 +19,9 @@ namespace Contracts.Ai;
 /// </remarks>
 internal static class IdempotencyKeys
 {
-    private const string ToolPrefix = "tool:";
     private const string RequestPrefix = "request:";
 
-    private static readonly JsonWriterOptions CanonicalWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>
-    /// The key and fingerprint of a tool call: the tool name, the canonicalised arguments (only
-    /// <paramref name="keyArguments"/> when given), scoped by tenant and conversation or request key.
-    /// </summary>
-    /// <remarks>
-    /// The key arguments are the identity of the operation and also its payload: a model rewording an
-    /// argument the app left out of the key neither defeats the key nor makes a conflict.
-    /// </remarks>
-    /// <exception cref="ToolArgumentViolationException">An argument named in <paramref name="keyArguments"/> is missing from the call.</exception>
-    public static (string Key, string Fingerprint) ForTool(
-        string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, IReadOnlyList<string>? keyArguments, GovernanceContext? scope)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(toolName);
-        ArgumentNullException.ThrowIfNull(arguments);
-
-        var canonical = new ArrayBufferWriter<byte>(256);
-        WriteCanonicalArguments(canonical, toolName, arguments, keyArguments);
-        var parts = new HashBuilder();
-        parts.Add(toolName);
-        parts.Add(canonical.WrittenSpan);
-        string fingerprint = parts.ToHex();
-
-        parts.Add(scope?.TenantId);
-        parts.Add(scope?.ConversationId ?? scope?.IdempotencyKey);
-        parts.Add(scope?.ConversationId is null ? "request" : "conversation");
-        return (string.Concat(ToolPrefix, toolName, ":", parts.ToHex()), fingerprint);
-    }
+    internal static readonly JsonWriterOptions CanonicalWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The store key of a request made with an idempotency key, scoped by tenant.</summary>
     public static string ForRequest(string idempotencyKey, string? tenantId)
@@ -126,83 +97,8 @@ internal static class IdempotencyKeys
         return parts.ToHex();
     }
 
-    private static void WriteCanonicalArguments(ArrayBufferWriter<byte> buffer, string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, IReadOnlyList<string>? keyArguments)
-    {
-        using (var writer = new Utf8JsonWriter(buffer, CanonicalWriterOptions))
-        {
-            writer.WriteStartObject();
-            if (keyArguments is null || keyArguments.Count == 0)
-            {
-                var sorted = new List<KeyValuePair<string, object?>>(arguments);
-                sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                foreach (KeyValuePair<string, object?> argument in sorted)
-                {
-                    writer.WritePropertyName(argument.Key);
-                    WriteCanonical(writer, ToElement(argument.Value, toolName, argument.Key));
-                }
-            }
-            else
-            {
-                var paths = new SortedSet<string>(keyArguments, StringComparer.Ordinal);
-                foreach (string path in paths)
-                {
-                    writer.WritePropertyName(path);
-                    WriteCanonical(writer, Resolve(toolName, arguments, path));
-                }
-            }
-
-            writer.WriteEndObject();
-        }
-    }
-
-    private static JsonElement Resolve(string toolName, IEnumerable<KeyValuePair<string, object?>> arguments, string path)
-    {
-        string[] segments = path.Split('.');
-        JsonElement? current = null;
-        foreach (KeyValuePair<string, object?> argument in arguments)
-        {
-            if (string.Equals(argument.Key, segments[0], StringComparison.Ordinal))
-            {
-                current = ToElement(argument.Value, toolName, segments[0]);
-                break;
-            }
-        }
-
-        for (int i = 1; current is JsonElement element && i < segments.Length; i++)
-        {
-            current = element.ValueKind == JsonValueKind.Object && element.TryGetProperty(segments[i], out JsonElement child) ? child : null;
-        }
-
-        return current ?? throw new ToolArgumentViolationException(
-            $"Tool '{toolName}': the idempotency key argument '{path}' is missing from the call, so the call cannot be made idempotent; nothing was run.");
-    }
-
-    private static JsonElement ToElement(object? value, string toolName, string argumentName)
-    {
-        if (value is JsonElement element)
-        {
-            return element;
-        }
-
-        if (value is null)
-        {
-            return default;
-        }
-
-        try
-        {
-            JsonTypeInfo typeInfo = AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType());
-            return JsonSerializer.SerializeToElement(value, typeInfo);
-        }
-        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
-        {
-            throw new ToolArgumentViolationException(
-                $"Tool '{toolName}': argument '{argumentName}' of type {value.GetType().Name} cannot be read as JSON for its idempotency key ({ex.GetType().Name}).", ex);
-        }
-    }
-
     /// <summary>Writes <paramref name="element"/> with object members sorted by name, numbers in one form and strings in Unicode normal form C.</summary>
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
+    internal static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
     {
         switch (element.ValueKind)
         {
@@ -281,7 +177,7 @@ internal static class IdempotencyKeys
     }
 
     /// <summary>Hashes a list of parts, each length-prefixed (and null distinct from empty).</summary>
-    private struct HashBuilder
+    internal struct HashBuilder
     {
         private XxHash128? _hash;
 

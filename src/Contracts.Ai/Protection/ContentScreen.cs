@@ -92,14 +92,18 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>Applies a PII policy and records the redactions.</summary>
-    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call)
+    public string RedactPii(string text, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call) =>
+        text.Length == 0 || policy.AllowsEverything ? text : RedactPii(text, Fingerprint(text), policy, direction, where, call);
+
+    /// <summary>Applies a PII policy and records the redactions, for a text whose <see cref="Fingerprint"/> the caller has already taken.</summary>
+    public string RedactPii(string text, UInt128 fingerprint, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call)
     {
         if (text.Length == 0 || policy.AllowsEverything)
         {
             return text;
         }
 
-        UInt128 key = Key(text, PiiKind | ((long)direction << 32) | (uint)PolicyFingerprint(policy));
+        UInt128 key = KeyOf(fingerprint, PiiKind | ((long)direction << 32) | (uint)PolicyFingerprint(policy));
         string result;
         int redactions;
         if (_piiOutcomes.TryGet(key, out PiiOutcome? outcome) && ReferenceEquals(outcome.Policy, policy))
@@ -140,20 +144,30 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>Screens untrusted text for injection under <paramref name="action"/>: records a detection, or throws under Block.</summary>
-    public async ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    public ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken) =>
+        action == InjectionAction.Allow || text.Length == 0
+            ? default
+            : DetectAsync(text, Fingerprint(text), origin, action, where, call, cancellationToken);
+
+    /// <summary>Screens untrusted text for injection, for a text whose <see cref="Fingerprint"/> the caller has already taken.</summary>
+    public ValueTask<InjectionVerdict?> DetectAsync(string text, UInt128 fingerprint, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         if (action == InjectionAction.Allow || text.Length == 0)
         {
-            return null;
+            return default;
         }
 
-        UInt128 key = Key(text, InjectionKind | (long)origin);
-        if (!_verdicts.TryGet(key, out InjectionVerdict? verdict))
-        {
-            verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
-            _verdicts.Store(key, verdict);
-        }
+        // A text screened before costs a lookup, without an async state machine.
+        UInt128 key = KeyOf(fingerprint, InjectionKind | (long)origin);
+        return _verdicts.TryGet(key, out InjectionVerdict? verdict)
+            ? new ValueTask<InjectionVerdict?>(verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict)
+            : DetectNewAsync(text, key, origin, action, where, call, cancellationToken);
+    }
 
+    private async ValueTask<InjectionVerdict?> DetectNewAsync(string text, UInt128 key, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        InjectionVerdict verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
+        _verdicts.Store(key, verdict);
         return verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict;
     }
 
@@ -210,21 +224,43 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
     /// <summary>Screens the text around a message boundary: the end of what came before joined with the start of what follows.</summary>
     /// <param name="before">The texts before the boundary, in order; only their last <see cref="BoundaryWindow"/> characters are read.</param>
+    /// <param name="beforeFingerprints">The <see cref="Fingerprint"/> of each of <paramref name="before"/>.</param>
     /// <param name="count">How many of <paramref name="before"/> to read.</param>
     /// <param name="after">The text after the boundary; only its first <see cref="BoundaryWindow"/> characters are read.</param>
+    /// <param name="afterFingerprint">The <see cref="Fingerprint"/> of <paramref name="after"/>.</param>
     /// <param name="origin">The origin of the text after the boundary.</param>
     /// <param name="action">What to do with an injection found.</param>
     /// <param name="where">Names the boundary for logs and errors.</param>
     /// <param name="call">The governed call the detection is recorded in, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the detector.</param>
     /// <returns>The verdict, or <see langword="null"/> when nothing was screened.</returns>
-    /// <remarks>A window seen before costs a hash and a lookup: it is built in a stack buffer and becomes a string only for the detector.</remarks>
+    /// <remarks>
+    /// A window seen before costs a lookup: its key combines the fingerprints of the texts it is read from (which
+    /// decide it), and it is built, in a stack buffer, only for the detector.
+    /// </remarks>
     public ValueTask<InjectionVerdict?> DetectAcrossAsync(
-        string[] before, int count, string after, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+        string[] before, UInt128[] beforeFingerprints, int count, string after, UInt128 afterFingerprint, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         if (action == InjectionAction.Allow || count == 0 || after.Length == 0)
         {
             return new ValueTask<InjectionVerdict?>((InjectionVerdict?)null);
+        }
+
+        UInt128 key = KeyOf(afterFingerprint, WindowKind | (long)origin);
+        int first = count - 1;
+        for (int read = 0; ; first--)
+        {
+            key = Combine(key, beforeFingerprints[first]);
+            read += before[first].Length;
+            if (first == 0 || read >= BoundaryWindow)
+            {
+                break;
+            }
+        }
+
+        if (_verdicts.TryGet(key, out InjectionVerdict? verdict))
+        {
+            return verdict.IsInjection ? new ValueTask<InjectionVerdict?>(Act(verdict, origin, action, where, call)) : new ValueTask<InjectionVerdict?>(verdict);
         }
 
         Span<char> window = stackalloc char[(BoundaryWindow * 2) + 1];
@@ -246,12 +282,6 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         int tail = Math.Min(after.Length, BoundaryWindow);
         after.AsSpan(0, tail).CopyTo(window[(BoundaryWindow + 1)..]);
         ReadOnlySpan<char> joined = window[start..(BoundaryWindow + 1 + tail)];
-        UInt128 key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(joined), _seed ^ (WindowKind | (long)origin));
-        if (_verdicts.TryGet(key, out InjectionVerdict? verdict))
-        {
-            return verdict.IsInjection ? new ValueTask<InjectionVerdict?>(Act(verdict, origin, action, where, call)) : new ValueTask<InjectionVerdict?>(verdict);
-        }
-
         return DetectWindowAsync(joined.ToString(), key, origin, action, where, call, cancellationToken);
     }
 
@@ -336,8 +366,29 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         }
     }
 
-    /// <summary>Hashes the text's UTF-16 code units in place, seeded with what else decides the outcome.</summary>
-    private UInt128 Key(string text, long seed) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), _seed ^ seed);
+    /// <summary>
+    /// The hash of a text's UTF-16 code units under this screen's secret seed: every result remembered for the text
+    /// is keyed by it, so a caller that screens one text several ways (injection, PII, its message boundary) hashes it once.
+    /// </summary>
+    public UInt128 Fingerprint(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), _seed);
+
+    /// <summary>The key of a text's result of one kind: its fingerprint mixed with what else decides the outcome.</summary>
+    private UInt128 Key(string text, long seed) => KeyOf(Fingerprint(text), seed);
+
+    private static UInt128 KeyOf(UInt128 fingerprint, long seed) =>
+        fingerprint ^ new UInt128(Mix((ulong)seed), Mix((ulong)seed ^ 0x9E3779B97F4A7C15UL));
+
+    /// <summary>Folds one more fingerprint into a key, order-sensitive.</summary>
+    private static UInt128 Combine(UInt128 key, UInt128 fingerprint) =>
+        new UInt128(Mix((ulong)(key >> 64) ^ (ulong)fingerprint), Mix((ulong)key + (ulong)(fingerprint >> 64))) ^ fingerprint;
+
+    /// <summary>The SplitMix64 finaliser: every bit of the input affects every bit of the output.</summary>
+    private static ulong Mix(ulong value)
+    {
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
+    }
 
     /// <summary>The policy instance and its settings: a policy object changed after use does not reuse its old results.</summary>
     private static int PolicyFingerprint(PiiPolicy policy)

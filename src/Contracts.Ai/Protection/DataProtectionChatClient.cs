@@ -98,9 +98,10 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
         IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
         ChatResponse response = await base.GetResponseAsync(outgoing, options, cancellationToken).ConfigureAwait(false);
-        foreach (ChatMessage message in response.Messages)
+        IList<ChatMessage> answer = response.Messages;
+        for (int m = 0; m < answer.Count; m++)
         {
-            IList<AIContent> contents = message.Contents;
+            IList<AIContent> contents = answer[m].Contents;
             for (int i = 0; i < contents.Count; i++)
             {
                 contents[i] = ProtectModelContent(contents[i], policy, call);
@@ -236,15 +237,19 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         await run.NextAsync(_screen, text.Text, marked, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, i, call, cancellationToken).ConfigureAwait(false);
                         break;
                     case TextContent text:
+                        // One hash per text keys every result remembered for it: its injection verdict, its PII outcome, its boundaries.
+                        string prompt = text.Text;
+                        UInt128 fingerprint = prompt.Length == 0 ? default : _screen.Fingerprint(prompt);
+
                         // Whatever its role: a caller can send system and assistant turns as well as user ones.
-                        await _screen.DetectAsync(text.Text, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
+                        await _screen.DetectAsync(prompt, fingerprint, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
                         if (message.Role != ChatRole.Assistant)
                         {
                             // The model's turns neither join nor part the caller's texts: a forged "ok" between two halves hides nothing.
-                            await run.NextAsync(_screen, text.Text, false, ContentOrigin.UserPrompt, policy.UserPrompts, i, call, cancellationToken).ConfigureAwait(false);
+                            await run.NextAsync(_screen, prompt, fingerprint, false, ContentOrigin.UserPrompt, policy.UserPrompts, i, call, cancellationToken).ConfigureAwait(false);
                         }
 
-                        protectedContent = CopyText(text, _screen.RedactPii(text.Text, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
+                        protectedContent = CopyText(text, _screen.RedactPii(prompt, fingerprint, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
                         break;
                     case FunctionCallContent functionCall:
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
@@ -353,40 +358,72 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         private const int MaxPieces = 8;
 
         private string[]? _pieces;
+        private UInt128[]? _fingerprints;
         private int _count;
         private int _chars;
 
-        public async ValueTask NextAsync(
-            ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken)
+        public ValueTask NextAsync(
+            ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken) =>
+            NextAsync(screen, text, spotlighted || text.Length == 0 ? default : screen.Fingerprint(text), spotlighted, origin, action, index, call, cancellationToken);
+
+        public ValueTask NextAsync(
+            ContentScreen screen, string text, UInt128 fingerprint, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken)
         {
             if (spotlighted || text.Length == 0)
             {
                 // Marked data is isolated from what surrounds it: nothing joins across it.
                 _count = 0;
                 _chars = 0;
-                return;
+                return default;
             }
 
-            if (_count > 0)
+            if (_count == 0)
             {
-                await screen.DetectAcrossAsync(_pieces!, _count, text, origin, action, ContentPlace.InMessage("text joined across messages", index), call, cancellationToken).ConfigureAwait(false);
+                Add(text, fingerprint);
+                return default;
             }
 
-            Add(text);
+            ValueTask<InjectionVerdict?> screened = screen.DetectAcrossAsync(
+                _pieces!, _fingerprints!, _count, text, fingerprint, origin, action, ContentPlace.InMessage("text joined across messages", index), call, cancellationToken);
+            if (screened.IsCompletedSuccessfully)
+            {
+                // A boundary screened before: no state machine.
+                Add(text, fingerprint);
+                return default;
+            }
+
+            return AddAfterAsync(screened, text, fingerprint);
         }
 
-        private void Add(string text)
+        private async ValueTask AddAfterAsync(ValueTask<InjectionVerdict?> screened, string text, UInt128 fingerprint)
         {
-            _pieces ??= new string[MaxPieces];
+            await screened.ConfigureAwait(false);
+            Add(text, fingerprint);
+        }
+
+        private void Add(string text, UInt128 fingerprint)
+        {
+            // Messages longer than the window need two pieces at most: start small, grow for short ones.
+            _pieces ??= new string[2];
+            _fingerprints ??= new UInt128[2];
 
             // Only the last window's worth of characters is ever read: drop pieces that fall before it.
             while (_count > 0 && (_count == MaxPieces || _chars - _pieces[0].Length >= ContentScreen.BoundaryWindow))
             {
                 _chars -= _pieces[0].Length;
-                Array.Copy(_pieces, 1, _pieces, 0, --_count);
+                --_count;
+                Array.Copy(_pieces, 1, _pieces, 0, _count);
+                Array.Copy(_fingerprints, 1, _fingerprints, 0, _count);
             }
 
-            _pieces[_count++] = text;
+            if (_count == _pieces.Length)
+            {
+                Array.Resize(ref _pieces, Math.Min(_pieces.Length * 2, MaxPieces));
+                Array.Resize(ref _fingerprints, _pieces.Length);
+            }
+
+            _pieces[_count] = text;
+            _fingerprints[_count++] = fingerprint;
             _chars += text.Length;
         }
     }

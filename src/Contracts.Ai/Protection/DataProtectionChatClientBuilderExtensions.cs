@@ -20,6 +20,7 @@ public static class DataProtectionChatClientBuilderExtensions
     /// built-in ones are used.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The configured options are invalid; the message names each problem.</exception>
     public static ChatClientBuilder UseDataProtection(this ChatClientBuilder builder, Action<DataProtectionOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -28,6 +29,7 @@ public static class DataProtectionChatClientBuilderExtensions
         {
             options = new DataProtectionOptions();
             configure(options);
+            StageOptionsValidation.ThrowIfInvalid(options, "GovernedAi:DataProtection", static (o, at, errors) => o.Validate(at, errors));
         }
 
         return builder.UseDataProtection(options);

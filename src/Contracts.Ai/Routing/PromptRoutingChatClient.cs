@@ -65,7 +65,19 @@ public sealed class PromptRoutingChatClient : DelegatingChatClient
     public PromptRoutingOptions Options { get; }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (FindRollout(options, out GovernanceContext? context, out _))
+        {
+            return GetRoutedResponseAsync(messages, options, cancellationToken);
+        }
+
+        // No rollout: nothing to await; a deprecated version's traffic still moves to its replacement.
+        Route shifted = ShiftLabelTraffic(context, options);
+        return base.GetResponseAsync(messages, shifted.Options ?? options, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetRoutedResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         Route route = FindRollout(options, out GovernanceContext? context, out RolloutOptions? rollout)
             ? await RouteAsync(options, context, rollout).ConfigureAwait(false)

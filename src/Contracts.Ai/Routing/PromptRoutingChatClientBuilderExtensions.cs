@@ -14,6 +14,7 @@ public static class PromptRoutingChatClientBuilderExtensions
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The configured options are invalid; the message names each problem.</exception>
     public static ChatClientBuilder UsePromptRouting(this ChatClientBuilder builder, Action<PromptRoutingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -22,6 +23,7 @@ public static class PromptRoutingChatClientBuilderExtensions
         {
             options = new PromptRoutingOptions();
             configure(options);
+            StageOptionsValidation.ThrowIfInvalid(options, "GovernedAi:Routing", static (o, at, errors) => o.Validate(at, errors));
         }
 
         return builder.UsePromptRouting(options);

@@ -114,7 +114,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
             {
                 if (runtime.Idempotent)
                 {
-                    (string key, string fingerprint) = IdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, context);
+                    (string key, string fingerprint) = ToolIdempotencyKeys.ForTool(Name, arguments, runtime.IdempotencyKeyArguments, context);
                     keyHash = call is null && activity is null ? null : Hash(key);
                     IdempotentResult<JsonElement> result = await RunIdempotentAsync(key, fingerprint, arguments, left, cancellationToken).ConfigureAwait(false);
                     replayed = result.Replayed;

@@ -61,14 +61,22 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     /// <exception cref="ToolArgumentViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool call broke the tool's parameter schema.</exception>
     /// <exception cref="ToolOutputViolationException">Under <see cref="ToolRejectionPolicy.Throw"/>, a tool's output broke its contract.</exception>
     /// <exception cref="UnsafeContentException">The messages approve a tool call whose approval request this stage did not sign, or whose call was changed since.</exception>
-    public override async Task<ChatResponse> GetResponseAsync(
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? call = CheckApprovals(messages);
         ToolCallScope? scope = Govern(ref options);
+        return scope is null
+            ? base.GetResponseAsync(messages, options, cancellationToken)
+            : GetGovernedResponseAsync(messages, options, scope, call, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetGovernedResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, CancellationToken cancellationToken)
+    {
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        scope?.ThrowIfRejected();
+        scope.ThrowIfRejected();
         foreach (ChatMessage message in response.Messages)
         {
             _approvals.SignRequests(message.Contents);

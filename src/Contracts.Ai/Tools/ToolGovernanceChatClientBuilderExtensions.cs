@@ -18,6 +18,7 @@ public static class ToolGovernanceChatClientBuilderExtensions
     /// provider when registered; without a store, idempotent tools use one in-process store.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The configured options are invalid; the message names each problem.</exception>
     public static ChatClientBuilder UseToolGovernance(this ChatClientBuilder builder, Action<ToolGovernanceOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -26,6 +27,7 @@ public static class ToolGovernanceChatClientBuilderExtensions
         {
             options = new ToolGovernanceOptions();
             configure(options);
+            StageOptionsValidation.ThrowIfInvalid(options, "GovernedAi:Tools", static (o, at, errors) => o.Validate(at, errors));
         }
 
         return builder.UseToolGovernance(options);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.Pipeline;
 using Contracts.Ai.Tests.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -167,8 +167,8 @@ public class IdempotencyCoordinatorTests
     {
         IdempotencyCoordinator coordinator = Create();
         var arguments = new Dictionary<string, object?> { ["orderId"] = 42 };
-        (string keyA, string fpA) = IdempotencyKeys.ForTool("refund", arguments, null, new GovernanceContext { TenantId = "a", ConversationId = "c" });
-        (string keyB, string fpB) = IdempotencyKeys.ForTool("refund", arguments, null, new GovernanceContext { TenantId = "b", ConversationId = "c" });
+        (string keyA, string fpA) = ToolIdempotencyKeys.ForTool("refund", arguments, null, new GovernanceContext { TenantId = "a", ConversationId = "c" });
+        (string keyB, string fpB) = ToolIdempotencyKeys.ForTool("refund", arguments, null, new GovernanceContext { TenantId = "b", ConversationId = "c" });
 
         IdempotentResult<string> a = await coordinator.ExecuteAsync(keyA, fpA, _ => new ValueTask<string>("tenant a"), StringInfo, default);
         IdempotentResult<string> b = await coordinator.ExecuteAsync(keyB, fpB, _ => new ValueTask<string>("tenant b"), StringInfo, default);

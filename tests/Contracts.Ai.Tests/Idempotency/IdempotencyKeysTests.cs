@@ -8,7 +8,7 @@ public class IdempotencyKeysTests
     private static readonly GovernanceContext Scope = new() { TenantId = "tenant-a", ConversationId = "conv-1" };
 
     private static (string Key, string Fingerprint) Key(string json, IReadOnlyList<string>? keyArguments = null, GovernanceContext? scope = null, string tool = "refund_order") =>
-        IdempotencyKeys.ForTool(tool, Arguments(json), keyArguments, scope ?? Scope);
+        ToolIdempotencyKeys.ForTool(tool, Arguments(json), keyArguments, scope ?? Scope);
 
     private static Dictionary<string, object?> Arguments(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!.ToDictionary(p => p.Key, p => (object?)p.Value);
@@ -25,7 +25,7 @@ public class IdempotencyKeysTests
     public void Clr_values_and_their_json_give_the_same_key()
     {
         var fromJson = Key("""{"orderId": 42, "note": "x", "flags": [true, false], "none": null}""");
-        var fromClr = IdempotencyKeys.ForTool("refund_order", new Dictionary<string, object?>
+        var fromClr = ToolIdempotencyKeys.ForTool("refund_order", new Dictionary<string, object?>
         {
             ["orderId"] = 42L,
             ["note"] = "x",
@@ -159,7 +159,7 @@ public class IdempotencyKeysTests
     [Fact]
     public void Bad_arguments_are_rejected()
     {
-        Assert.ThrowsAny<ArgumentException>(() => IdempotencyKeys.ForTool("", new Dictionary<string, object?>(), null, null));
-        Assert.Throws<ArgumentNullException>(() => IdempotencyKeys.ForTool("t", null!, null, null));
+        Assert.ThrowsAny<ArgumentException>(() => ToolIdempotencyKeys.ForTool("", new Dictionary<string, object?>(), null, null));
+        Assert.Throws<ArgumentNullException>(() => ToolIdempotencyKeys.ForTool("t", null!, null, null));
     }
 }

@@ -2,6 +2,7 @@ using Contracts.Ai.Testing;
 using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Contracts.Ai.Tests.Pipeline;
 
@@ -61,6 +62,54 @@ public class GovernedToolLoopTests
 
         Assert.Contains("AdditionalTools (audit_log)", error.Message, StringComparison.Ordinal);
         Assert.Contains("ChatOptions.Tools", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_app_loop_holding_tools_of_its_own_stops_the_host_at_start_before_any_request(bool keyed)
+    {
+        AIFunction audit = AIFunctionFactory.Create(() => "ok", "audit_log");
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        var provider = new ScriptedChatClient(ScriptedTurn.Reply("never asked"));
+        if (keyed)
+        {
+            builder.Services.AddKeyedChatClient("support", provider).UseFunctionInvocation(configure: f => f.AdditionalTools = [audit]);
+        }
+        else
+        {
+            builder.Services.AddChatClient(provider).UseFunctionInvocation(configure: f => f.AdditionalTools = [audit]);
+        }
+
+        builder.Services.AddGovernedAi();
+        using IHost host = builder.Build();
+
+        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("AdditionalTools (audit_log)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ChatOptions.Tools", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, provider.CallCount);
+    }
+
+    [Fact]
+    public async Task A_governable_registration_starts_and_is_built_once_at_start()
+    {
+        int built = 0;
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddChatClient(_ =>
+        {
+            built++;
+            return new ScriptedChatClient(ScriptedTurn.Reply("hello"));
+        }).UseFunctionInvocation();
+        builder.Services.AddGovernedAi();
+        using IHost host = builder.Build();
+
+        await host.StartAsync();
+        ChatResponse response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("hi");
+        await host.StopAsync();
+
+        Assert.Equal("hello", response.Text);
+        Assert.Equal(1, built);
     }
 
     [Theory]

@@ -361,7 +361,7 @@ public class DataProtectionChatClientTests
         services.AddGovernedAi(_ => new ScriptedChatClient());
         using ServiceProvider provider = services.BuildServiceProvider();
         var screen = provider.GetRequiredService<IToolOutputScreen>();
-        var call = new GovernedCall();
+        var call = new GovernedCall { IsObserved = true };
 
         string screened = await screen.ScreenAsync("crm", $"{{\"email\":\"{Email}\"}}", call, CancellationToken.None);
 

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace Contracts.Ai.Tests.Telemetry;
+namespace Contracts.Ai.Tests.Pipeline;
 
 [Collection(TelemetryCollection.Name)]
 public class SensitiveDataTests

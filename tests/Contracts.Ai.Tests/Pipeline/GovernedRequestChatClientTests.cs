@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.Telemetry;
 using Microsoft.Extensions.AI;
 using OpenTelemetry.Metrics;
 
-namespace Contracts.Ai.Tests.Telemetry;
+namespace Contracts.Ai.Tests.Pipeline;
 
 [Collection(TelemetryCollection.Name)]
 public class GovernedRequestChatClientTests

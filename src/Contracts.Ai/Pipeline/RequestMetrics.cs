@@ -1,0 +1,21 @@
+using System;
+using System.Diagnostics;
+
+namespace Contracts.Ai;
+
+/// <summary>The <c>contracts_ai.request.duration</c> measurement of a governed call, tagged with its contract, version, variant and outcome.</summary>
+internal static class RequestMetrics
+{
+    public static void Record(GovernedCall call, string outcome, TimeSpan elapsed)
+    {
+        if (!GovernedAiTelemetry.RequestDuration.Enabled)
+        {
+            return;
+        }
+
+        var tags = default(TagList);
+        ContractMetricTags.Add(ref tags, call);
+        tags.Add(TelemetryNames.Attributes.Outcome, outcome);
+        GovernedAiTelemetry.RequestDuration.Record(elapsed.TotalSeconds, tags);
+    }
+}
