@@ -43,6 +43,11 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     // A cut moves at most three tokens to reach a character's first byte (a character has at most four bytes).
     private const int CutReach = 4;
 
+    // One text adds at most this many new pieces to the piece cache (a quarter of its slots), so a huge one-off text
+    // (a dump of random identifiers, a long CJK document) neither churns the whole cache on every count nor evicts the
+    // recurring pieces of the conversation; its other new pieces are merged without being remembered.
+    private const int NewPiecesPerText = 8192;
+
     // Created once per process on first use; the vocabulary is loaded exactly once even when first uses race.
     private static readonly Lazy<TiktokenTokenCounter> s_o200kBase = new(() => new TiktokenTokenCounter(O200kBase));
     private static readonly Lazy<TiktokenTokenCounter> s_cl100kBase = new(() => new TiktokenTokenCounter(Cl100kBase));
@@ -152,7 +157,8 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         if (text.Length <= StackChars)
         {
             Span<byte> utf8 = stackalloc byte[StackChars * 3];
-            return CountUtf8(utf8[..ToUtf8(text, utf8)]);
+            int newPieces = StackChars;
+            return CountUtf8(utf8[..ToUtf8(text, utf8)], ref newPieces);
         }
 
         return CountChunks(text, null);
@@ -190,6 +196,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints)
     {
         int count = 0;
+        int newPieces = NewPiecesPerText;
         WindowJoins? joins = null;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length, 1), ChunkChars) * 3);
         try
@@ -202,12 +209,12 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                 ReadOnlySpan<byte> utf8 = buffer.AsSpan(0, ToUtf8(chunk, buffer));
                 if (checkpoints is null)
                 {
-                    count += CountUtf8(utf8);
+                    count += CountUtf8(utf8, ref newPieces);
                 }
                 else
                 {
                     checkpoints.Add(start, count);
-                    count += CountUtf8(utf8, checkpoints, start, count, ref joins);
+                    count += CountUtf8(utf8, checkpoints, start, count, ref joins, ref newPieces);
                 }
 
                 start = end;
@@ -235,7 +242,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     }
 
     /// <summary>Counts a chunk's tokens, remembering the joins of the windows of every piece longer than a window as checkpoints.</summary>
-    private int CountUtf8(ReadOnlySpan<byte> text, TokenCheckpoints checkpoints, int chunkChars, int tokensBefore, ref WindowJoins? joins)
+    private int CountUtf8(ReadOnlySpan<byte> text, TokenCheckpoints checkpoints, int chunkChars, int tokensBefore, ref WindowJoins? joins, ref int newPieces)
     {
         int count = 0;
         int countedBytes = 0;
@@ -246,7 +253,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             ReadOnlySpan<byte> piece = text[i..end];
             if (piece.Length <= BytePairMerge.WindowBytes)
             {
-                count += CountPiece(piece);
+                count += CountPiece(piece, ref newPieces);
             }
             else
             {
@@ -269,20 +276,21 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         return count;
     }
 
-    private int CountUtf8(ReadOnlySpan<byte> text)
+    private int CountUtf8(ReadOnlySpan<byte> text, ref int newPieces)
     {
         int count = 0;
         for (int i = 0; i < text.Length;)
         {
             int end = _o200k ? TiktokenPreTokenizer.NextO200k(text, i) : TiktokenPreTokenizer.NextCl100k(text, i);
-            count += CountPiece(text[i..end]);
+            count += CountPiece(text[i..end], ref newPieces);
             i = end;
         }
 
         return count;
     }
 
-    private int CountPiece(ReadOnlySpan<byte> piece)
+    /// <summary>Counts a piece's tokens, remembering a count merged anew while <paramref name="newPieces"/> allows (one less each time).</summary>
+    private int CountPiece(ReadOnlySpan<byte> piece, ref int newPieces)
     {
         int length = piece.Length;
         if (length <= 8)
@@ -306,7 +314,11 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         if (!_pieces.TryGet(piece, hash, out int tokens))
         {
             tokens = BytePairMerge.Count(_vocabulary, piece);
-            _pieces.Add(piece, hash, tokens);
+            if (newPieces > 0)
+            {
+                newPieces--;
+                _pieces.Add(piece, hash, tokens);
+            }
         }
 
         return tokens;
@@ -320,6 +332,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     /// <remarks>When <paramref name="join"/> is a join inside the piece that starts at <paramref name="startChar"/>, that piece's merge resumes there.</remarks>
     private int CharsAfterTokens(ReadOnlySpan<char> text, int startChar, int seen, WindowJoin join, int tokens, bool roundUp, out int tokensBefore)
     {
+        int newPieces = NewPiecesPerText;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length - startChar, 1), ChunkChars) * 3);
         try
         {
@@ -354,7 +367,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                         continue;
                     }
 
-                    int count = CountPiece(piece);
+                    int count = CountPiece(piece, ref newPieces);
                     if (seen + count >= tokens)
                     {
                         if (seen + count == tokens)
