@@ -44,7 +44,18 @@ internal static class BytePairMerge
             return Scan(vocabulary, piece, starts, ranks);
         }
 
-        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, default) : Windowed(vocabulary, piece, default, 0, int.MaxValue);
+        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, default) : Windowed(vocabulary, piece, default, 0, int.MaxValue, null, default);
+    }
+
+    /// <summary>
+    /// Counts the tokens of a piece longer than <see cref="WindowBytes"/>, window by window, remembering in
+    /// <paramref name="joins"/> where each window was joined to the next so that <see cref="SplitPart"/> can resume there
+    /// (none when the windows could not be joined and the piece was merged whole).
+    /// </summary>
+    public static int CountWindowed(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, WindowJoins joins)
+    {
+        joins.Clear();
+        return Windowed(vocabulary, piece, default, 0, int.MaxValue, joins, default);
     }
 
     /// <summary>Counts the tokens of a piece with one merge of the whole piece, never by windows: the reference the windowed merge must equal.</summary>
@@ -68,7 +79,7 @@ internal static class BytePairMerge
             return Scan(vocabulary, piece, starts, ranks);
         }
 
-        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, starts) : Windowed(vocabulary, piece, starts, 0, int.MaxValue);
+        return piece.Length <= WindowBytes ? Heap(vocabulary, piece, starts) : Windowed(vocabulary, piece, starts, 0, int.MaxValue, null, default);
     }
 
     /// <summary>
@@ -78,11 +89,16 @@ internal static class BytePairMerge
     /// its last token), and stops once at least <paramref name="stopAfter"/> tokens are known.
     /// </summary>
     /// <returns>The number of tokens known: the piece's count when it is below <paramref name="stopAfter"/>, else at least <paramref name="stopAfter"/>.</returns>
-    public static int SplitPart(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter)
+    /// <remarks>
+    /// A <paramref name="resume"/> join that <see cref="CountWindowed"/> remembered for this piece (with
+    /// <see cref="WindowJoin.Tokens"/> at most <paramref name="first"/>) starts the walk there instead of at the piece's start,
+    /// with the same merges; <c>default</c> walks from the start.
+    /// </remarks>
+    public static int SplitPart(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter, WindowJoin resume = default)
     {
         if (piece.Length > WindowBytes)
         {
-            return Windowed(vocabulary, piece, starts, first, stopAfter);
+            return Windowed(vocabulary, piece, starts, first, stopAfter, null, resume.Tokens <= first ? resume : default);
         }
 
         int[] all = ArrayPool<int>.Shared.Rent(piece.Length + 1);
@@ -108,17 +124,38 @@ internal static class BytePairMerge
     /// <param name="starts">Where token starts are written, from token <paramref name="first"/> on, as by <see cref="SplitPart"/>; empty to count only.</param>
     /// <param name="first">The first token whose start is written.</param>
     /// <param name="stopAfter">Stop once this many tokens are known.</param>
-    private static int Windowed(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter)
+    /// <param name="joins">Where each join is remembered, or <see langword="null"/>.</param>
+    /// <param name="resume">A join remembered earlier for this piece to start from, or <c>default</c> to start at the piece's start.</param>
+    private static int Windowed(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, int stopAfter, WindowJoins? joins, WindowJoin resume)
     {
         int[] previous = ArrayPool<int>.Shared.Rent(WindowBytes + 1);
         int[] current = ArrayPool<int>.Shared.Rent(WindowBytes + 1);
         try
         {
+            // Windows start every WindowBytes - OverlapBytes bytes; a resumed walk merges the join's window again and goes on from
+            // its next token, making from there the same merges and joins as a walk from the piece's start.
+            int window = resume.Tokens > 0 ? resume.Window : 0;
             int count = 0;
-            int previousStart = 0;
-            int previousEnd = WindowBytes;
-            int previousTokens = Heap(vocabulary, piece[..previousEnd], previous);
+            int previousStart = window * (WindowBytes - OverlapBytes);
+            int previousEnd = Math.Min(piece.Length, previousStart + WindowBytes);
+            int previousTokens = Heap(vocabulary, piece[previousStart..previousEnd], previous);
             int previousFirst = 0;
+            if (resume.Tokens > 0)
+            {
+                while (previousFirst < previousTokens && previousStart + previous[previousFirst] < resume.NextByte)
+                {
+                    previousFirst++;
+                }
+
+                if (previousFirst == previousTokens || previousStart + previous[previousFirst] != resume.NextByte)
+                {
+                    // Not a join of this piece: walk from the start.
+                    return Windowed(vocabulary, piece, starts, first, stopAfter, joins, default);
+                }
+
+                count = resume.Tokens;
+            }
+
             while (previousEnd < piece.Length)
             {
                 int currentStart = previousEnd - OverlapBytes;
@@ -155,6 +192,7 @@ internal static class BytePairMerge
 
                 if (join < 0)
                 {
+                    joins?.Clear();
                     return WholeHeap(vocabulary, piece, starts, first);
                 }
 
@@ -168,6 +206,8 @@ internal static class BytePairMerge
                     return count;
                 }
 
+                window++;
+                joins?.Add(new WindowJoin(window, currentStart + current[j + 1], count));
                 (previous, current) = (current, previous);
                 previousStart = currentStart;
                 previousEnd = currentEnd;
@@ -400,5 +440,38 @@ internal static class BytePairMerge
 
         heap[i] = last;
         return top;
+    }
+}
+
+/// <summary>
+/// A join of two windows inside a piece merged window by window: the merge can resume by merging window
+/// <see cref="Window"/> again and going on from its token that starts at <see cref="NextByte"/>, the piece's
+/// token number <see cref="Tokens"/> (counted from 0). <c>default</c> (0 tokens) means the piece's start.
+/// </summary>
+internal readonly record struct WindowJoin(int Window, int NextByte, int Tokens);
+
+/// <summary>The joins remembered while a piece was counted window by window.</summary>
+internal sealed class WindowJoins
+{
+    private WindowJoin[] _items = new WindowJoin[64];
+
+    /// <summary>Gets the number of joins.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Gets a join.</summary>
+    public WindowJoin this[int index] => _items[index];
+
+    /// <summary>Forgets every join.</summary>
+    public void Clear() => Count = 0;
+
+    /// <summary>Remembers a join.</summary>
+    public void Add(WindowJoin join)
+    {
+        if (Count == _items.Length)
+        {
+            Array.Resize(ref _items, Count * 2);
+        }
+
+        _items[Count++] = join;
     }
 }

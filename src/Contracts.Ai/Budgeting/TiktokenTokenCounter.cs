@@ -40,6 +40,14 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     private const int ChunkChars = 8192;
     private const int StackChars = 512;
 
+    // A cut moves at most three tokens to reach a character's first byte (a character has at most four bytes).
+    private const int CutReach = 4;
+
+    // One text adds at most this many new pieces to the piece cache (a quarter of its slots), so a huge one-off text
+    // (a dump of random identifiers, a long CJK document) neither churns the whole cache on every count nor evicts the
+    // recurring pieces of the conversation; its other new pieces are merged without being remembered.
+    private const int NewPiecesPerText = 8192;
+
     // Created once per process on first use; the vocabulary is loaded exactly once even when first uses race.
     private static readonly Lazy<TiktokenTokenCounter> s_o200kBase = new(() => new TiktokenTokenCounter(O200kBase));
     private static readonly Lazy<TiktokenTokenCounter> s_cl100kBase = new(() => new TiktokenTokenCounter(Cl100kBase));
@@ -149,7 +157,8 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         if (text.Length <= StackChars)
         {
             Span<byte> utf8 = stackalloc byte[StackChars * 3];
-            return CountUtf8(utf8[..ToUtf8(text, utf8)]);
+            int newPieces = StackChars;
+            return CountUtf8(utf8[..ToUtf8(text, utf8)], ref newPieces);
         }
 
         return CountChunks(text, null);
@@ -165,7 +174,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
 
         if (!fromEnd)
         {
-            return CharsAfterTokens(text, 0, 0, maxTokens, roundUp: false, out _);
+            return CharsAfterTokens(text, 0, 0, default, maxTokens, roundUp: false, out _);
         }
 
         // The tail keeps the last tokens of the whole text: skip the others from the start.
@@ -187,16 +196,27 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints)
     {
         int count = 0;
+        int newPieces = NewPiecesPerText;
+        WindowJoins? joins = null;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length, 1), ChunkChars) * 3);
         try
         {
             for (int start = 0; start < text.Length;)
             {
-                checkpoints?.Add(start, count);
                 int end = ChunkEnd(text, start);
                 ReadOnlySpan<char> chunk = text[start..end];
                 EnsureCapacity(ref buffer, chunk.Length * 3);
-                count += CountUtf8(buffer.AsSpan(0, ToUtf8(chunk, buffer)));
+                ReadOnlySpan<byte> utf8 = buffer.AsSpan(0, ToUtf8(chunk, buffer));
+                if (checkpoints is null)
+                {
+                    count += CountUtf8(utf8, ref newPieces);
+                }
+                else
+                {
+                    checkpoints.Add(start, count);
+                    count += CountUtf8(utf8, checkpoints, start, count, ref joins, ref newPieces);
+                }
+
                 start = end;
             }
         }
@@ -216,24 +236,61 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             return 0;
         }
 
-        checkpoints.Find(tokens, out int start, out int seen);
-        return CharsAfterTokens(text, start, seen, tokens, roundUp, out tokensBefore);
+        // A checkpoint at least CutReach tokens before the cut, so that a cut moved back to a character's start stays after it.
+        checkpoints.Find(tokens - CutReach, out int start, out int seen, out WindowJoin join);
+        return CharsAfterTokens(text, start, seen, join, tokens, roundUp, out tokensBefore);
     }
 
-    private int CountUtf8(ReadOnlySpan<byte> text)
+    /// <summary>Counts a chunk's tokens, remembering the joins of the windows of every piece longer than a window as checkpoints.</summary>
+    private int CountUtf8(ReadOnlySpan<byte> text, TokenCheckpoints checkpoints, int chunkChars, int tokensBefore, ref WindowJoins? joins, ref int newPieces)
     {
         int count = 0;
+        int countedBytes = 0;
+        int countedChars = chunkChars;
         for (int i = 0; i < text.Length;)
         {
             int end = _o200k ? TiktokenPreTokenizer.NextO200k(text, i) : TiktokenPreTokenizer.NextCl100k(text, i);
-            count += CountPiece(text[i..end]);
+            ReadOnlySpan<byte> piece = text[i..end];
+            if (piece.Length <= BytePairMerge.WindowBytes)
+            {
+                count += CountPiece(piece, ref newPieces);
+            }
+            else
+            {
+                // The piece's start as a character index, found by counting on from the last long piece (linear over the chunk).
+                countedChars += CharCount(text[countedBytes..i]);
+                countedBytes = i;
+                joins ??= new WindowJoins();
+                int tokens = BytePairMerge.CountWindowed(_vocabulary, piece, joins);
+                for (int k = 0; k < joins.Count; k++)
+                {
+                    checkpoints.Add(countedChars, tokensBefore + count, joins[k]);
+                }
+
+                count += tokens;
+            }
+
             i = end;
         }
 
         return count;
     }
 
-    private int CountPiece(ReadOnlySpan<byte> piece)
+    private int CountUtf8(ReadOnlySpan<byte> text, ref int newPieces)
+    {
+        int count = 0;
+        for (int i = 0; i < text.Length;)
+        {
+            int end = _o200k ? TiktokenPreTokenizer.NextO200k(text, i) : TiktokenPreTokenizer.NextCl100k(text, i);
+            count += CountPiece(text[i..end], ref newPieces);
+            i = end;
+        }
+
+        return count;
+    }
+
+    /// <summary>Counts a piece's tokens, remembering a count merged anew while <paramref name="newPieces"/> allows (one less each time).</summary>
+    private int CountPiece(ReadOnlySpan<byte> piece, ref int newPieces)
     {
         int length = piece.Length;
         if (length <= 8)
@@ -257,7 +314,11 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         if (!_pieces.TryGet(piece, hash, out int tokens))
         {
             tokens = BytePairMerge.Count(_vocabulary, piece);
-            _pieces.Add(piece, hash, tokens);
+            if (newPieces > 0)
+            {
+                newPieces--;
+                _pieces.Add(piece, hash, tokens);
+            }
         }
 
         return tokens;
@@ -268,8 +329,10 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     /// the token boundary before it (or, with <paramref name="roundUp"/>, after it). Scans from <paramref name="startChar"/>,
     /// a chunk start before which <paramref name="seen"/> tokens come.
     /// </summary>
-    private int CharsAfterTokens(ReadOnlySpan<char> text, int startChar, int seen, int tokens, bool roundUp, out int tokensBefore)
+    /// <remarks>When <paramref name="join"/> is a join inside the piece that starts at <paramref name="startChar"/>, that piece's merge resumes there.</remarks>
+    private int CharsAfterTokens(ReadOnlySpan<char> text, int startChar, int seen, WindowJoin join, int tokens, bool roundUp, out int tokensBefore)
     {
+        int newPieces = NewPiecesPerText;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(text.Length - startChar, 1), ChunkChars) * 3);
         try
         {
@@ -286,7 +349,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                     if (piece.Length > BytePairMerge.WindowBytes)
                     {
                         // A long piece is walked only as far as the cut, and merged once.
-                        int inPiece = CutInPiece(piece, tokens - seen, roundUp, out int tokensInPiece, out bool wholePiece);
+                        int inPiece = CutInPiece(piece, tokens - seen, roundUp, i == 0 && start == startChar ? join : default, out int tokensInPiece, out bool wholePiece);
                         if (!wholePiece)
                         {
                             tokensBefore = seen + tokensInPiece;
@@ -304,7 +367,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                         continue;
                     }
 
-                    int count = CountPiece(piece);
+                    int count = CountPiece(piece, ref newPieces);
                     if (seen + count >= tokens)
                     {
                         if (seen + count == tokens)
@@ -313,7 +376,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                             return start + CharCount(utf8[..pieceEnd]);
                         }
 
-                        int cut = i + CutInPiece(piece, tokens - seen, roundUp, out int j, out _);
+                        int cut = i + CutInPiece(piece, tokens - seen, roundUp, default, out int j, out _);
                         tokensBefore = seen + j;
                         return start + CharCount(utf8[..cut]);
                     }
@@ -340,13 +403,12 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     /// has no more than <paramref name="tokens"/> tokens, <paramref name="wholePiece"/> is set, the offset is the piece's length
     /// and <paramref name="tokensBefore"/> its count.
     /// </summary>
-    private int CutInPiece(ReadOnlySpan<byte> piece, int tokens, bool roundUp, out int tokensBefore, out bool wholePiece)
+    private int CutInPiece(ReadOnlySpan<byte> piece, int tokens, bool roundUp, WindowJoin join, out int tokensBefore, out bool wholePiece)
     {
-        // A cut moves at most three tokens to reach a character's first byte (a character has at most four bytes).
-        const int Reach = 4;
+        const int Reach = CutReach;
         int first = Math.Max(0, tokens - Reach);
         Span<int> starts = stackalloc int[(2 * Reach) + 2];
-        int count = BytePairMerge.SplitPart(_vocabulary, piece, starts, first, tokens + Reach);
+        int count = BytePairMerge.SplitPart(_vocabulary, piece, starts, first, tokens + Reach, join);
         if (count <= tokens)
         {
             wholePiece = true;

@@ -99,6 +99,49 @@ public class HostileTruncationTests
     }
 
     [Theory]
+    [MemberData(nameof(Encodings))]
+    public void A_cut_inside_a_long_piece_resumed_at_a_window_join_is_the_cut_found_from_the_piece_start(string encoding)
+    {
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        ITokenCutFinder finder = counter;
+        foreach (string kind in new[] { "lowercase", "emoji", "cjk", "unicode" })
+        {
+            // Words, then a piece of several windows (not at a chunk's start), then words again.
+            string piece = kind == "lowercase" ? new string('a', 1) + Lowercase(5, 6 * BytePairMerge.WindowBytes) : HostileText(kind, 5, 2 * BytePairMerge.WindowBytes);
+            string text = "Here is the dump you asked for: " + piece + " and that was all of it.\n";
+            var checkpoints = new TokenCheckpoints();
+            int total = finder.CountWithCheckpoints(text, checkpoints);
+            Assert.Equal(counter.CountTokens(text), total);
+
+            // Without checkpoints every cut walks the piece from its start: the reference.
+            var none = new TokenCheckpoints();
+            for (int tokens = 1; tokens < total; tokens += 1 + (tokens % 29))
+            {
+                foreach (bool roundUp in new[] { false, true })
+                {
+                    int resumed = finder.FindCut(text, checkpoints, tokens, roundUp, out int resumedBefore);
+                    int walked = finder.FindCut(text, none, tokens, roundUp, out int walkedBefore);
+                    Assert.True(
+                        resumed == walked && resumedBefore == walkedBefore,
+                        $"{kind}: the cut after {tokens} tokens (round up {roundUp}) is at {resumed} chars after {resumedBefore} tokens; walked from the start, at {walked} after {walkedBefore}.");
+                }
+            }
+        }
+
+        static string Lowercase(int seed, int length)
+        {
+            var random = new Random(seed);
+            var text = new StringBuilder(length);
+            for (int i = 0; i < length; i++)
+            {
+                text.Append((char)('a' + random.Next(26)));
+            }
+
+            return text.ToString();
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(EncodingsAndKinds))]
     public async Task A_huge_tool_result_is_cut_to_fit_the_window_exactly(string encoding, string kind)
     {
