@@ -17,8 +17,6 @@ public class TiktokenExactnessTests
     private const int GeneratedSeed = 20_2612;
     private const int GeneratedCount = 3_000;
 
-    private static readonly string CorpusFolder = Path.Combine(AppContext.BaseDirectory, "Budgeting", "TokenCorpus");
-
     public static TheoryData<string> Encodings => new() { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase };
 
     [Theory]
@@ -27,25 +25,11 @@ public class TiktokenExactnessTests
     {
         // 2,000 texts from TokenTextGenerator.Generate(seed: 2026, count: 2000, astral: true), counted by tiktoken
         // (written as JSON, where lone surrogates became U+FFFD; the next test covers them).
-        string[] corpus = JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(CorpusFolder, "generated-corpus.json")))!;
-        using JsonDocument expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(CorpusFolder, "generated-expected-counts.json")));
-        JsonElement counts = expected.RootElement.GetProperty(encoding);
+        (string[] corpus, int[] counts) = TokenCorpusReference.Load("generated-corpus.json", "generated-expected-counts.json", encoding);
         Assert.Equal(2_000, corpus.Length);
-        Assert.Equal(corpus.Length, counts.GetArrayLength());
+        Assert.Equal(corpus.Length, counts.Length);
 
-        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
-        var mismatches = new List<string>();
-        for (int i = 0; i < corpus.Length; i++)
-        {
-            int actual = counter.CountTokens(corpus[i]);
-            int reference = counts[i].GetInt32();
-            if (actual != reference)
-            {
-                mismatches.Add($"#{i} {JsonSerializer.Serialize(Shorten(corpus[i]))}: tiktoken {reference}, counted {actual}");
-            }
-        }
-
-        Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {corpus.Length} texts differ from tiktoken ({encoding}):\n" + string.Join("\n", mismatches));
+        TokenCorpusReference.AssertCountsEqual(encoding, corpus, counts);
     }
 
     [Theory]

@@ -9,33 +9,17 @@ namespace Contracts.Ai.Tests.Budgeting;
 
 public class TiktokenTokenCounterTests
 {
-    private static readonly string CorpusFolder = Path.Combine(AppContext.BaseDirectory, "Budgeting", "TokenCorpus");
-
     public static TheoryData<string> Encodings => new() { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase };
 
     [Theory]
     [MemberData(nameof(Encodings))]
     public void Counts_equal_the_reference_tiktoken_counts_on_the_corpus(string encoding)
     {
-        string[] corpus = JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(CorpusFolder, "corpus.json")))!;
-        using JsonDocument expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(CorpusFolder, "expected-counts.json")));
-        JsonElement counts = expected.RootElement.GetProperty(encoding);
+        (string[] corpus, int[] counts) = TokenCorpusReference.Load("corpus.json", "expected-counts.json", encoding);
         Assert.True(corpus.Length >= 300, $"The corpus holds {corpus.Length} strings; it must hold at least 300.");
-        Assert.Equal(corpus.Length, counts.GetArrayLength());
+        Assert.Equal(corpus.Length, counts.Length);
 
-        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
-        var mismatches = new List<string>();
-        for (int i = 0; i < corpus.Length; i++)
-        {
-            int actual = counter.CountTokens(corpus[i]);
-            int reference = counts[i].GetInt32();
-            if (actual != reference)
-            {
-                mismatches.Add($"#{i} {JsonSerializer.Serialize(Shorten(corpus[i]))}: expected {reference}, counted {actual}");
-            }
-        }
-
-        Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {corpus.Length} strings differ from tiktoken ({encoding}):\n" + string.Join("\n", mismatches));
+        TokenCorpusReference.AssertCountsEqual(encoding, corpus, counts);
     }
 
     [Theory]
@@ -120,6 +104,4 @@ public class TiktokenTokenCounterTests
 
         Assert.All(results, r => Assert.Equal(expected, r));
     }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "...";
 }
