@@ -1,9 +1,14 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text.Json;
 using Contracts.Ai.Evaluation;
 
 namespace Contracts.Ai.Tests.Protection;
 
-/// <summary>The one-pass scoring of both learned models finds exactly what each model finds alone.</summary>
+/// <summary>
+/// The one-pass scoring of both learned models finds exactly what each model finds alone, and the model's
+/// compact weights and one-walk hashing score exactly as the trainer's features over the plain weight arrays.
+/// </summary>
 public class ScreeningOnePassTests
 {
     public static IEnumerable<string> Texts()
@@ -32,6 +37,151 @@ public class ScreeningOnePassTests
             double prompt = model.ScoreBoth(text, out double segments);
             Assert.Equal(model.ScorePrompt(text), prompt);
             Assert.Equal(model.ScoreSegments(text), segments);
+        }
+    }
+
+    [Fact]
+    public void Scores_equal_the_trainers_features_over_the_plain_weight_arrays()
+    {
+        var reference = ReferenceModel.Load();
+        InjectionModel model = InjectionModel.Default;
+        foreach (string text in Texts())
+        {
+            Assert.Equal(reference.ScorePrompt(text), model.ScorePrompt(text));
+            Assert.Equal(reference.ScoreSegments(text), model.ScoreSegments(text));
+            Assert.Equal(reference.ScorePrompt(text), model.ScoreBoth(text, out double segments));
+            Assert.Equal(reference.ScoreSegments(text), segments);
+        }
+    }
+
+    /// <summary>The features as tools/screening-model/features.py computes them, with the weights in two plain arrays.</summary>
+    private sealed class ReferenceModel
+    {
+        private const uint Offset = 2166136261;
+        private const uint Prime = 16777619;
+        private const int Mask = (1 << 18) - 1;
+
+        private readonly float[] _prompt = new float[1 << 18];
+        private readonly float[] _segment = new float[1 << 18];
+        private float _promptBias, _segmentBias;
+
+        public static ReferenceModel Load()
+        {
+            using Stream resource = typeof(InjectionModel).Assembly.GetManifestResourceStream("Contracts.Ai.Protection.injection-model.bin")!;
+            using var inflated = new DeflateStream(resource, CompressionMode.Decompress);
+            using var buffer = new MemoryStream();
+            inflated.CopyTo(buffer);
+            byte[] data = buffer.ToArray();
+            var model = new ReferenceModel();
+            int offset = 12;
+            model._promptBias = ReadModel(data, ref offset, model._prompt);
+            model._segmentBias = ReadModel(data, ref offset, model._segment);
+            return model;
+        }
+
+        public double ScorePrompt(string text) => Score(Tokens(text), marked: false, _prompt, _promptBias);
+
+        public double ScoreSegments(string text)
+        {
+            double best = 0;
+            int start = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '\n' || (text[i] is '.' or '?' or '!' or ':' && (i + 1 == text.Length || text[i + 1] is ' ' or '\t' or '\r' or '\n')))
+                {
+                    best = Math.Max(best, ScoreSegment(text[start..(i + 1)]));
+                    start = i + 1;
+                }
+            }
+
+            return start < text.Length ? Math.Max(best, ScoreSegment(text[start..])) : best;
+        }
+
+        private double ScoreSegment(string segment)
+        {
+            List<string> tokens = Tokens(segment);
+            return tokens.Count < 3 ? 0 : Score(tokens, marked: true, _segment, _segmentBias);
+        }
+
+        private static double Score(List<string> tokens, bool marked, float[] weights, float bias)
+        {
+            var seen = new HashSet<uint>();
+            double sum = 0;
+            uint previous = 0;
+            for (int k = 0; k < tokens.Count; k++)
+            {
+                uint hash = Fnv(Offset, tokens[k]);
+                Add(hash);
+                if (k > 0)
+                {
+                    Add(Fnv(Fnv(previous, " "), tokens[k]));
+                }
+                else if (marked)
+                {
+                    Add(Fnv(Fnv(Offset, "^"), tokens[k]));
+                }
+
+                previous = hash;
+            }
+
+            double z = bias + (seen.Count == 0 ? 0 : sum / Math.Sqrt(seen.Count));
+            return 1 / (1 + Math.Exp(-Math.Clamp(z, -30, 30)));
+
+            void Add(uint feature)
+            {
+                if (seen.Add(feature & Mask))
+                {
+                    sum += weights[feature & Mask];
+                }
+            }
+        }
+
+        private static List<string> Tokens(string text)
+        {
+            var tokens = new List<string>();
+            var current = new System.Text.StringBuilder();
+            foreach (char c in text)
+            {
+                if (c < 128 ? char.IsAsciiLetterOrDigit(c) : c < '\uD800' && char.IsLetter(c))
+                {
+                    current.Append(char.ToLowerInvariant(c));
+                }
+                else if (current.Length > 0)
+                {
+                    tokens.Add(current.ToString());
+                    current.Clear();
+                }
+            }
+
+            if (current.Length > 0)
+            {
+                tokens.Add(current.ToString());
+            }
+
+            return tokens;
+        }
+
+        private static uint Fnv(uint hash, string s)
+        {
+            foreach (char c in s)
+            {
+                hash = (hash ^ c) * Prime;
+            }
+
+            return hash;
+        }
+
+        private static float ReadModel(byte[] data, ref int offset, float[] weights)
+        {
+            float bias = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(offset));
+            int count = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(offset + 4));
+            offset += 8;
+            for (int i = 0; i < count; i++, offset += 8)
+            {
+                weights[BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(offset))] = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(offset + 4));
+            }
+
+            return bias;
         }
     }
 }
