@@ -18,6 +18,7 @@ internal sealed class Anchors
 
     public Anchors(bool ignoreCase, params string[] literals)
     {
+        Literals = literals;
 #if NET9_0_OR_GREATER
         _values = SearchValues.Create(literals, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 #else
@@ -25,6 +26,9 @@ internal sealed class Anchors
         _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 #endif
     }
+
+    /// <summary>Gets the literals.</summary>
+    public string[] Literals { get; }
 
     /// <summary>Returns the index of the first anchor in <paramref name="text"/> at or after <paramref name="from"/>, or -1.</summary>
     public int IndexIn(ReadOnlySpan<char> text, int from)

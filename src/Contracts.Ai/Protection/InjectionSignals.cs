@@ -58,7 +58,7 @@ internal static partial class InjectionSignals
         new(PersonaHijack, 0.45, 0.5, UnrestrictedMode(), A("mode", "do anything now"), 30, 30),
         new(PersonaHijack, 0.45, 0.6, RenamedOrRulesLifted(), A("name", "apply", "mode"), 100, 60),
         new(PersonaHijack, 0.25, 0.3, Jailbreak(), A("jailbr"), 1, 20),
-        new(RolePlaySetup, 0.35, 0.4, RolePlay(), A("you are", "you will", "you shall", "you must", "you now", "now you", "want you", "act like", "respond as", "respond only as", "character", "roleplay", "role-play", "play the", "persona", "personify", "transform into", "entities", "personalities", " ais"), 30, 100),
+        new(RolePlaySetup, 0.35, 0.4, RolePlay(), RolePlayNamed(), A("you are", "you will", "you shall", "you must", "you now", "now you", "want you", "act like", "respond as", "respond only as", "character", "roleplay", "role-play", "play the", "persona", "personify", "transform into", "entities", "personalities", " ais"), 30, 100),
         new(GuardrailEvasion, 0.45, 0.5, WithoutRestrictions(), A("restriction", "limitation", "limits", "filter", "censorship", "guideline", "rules", "polic", "moral", "ethic", "boundaries", "safeguard", "warning"), 160, 40),
         new(GuardrailEvasion, 0.35, 0.4, NeverRefuse(), A("refuse", "decline", "deny", "amoral", "unethical", "uncensored", "unfiltered", "unrestricted", "content polic"), 60, 60),
         new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
@@ -84,8 +84,7 @@ internal static partial class InjectionSignals
     ];
 
 
-    [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b", Options)]
-    private static partial Regex IgnorePreviousInstructions();
+    private static Regex IgnorePreviousInstructions() => Linear(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b");
 
     [GeneratedRegex(@"\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything)\s+(?:(?:you|that|which)\s+(?:\w+\s+){0,2})?(?:from|before|above|previously|prior|earlier|you\s+(?:know|were\s+told|learned|have\s+been\s+told))", Options)]
     private static partial Regex ForgetEverything();
@@ -108,17 +107,18 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\bjailbr(?:oken|eak(?:ed|ing)?)\b", Options)]
     private static partial Regex Jailbreak();
 
-    [GeneratedRegex(@"\b(?:i\s+want\s+you\s+to\s+(?:act|be|play|pretend|respond|answer|become|simulate|imagine)|act\s+like\s+(?:an?\s+|you)|you\s+(?:will|shall|must|are\s+to)\s+(?:now\s+)?(?:act|play|be|respond|answer|pretend|simulate|roleplay|become)\b|you\s+are\s+(?-i:[A-Z][A-Za-z0-9]+)\b(?=[,.]|\s+(?:an?|the|who|which)\b)|respond\s+(?:only\s+)?as\b|(?:in|break|breaking|out\s+of)\s+character\b|role-?play\b|personify|persona\b|play\s+the\s+(?:role|part)\s+of|transform\s+into|(?:now\s+you|you\s+now)\s+(?:act|are|will|go|play|become|respond)\b|(?:two|three|multiple)\s+(?:different\s+)?(?:entities|personas|personalities|characters|ais)\b)", Options)]
-    private static partial Regex RolePlay();
+    private static Regex RolePlay() => Linear(@"\b(?:i\s+want\s+you\s+to\s+(?:act|be|play|pretend|respond|answer|become|simulate|imagine)|act\s+like\s+(?:an?\s+|you)|you\s+(?:will|shall|must|are\s+to)\s+(?:now\s+)?(?:act|play|be|respond|answer|pretend|simulate|roleplay|become)\b|respond\s+(?:only\s+)?as\b|(?:in|break|breaking|out\s+of)\s+character\b|role-?play\b|personify|persona\b|play\s+the\s+(?:role|part)\s+of|transform\s+into|(?:now\s+you|you\s+now)\s+(?:act|are|will|go|play|become|respond)\b|(?:two|three|multiple)\s+(?:different\s+)?(?:entities|personas|personalities|characters|ais)\b)");
 
-    [GeneratedRegex(@"\b(?:without|no|free\s+(?:of|from)|not\s+bound\s+by|(?:don'?t|doesn'?t|do\s+not|does\s+not|never|won'?t|will\s+not|cannot|can'?t)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide\s+by|adhere\s+to|obey|care\s+about|comply\s+with|have|apply|respect))\s+(?:any\s+|the\s+|all\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|rules|policies|policy|morals|morality|ethics|ethical\s+(?:guidelines|constraints)|boundaries|safeguards|warnings?)\b", Options)]
-    private static partial Regex WithoutRestrictions();
+    // The one role-play shape that needs a look-ahead, which the linear engine lacks: "you are Name," / "you are Name, a ...".
+    [GeneratedRegex(@"\byou\s+are\s+(?-i:[A-Z][A-Za-z0-9]+)\b(?=[,.]|\s+(?:an?|the|who|which)\b)", Options)]
+    private static partial Regex RolePlayNamed();
+
+    private static Regex WithoutRestrictions() => Linear(@"\b(?:without|no|free\s+(?:of|from)|not\s+bound\s+by|(?:don'?t|doesn'?t|do\s+not|does\s+not|never|won'?t|will\s+not|cannot|can'?t)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide\s+by|adhere\s+to|obey|care\s+about|comply\s+with|have|apply|respect))\s+(?:any\s+|the\s+|all\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|rules|policies|policy|morals|morality|ethics|ethical\s+(?:guidelines|constraints)|boundaries|safeguards|warnings?)\b");
 
     [GeneratedRegex(@"\b(?:(?:never|not|don'?t|do\s+not|won'?t|will\s+not|cannot|can'?t)\s+(?:ever\s+)?(?:refuse|decline|deny)|(?:amoral|unethical|uncensored|unfiltered|unrestricted)\s+(?:ai|chatbot|assistant|model|bot|character|response|answers?|content)|content\s+polic(?:y|ies))\b", Options)]
     private static partial Regex NeverRefuse();
 
-    [GeneratedRegex(@"\b(?:no\s+matter\s+(?:what|how)|regardless\s+of|even\s+if)\s+(?:\w+\s+){0,4}(?:illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|rules|consequences|policies|guidelines|morals)\b", Options)]
-    private static partial Regex NoMatterWhat();
+    private static Regex NoMatterWhat() => Linear(@"\b(?:no\s+matter\s+(?:what|how)|regardless\s+of|even\s+if)\s+(?:\w+\s+){0,4}(?:illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|rules|consequences|policies|guidelines|morals)\b");
 
     [GeneratedRegex(@"\b(?:(?:reveal|show|print|repeat|output|display|tell\s+me|give\s+me|leak|disclose|share|write\s+out|what\s+(?:is|are|was|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+){0,2}(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|(?:developer|system)\s+(?:message|instructions))|(?:repeat|print|output)\s+(?:everything|all(?:\s+the\s+text)?)\s+(?:above|before|prior))\b", Options)]
     private static partial Regex RevealSystemPrompt();
@@ -126,23 +126,18 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|tool_call|function_call|tool)>|(?m:^\s*#{2,}\s*(?:system|instruction|assistant)s?\b)", Options)]
     private static partial Regex ChatTemplateMarkup();
 
-    [GeneratedRegex(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]", Options)]
-    private static partial Regex ConversationTurns();
+    private static Regex ConversationTurns() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
 
-    [GeneratedRegex(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]", Options)]
-    private static partial Regex TwoResponses();
+    private static Regex TwoResponses() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
 
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
-    [GeneratedRegex(@"\b(?:incorporate|integrate|append|insert|embed|meld|merge|utilize|enlist|ensure|execute)\b[^.\n]{0,60}\b(?:following|subsequent|below|this)\s+(?:code|snippet|script|command|block|excerpt|section)", Options)]
-    private static partial Regex IncludeFollowingCode();
+    private static Regex IncludeFollowingCode() => Linear(@"\b(?:incorporate|integrate|append|insert|embed|meld|merge|utilize|enlist|ensure|execute)\b[^.\n]{0,60}\b(?:following|subsequent|below|this)\s+(?:code|snippet|script|command|block|excerpt|section)");
 
-    [GeneratedRegex(@"\b(?:chat\s?-?gpt|openai|gpt-?[345]|bard|claude|llama|(?:large\s+)?language\s+model|ai\s+(?:model|assistant|language\s+model))\b", Options)]
-    private static partial Regex ModelNames();
+    private static Regex ModelNames() => Linear(@"\b(?:chat\s?-?gpt|openai|gpt-?[345]|bard|claude|llama|(?:large\s+)?language\s+model|ai\s+(?:model|assistant|language\s+model))\b");
 
-    [GeneratedRegex(@"\b(?:always|never|must\s+not|must\s+never|will\s+never|will\s+always|do\s+not\s+ever)\s+(?:\w+\s+){0,2}(?:respond|reply|answer|say|mention|refuse|break|include|start|begin|remind|apologi[sz]e|warn|censor|filter|question|disclose|reveal)\b", Options)]
-    private static partial Regex AlwaysNever();
+    private static Regex AlwaysNever() => Linear(@"\b(?:always|never|must\s+not|must\s+never|will\s+never|will\s+always|do\s+not\s+ever)\s+(?:\w+\s+){0,2}(?:respond|reply|answer|say|mention|refuse|break|include|start|begin|remind|apologi[sz]e|warn|censor|filter|question|disclose|reveal)\b");
 
     [GeneratedRegex(@"\b(?:hypothetical|fictional|fictitious|imaginary|alternate|alternative|parallel|simulated)\s+(?:\w+\s+)?(?:world|scenario|reality|universe|setting|story|ai|chatbot)\b", Options)]
     private static partial Regex Hypothetical();
@@ -153,13 +148,11 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\[(?:insert|your|enter|put|write|prompt|input|question|request)[^\]\n]{0,40}\]|\{(?:prompt|input|question|request)\}|<(?:insert|your|enter)\s[^>\n]{0,40}>", Options)]
     private static partial Regex PromptPlaceholder();
 
-    [GeneratedRegex(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b", Options)]
-    private static partial Regex HarmfulWords();
+    private static Regex HarmfulWords() => Linear(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b");
 
     // ignore/oublie (FR), ignoriere/vergiss/missachte (DE), ignora/olvida (ES), ignore/esqueca/desconsidere (PT), ignora/dimentica (IT), negeer/vergeet (NL)
     // + optional "all" + optional article/possessive + optional qualifier + instructions/rules + optional qualifier after the noun.
-    [GeneratedRegex(@"\b(?:ignor\w*|oubli\w*|vergiss\w*|vergessen|olvid\w*|esquec\w*|dimentic\w*|negeer\w*|vergeet|desconsider\w*|descart\w*|missacht\w*|uberschreib\w*|trascur\w*|(?:ne\s+)?(?:tiens|tenez|tenir)\s+pas\s+compte\s+(?:de|des)|haz\s+caso\s+omiso\s+(?:de|a)|non\s+tenere\s+conto\s+(?:de|di)\w*)\s+(?:(?:toutes?|tous|alle[ns]?|todas?|todos|tutte|tutti|elke|al)\s+)?(?:(?:les|tes|vos|mes|ces|la|le|l'|die|deine|ihre|meine|der|den|las|tus|sus|mis|esas|estas|as|os|suas|tuas|minhas|essas|le|gli|tue|sue|mie|queste|de|je|uw|mijn|deze|die)\s*)?(?:(?:vorherigen|vorigen|bisherigen|obigen|vorangegangenen|fruheren|alten|ursprunglichen|vorigen|precedentes?|anterieures?|ci-dessus|anciennes?|initiales?|anteriores|previas|previos|antiguas|originales|precedenti|anteriori|originali|vorige|eerdere|voorgaande|bovenstaande|oude|oorspronkelijke)\s+)?(?:instructions?|consignes|directives|regles|ordres|anweisungen|instruktionen|regeln|vorgaben|befehle|richtlinien|anordnungen|instrucciones|reglas|directrices|ordenes|indicaciones|instrucoes|regras|diretrizes|ordens|istruzioni|regole|direttive|indicazioni|ordini|instructies|regels|opdrachten|richtlijnen|aanwijzingen|prompt)\b(?:\s+(?:precedentes?|anterieures?|ci-dessus|anteriores|previas|precedenti|anteriori|obigen|von\s+oben))?", Options)]
-    private static partial Regex IgnorePreviousInstructionsEuropean();
+    private static Regex IgnorePreviousInstructionsEuropean() => Linear(@"\b(?:ignor\w*|oubli\w*|vergiss\w*|vergessen|olvid\w*|esquec\w*|dimentic\w*|negeer\w*|vergeet|desconsider\w*|descart\w*|missacht\w*|uberschreib\w*|trascur\w*|(?:ne\s+)?(?:tiens|tenez|tenir)\s+pas\s+compte\s+(?:de|des)|haz\s+caso\s+omiso\s+(?:de|a)|non\s+tenere\s+conto\s+(?:de|di)\w*)\s+(?:(?:toutes?|tous|alle[ns]?|todas?|todos|tutte|tutti|elke|al)\s+)?(?:(?:les|tes|vos|mes|ces|la|le|l'|die|deine|ihre|meine|der|den|las|tus|sus|mis|esas|estas|as|os|suas|tuas|minhas|essas|le|gli|tue|sue|mie|queste|de|je|uw|mijn|deze|die)\s*)?(?:(?:vorherigen|vorigen|bisherigen|obigen|vorangegangenen|fruheren|alten|ursprunglichen|vorigen|precedentes?|anterieures?|ci-dessus|anciennes?|initiales?|anteriores|previas|previos|antiguas|originales|precedenti|anteriori|originali|vorige|eerdere|voorgaande|bovenstaande|oude|oorspronkelijke)\s+)?(?:instructions?|consignes|directives|regles|ordres|anweisungen|instruktionen|regeln|vorgaben|befehle|richtlinien|anordnungen|instrucciones|reglas|directrices|ordenes|indicaciones|instrucoes|regras|diretrizes|ordens|istruzioni|regole|direttive|indicazioni|ordini|instructies|regels|opdrachten|richtlijnen|aanwijzingen|prompt)\b(?:\s+(?:precedentes?|anterieures?|ci-dessus|anteriores|previas|precedenti|anteriori|obigen|von\s+oben))?");
 
     [GeneratedRegex(@"\b(?:oublie[zr]?\s+tout|vergiss\s+alles|vergessen\s+sie\s+alles|olvida(?:te)?\s+(?:de\s+)?todo|esquec[ae]\s+tudo|dimentica\s+tutto|vergeet\s+alles)\b", Options)]
     private static partial Regex ForgetEverythingEuropean();
@@ -170,8 +163,15 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\b(?:(?:tu\s+es|vous\s+etes)\s+(?:maintenant|desormais)|(?:a\s+partir\s+de\s+maintenant|desormais|dorenavant)\s*,?\s+(?:tu|vous)\s+(?:es|etes|seras|serez|agis|agirez|reponds|repondrez)|du\s+bist\s+(?:jetzt|ab\s+sofort|nun)|(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an)\s+(?:bist|antwortest|spielst|handelst)\s+du|(?:ahora|a\s+partir\s+de\s+ahora)\s*,?\s+(?:eres|seras|actuaras|responderas)|(?:agora|a\s+partir\s+de\s+agora)\s*,?\s+(?:voce|tu)\s+(?:e|es|sera|vai)|(?:voce|tu)\s+(?:agora\s+)?(?:e|es)\s+agora|(?:ora|adesso|d'ora\s+in\s+poi)\s*,?\s+(?:sei|sarai|agirai|risponderai)|(?:vanaf\s+nu|je\s+bent\s+nu|u\s+bent\s+nu)\b)", Options)]
     private static partial Regex YouAreNowEuropean();
 
-    [GeneratedRegex(@"\b(?:revele|montre|affiche|donne|repete|zeige?|gib|verrate|wiederhole|revela|muestra|dime|repite|mostre|mostra|rivela|ripeti|dimmi|toon|geef|herhaal|onthul)\w*\s+(?:\w+\s+){0,3}(?:prompt\s+(?:systeme|system|del\s+sistema|do\s+sistema|di\s+sistema)|system\s?-?prompt|systeemprompt|(?:instructions|anweisungen|instrucciones|instrucoes|istruzioni|instructies)\s+(?:initiales|cachees|systeme|originales|geheimen|iniciales|ocultas|iniciais|ocultas|iniziali|nascoste|originele|verborgen))", Options)]
-    private static partial Regex RevealSystemPromptEuropean();
+    private static Regex RevealSystemPromptEuropean() => Linear(@"\b(?:revele|montre|affiche|donne|repete|zeige?|gib|verrate|wiederhole|revela|muestra|dime|repite|mostre|mostra|rivela|ripeti|dimmi|toon|geef|herhaal|onthul)\w*\s+(?:\w+\s+){0,3}(?:prompt\s+(?:systeme|system|del\s+sistema|do\s+sistema|di\s+sistema)|system\s?-?prompt|systeemprompt|(?:instructions|anweisungen|instrucciones|instrucoes|istruzioni|instructies)\s+(?:initiales|cachees|systeme|originales|geheimen|iniciales|ocultas|iniciais|ocultas|iniziali|nascoste|originele|verborgen))");
+
+    /// <summary>
+    /// The linear-time engine (<see cref="RegexOptions.NonBacktracking"/>) for the patterns it runs faster: long
+    /// alternations of words under <see cref="RegexOptions.IgnoreCase"/>, which the backtracking engine tries at
+    /// nearly every word of a window. Whether a pattern matches is the same in both engines; source generation
+    /// does not apply to this engine, so these are built once, when the signals are.
+    /// </summary>
+    private static Regex Linear(string pattern) => new(pattern, Options | RegexOptions.NonBacktracking);
 
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 
@@ -180,11 +180,17 @@ internal static partial class InjectionSignals
     /// <param name="UserPromptWeight">Its weight in user prompts.</param>
     /// <param name="IndirectWeight">Its weight in tool output and retrieved documents.</param>
     /// <param name="Pattern">The phrasing.</param>
+    /// <param name="Alternative">More of the phrasing, kept apart when it needs the backtracking engine; <see langword="null"/> when none.</param>
     /// <param name="Anchors">Literals every match contains.</param>
     /// <param name="Before">How far before an anchor a match may start.</param>
     /// <param name="After">How far after an anchor a match may end.</param>
-    internal sealed record Signal(string Name, double UserPromptWeight, double IndirectWeight, Regex Pattern, Anchors Anchors, int Before, int After)
+    internal sealed record Signal(string Name, double UserPromptWeight, double IndirectWeight, Regex Pattern, Regex? Alternative, Anchors Anchors, int Before, int After)
     {
+        public Signal(string name, double userPromptWeight, double indirectWeight, Regex pattern, Anchors anchors, int before, int after)
+            : this(name, userPromptWeight, indirectWeight, pattern, null, anchors, before, after)
+        {
+        }
+
         /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors.</summary>
         public bool Occurs(string text)
         {
@@ -200,7 +206,8 @@ internal static partial class InjectionSignals
 
                 int start = Math.Max(0, hit - Before);
                 int end = Math.Min(span.Length, hit + After);
-                if (Pattern.IsMatch(span[start..end]))
+                ReadOnlySpan<char> window = span[start..end];
+                if (Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window)))
                 {
                     return true;
                 }
