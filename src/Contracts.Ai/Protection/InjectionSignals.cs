@@ -84,7 +84,8 @@ internal static partial class InjectionSignals
     ];
 
 
-    private static Regex IgnorePreviousInstructions() => Linear(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b");
+    [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|let\s+go\s+of|set\s+aside)\s+(?:all\s+|any\s+|every\s+|each\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+|those\s+|its\s+)?(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|default|programmed|current|safety)?\s*(?:instructions?|prompts?|rules|guidelines|directives|commands|programming|restrictions|constraints|guardrails|policies|filters|context|training)\b", Options)]
+    private static partial Regex IgnorePreviousInstructions();
 
     [GeneratedRegex(@"\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything)\s+(?:(?:you|that|which)\s+(?:\w+\s+){0,2})?(?:from|before|above|previously|prior|earlier|you\s+(?:know|were\s+told|learned|have\s+been\s+told))", Options)]
     private static partial Regex ForgetEverything();
@@ -118,7 +119,8 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\b(?:(?:never|not|don'?t|do\s+not|won'?t|will\s+not|cannot|can'?t)\s+(?:ever\s+)?(?:refuse|decline|deny)|(?:amoral|unethical|uncensored|unfiltered|unrestricted)\s+(?:ai|chatbot|assistant|model|bot|character|response|answers?|content)|content\s+polic(?:y|ies))\b", Options)]
     private static partial Regex NeverRefuse();
 
-    private static Regex NoMatterWhat() => Linear(@"\b(?:no\s+matter\s+(?:what|how)|regardless\s+of|even\s+if)\s+(?:\w+\s+){0,4}(?:illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|rules|consequences|policies|guidelines|morals)\b");
+    [GeneratedRegex(@"\b(?:no\s+matter\s+(?:what|how)|regardless\s+of|even\s+if)\s+(?:\w+\s+){0,4}(?:illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|rules|consequences|policies|guidelines|morals)\b", Options)]
+    private static partial Regex NoMatterWhat();
 
     [GeneratedRegex(@"\b(?:(?:reveal|show|print|repeat|output|display|tell\s+me|give\s+me|leak|disclose|share|write\s+out|what\s+(?:is|are|was|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+){0,2}(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|(?:developer|system)\s+(?:message|instructions))|(?:repeat|print|output)\s+(?:everything|all(?:\s+the\s+text)?)\s+(?:above|before|prior))\b", Options)]
     private static partial Regex RevealSystemPrompt();
@@ -133,9 +135,11 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
-    private static Regex IncludeFollowingCode() => Linear(@"\b(?:incorporate|integrate|append|insert|embed|meld|merge|utilize|enlist|ensure|execute)\b[^.\n]{0,60}\b(?:following|subsequent|below|this)\s+(?:code|snippet|script|command|block|excerpt|section)");
+    [GeneratedRegex(@"\b(?:incorporate|integrate|append|insert|embed|meld|merge|utilize|enlist|ensure|execute)\b[^.\n]{0,60}\b(?:following|subsequent|below|this)\s+(?:code|snippet|script|command|block|excerpt|section)", Options)]
+    private static partial Regex IncludeFollowingCode();
 
-    private static Regex ModelNames() => Linear(@"\b(?:chat\s?-?gpt|openai|gpt-?[345]|bard|claude|llama|(?:large\s+)?language\s+model|ai\s+(?:model|assistant|language\s+model))\b");
+    [GeneratedRegex(@"\b(?:chat\s?-?gpt|openai|gpt-?[345]|bard|claude|llama|(?:large\s+)?language\s+model|ai\s+(?:model|assistant|language\s+model))\b", Options)]
+    private static partial Regex ModelNames();
 
     private static Regex AlwaysNever() => Linear(@"\b(?:always|never|must\s+not|must\s+never|will\s+never|will\s+always|do\s+not\s+ever)\s+(?:\w+\s+){0,2}(?:respond|reply|answer|say|mention|refuse|break|include|start|begin|remind|apologi[sz]e|warn|censor|filter|question|disclose|reveal)\b");
 
@@ -148,7 +152,8 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"\[(?:insert|your|enter|put|write|prompt|input|question|request)[^\]\n]{0,40}\]|\{(?:prompt|input|question|request)\}|<(?:insert|your|enter)\s[^>\n]{0,40}>", Options)]
     private static partial Regex PromptPlaceholder();
 
-    private static Regex HarmfulWords() => Linear(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b");
+    [GeneratedRegex(@"\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b[^.]{0,120}\b(?:illegal|unethical|immoral|harmful|explicit|nsfw|offensive|malicious|dangerous|inappropriate)\b", Options)]
+    private static partial Regex HarmfulWords();
 
     // ignore/oublie (FR), ignoriere/vergiss/missachte (DE), ignora/olvida (ES), ignore/esqueca/desconsidere (PT), ignora/dimentica (IT), negeer/vergeet (NL)
     // + optional "all" + optional article/possessive + optional qualifier + instructions/rules + optional qualifier after the noun.
@@ -168,8 +173,9 @@ internal static partial class InjectionSignals
     /// <summary>
     /// The linear-time engine (<see cref="RegexOptions.NonBacktracking"/>) for the patterns it runs faster: long
     /// alternations of words under <see cref="RegexOptions.IgnoreCase"/>, which the backtracking engine tries at
-    /// nearly every word of a window. Whether a pattern matches is the same in both engines; source generation
-    /// does not apply to this engine, so these are built once, when the signals are.
+    /// nearly every word of a window (about 2-10x faster there). Whether a pattern matches is the same in both
+    /// engines. Source generation does not apply to this engine: each is built once, when the signals are first
+    /// used (about 20-50 ms each), so only the patterns with a large gain use it.
     /// </summary>
     private static Regex Linear(string pattern) => new(pattern, Options | RegexOptions.NonBacktracking);
 
