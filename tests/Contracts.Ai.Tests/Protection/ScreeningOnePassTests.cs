@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Contracts.Ai.Evaluation;
 
 namespace Contracts.Ai.Tests.Protection;
@@ -52,6 +53,37 @@ public class ScreeningOnePassTests
             Assert.Equal(reference.ScorePrompt(text), model.ScoreBoth(text, out double segments));
             Assert.Equal(reference.ScoreSegments(text), segments);
         }
+    }
+
+    [Fact]
+    public void Phrasing_on_the_linear_engine_matches_the_same_windows_as_the_backtracking_engine()
+    {
+        int linear = 0, windows = 0, matches = 0;
+        foreach (InjectionSignals.Signal signal in InjectionSignals.All)
+        {
+            if ((signal.Pattern.Options & RegexOptions.NonBacktracking) == 0)
+            {
+                continue;
+            }
+
+            linear++;
+            string pattern = signal.Alternative is null ? signal.Pattern.ToString() : $"(?:{signal.Pattern})|(?:{signal.Alternative})";
+            var backtracking = new Regex(pattern, signal.Pattern.Options & ~RegexOptions.NonBacktracking);
+            foreach (string text in Texts())
+            {
+                for (int hit = signal.Anchors.IndexIn(text, 0); hit >= 0; hit = signal.Anchors.IndexIn(text, hit + 1))
+                {
+                    ReadOnlySpan<char> window = text.AsSpan()[Math.Max(0, hit - signal.Before)..Math.Min(text.Length, hit + signal.After)];
+                    bool expected = backtracking.IsMatch(window);
+                    Assert.Equal(expected, signal.Pattern.IsMatch(window) || (signal.Alternative?.IsMatch(window) ?? false));
+                    windows++;
+                    matches += expected ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(linear >= 5, "the signals on the linear engine");
+        Assert.True(matches > 100 && windows > 2 * matches, $"{matches} matching windows of {windows}: both outcomes exercised");
     }
 
     /// <summary>The features as tools/screening-model/features.py computes them, with the weights in two plain arrays.</summary>
