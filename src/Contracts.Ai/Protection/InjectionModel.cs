@@ -1,8 +1,8 @@
 using System;
 using System.Buffers.Binary;
-using System.Numerics;
 using System.IO;
 using System.IO.Compression;
+using System.Numerics;
 
 namespace Contracts.Ai;
 
