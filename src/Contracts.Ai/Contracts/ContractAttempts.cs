@@ -66,7 +66,7 @@ internal static class ContractAttempts
             if (result.IsValid)
             {
                 string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
-                request.Call?.SetValidation(outcome, attempt);
+                request.RecordValidation(outcome, attempt);
                 bool changed = Accept(response, result, outcome, total, attempt);
                 return new ContractOutcome(ValidatedChatResponse.WithOutput(response, result.Value), changed ? null : updates);
             }
@@ -107,11 +107,11 @@ internal static class ContractAttempts
 
             if (contract.OnFailure == ContractFailurePolicy.Fallback)
             {
-                request.Call?.SetValidation(ValidationOutcomes.Fallback, attempt);
+                request.RecordValidation(ValidationOutcomes.Fallback, attempt);
                 return new ContractOutcome(Fallback(contract, response, total), null);
             }
 
-            request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
+            request.RecordValidation(ValidationOutcomes.Failed, attempt);
             throw new ContractViolationException(contract.Id, contract.Version, failures, total) { Kinds = kinds ?? [] };
         }
     }

@@ -53,14 +53,14 @@ public sealed partial class ContractEnforcingChatClient
         OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
         if (result.IsValid)
         {
-            request.Call?.SetValidation(ValidationOutcomes.Passed, 1);
+            request.RecordValidation(ValidationOutcomes.Passed, 1);
             yield break;
         }
 
         PromptContract contract = request.Contract;
         List<ContractViolation> violations = result.Violations!;
         ContractViolations.Record(contract, violations);
-        request.Call?.SetValidation(ValidationOutcomes.Failed, 1);
+        request.RecordValidation(ValidationOutcomes.Failed, 1);
         ContractLog.AnswerRejected(_logger, contract.Id, contract.Version, 1, violations.Count);
         throw new ContractViolationException(contract.Id, contract.Version, ContractViolations.Describe(violations, attempt: 1), response.Usage)
         {
