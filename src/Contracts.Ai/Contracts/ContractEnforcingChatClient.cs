@@ -46,6 +46,8 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     private readonly IPromptRegistry _registry;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly ToolApprovalGate? _approvals;
+    private readonly bool _toolLoopBelow;
 
     /// <summary>Initializes a new instance of the <see cref="ContractEnforcingChatClient"/> class with an empty <see cref="InMemoryPromptRegistry"/>.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
@@ -69,6 +71,18 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         ContractOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null)
+        : this(innerClient, registry, options, loggerFactory, timeProvider, approvalSigningKey: null)
+    {
+    }
+
+    /// <summary>Initializes the stage; <paramref name="approvalSigningKey"/> signs approval requests when no tool governance stage below does.</summary>
+    internal ContractEnforcingChatClient(
+        IChatClient innerClient,
+        IPromptRegistry registry,
+        ContractOptions? options,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        string? approvalSigningKey)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -76,10 +90,35 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         Options = options ?? new ContractOptions();
         _logger = (ILogger?)loggerFactory?.CreateLogger<ContractEnforcingChatClient>() ?? NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
+
+        // Approvals are signed and checked right above the tool loop: by tool governance when it is below this stage,
+        // else here, so a pipeline with contracts but without tool governance cannot be sent a forged approval.
+        _toolLoopBelow = innerClient.GetService(typeof(FunctionInvokingChatClient)) is not null;
+        if (innerClient.GetService(typeof(ToolGovernanceChatClient)) is null)
+        {
+            _approvals = new ToolApprovalGate(ToolApprovalSigner.For(approvalSigningKey), _logger);
+        }
     }
 
     /// <summary>Gets the stage's options.</summary>
     public ContractOptions Options { get; }
+
+    /// <summary>Checks the caller's approvals (when this stage signs them), then prepares the request the contract shapes.</summary>
+    /// <exception cref="InvalidOperationException">The contract requires approval of its tools but no tool loop runs below this stage to ask for it.</exception>
+    private ContractRequest Prepare(GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options)
+    {
+        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options);
+        if (request.Plan.RequiresToolApproval && !_toolLoopBelow && request.Options.Tools is { Count: > 0 })
+        {
+            // The tool loop would run above this stage, on the caller's tools, which never need approval there.
+            throw new InvalidOperationException(
+                $"Contract '{request.Contract.Id}' {request.Contract.Version} requires approval of its tools, but no tool loop runs below UseContracts(): " +
+                "the tools would run without approval. Add UseFunctionInvocation() after UseContracts() (or use UseGovernedAi()/AddGovernedAi(), which place the loop).");
+        }
+
+        _approvals?.CheckDecisions(request, messages);
+        return request;
+    }
 
     /// <inheritdoc />
     /// <exception cref="ContractViolationException">The inputs break the contract, the model called a tool outside the allow-list, or the answer failed validation and the policy is (or ended in) <see cref="ContractFailurePolicy.Throw"/>.</exception>
@@ -93,8 +132,16 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options!);
+        ContractRequest request = Prepare(context, messages, options!);
         ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: false, Options, _logger, cancellationToken).ConfigureAwait(false);
+        if (_approvals is not null)
+        {
+            foreach (ChatMessage message in outcome.Response.Messages)
+            {
+                _approvals.SignRequests(request, message.Contents);
+            }
+        }
+
         return outcome.Response;
     }
 
