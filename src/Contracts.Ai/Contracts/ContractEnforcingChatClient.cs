@@ -31,6 +31,13 @@ namespace Contracts.Ai;
 /// <see cref="PromptContract.MaxReasks"/> times and within <see cref="ContractOptions.ReaskTokenBudget"/>), return
 /// <see cref="PromptContract.FallbackResponse"/>, or throw. Errors from the inner client are never fed back to
 /// the model: they propagate. A response's <see cref="ChatResponse.Usage"/> is the total across its attempts.
+/// A response that calls tools or asks approval after a re-ask carries the rejected answers and re-asks before it.
+/// </para>
+/// <para>
+/// Approval: when no <see cref="ToolGovernanceChatClient"/> runs below this stage, the stage itself signs the approval
+/// requests the tool loop returns, refuses (with <see cref="UnsafeContentException"/>) an approval whose request it did
+/// not sign for the same call, and records and logs requests and decisions. A contract that requires approval of its
+/// tools fails with <see cref="InvalidOperationException"/> when no tool loop runs below this stage, before the model is called.
 /// </para>
 /// <para>
 /// Streaming passes updates through as they arrive and validates the assembled answer at the end, unless
