@@ -55,6 +55,7 @@ public class SessionMemoryBenchmarks
         var options = new SessionMemoryOptions { MaxTokens = maxTokens, MaxTurns = turns };
         var client = new SessionMemoryChatClient(model, options, new InMemorySessionStore());
         ITokenCounter counter = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase);
+        var cache = new TokenCountCache();
         var key = new SessionKey("acme", "u1", "s1");
         for (int i = 0; i < turns; i++)
         {
@@ -63,7 +64,7 @@ public class SessionMemoryBenchmarks
                 new ChatMessage(ChatRole.User, $"Question {i}: my parcel {i} was due on Monday and the tracking page has not moved since the depot scan."),
                 new ChatMessage(ChatRole.Assistant, $"Answer {i}: parcel {i} is at the regional depot; it should be delivered within two working days."),
             ];
-            int tokens = TokenCountCache.Shared.CountMessage(messages[0], counter, 0) + TokenCountCache.Shared.CountMessage(messages[1], counter, 0);
+            int tokens = cache.CountMessage(messages[0], counter, 0) + cache.CountMessage(messages[1], counter, 0);
             client.Store.AppendAsync(key, new SessionTurn(messages, tokens, counter.Encoding), turns, TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult();
         }
 

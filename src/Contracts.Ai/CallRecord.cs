@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading;
 using Microsoft.Extensions.AI;
@@ -7,57 +6,56 @@ using Microsoft.Extensions.AI;
 namespace Contracts.Ai;
 
 /// <summary>
-/// What the stages decided in one observed governed call (contract and version, variant and label, validation,
-/// idempotency, budget, tool calls, screening, rollout events) and what the outermost stage keeps of the call itself
-/// (start, error, answer), read when the call ends by the span, the metrics, the log and the audit.
+/// The record of one observed governed call: the decision record of each stage that took part (contract and
+/// validation, routing and rollout, idempotency, budget, screening, tool calls), each written only by its stage, and
+/// what the outermost stage keeps of the call itself (span, start, usage, error, answer). The request's span,
+/// metrics, log and audit read it when the call ends.
 /// </summary>
 /// <remarks>
-/// Created only when something observes the call (a listener, an audit sink, Debug logging): an unobserved call
-/// carries only its <see cref="GovernedCall"/> state. Stages may record from several threads (parallel tool calls).
+/// Created only when something observes the call (a listener, an audit sink, Debug logging) or a rollout judges its
+/// version by it: an unobserved call carries only its <see cref="GovernedCall"/> state. A stage's record is created on
+/// its first decision, so a stage that does not run in a call leaves nothing. Stages may record from several threads
+/// (parallel tool calls): a record is created at most once.
 /// </remarks>
 internal sealed class CallRecord
 {
-    private ConcurrentQueue<string>? _rolloutEvents;
-    private ConcurrentQueue<ToolCallRecord>? _toolCalls;
-    private int _redactions;
-    private int _detections;
+    private ContractDecision? _contract;
+    private RoutingDecision? _routing;
+    private IdempotencyDecision? _idempotency;
+    private BudgetDecision? _budget;
+    private ScreeningDecision? _screening;
+    private ToolCallDecisions? _toolCalls;
 
+    /// <summary>Gets what the contract stage decided, or <see langword="null"/> when no contract governed the call.</summary>
+    public ContractDecision? Contract => Volatile.Read(ref _contract);
+
+    /// <summary>Gets what routing decided, or <see langword="null"/> when no rollout routed the call.</summary>
+    public RoutingDecision? Routing => Volatile.Read(ref _routing);
+
+    /// <summary>Gets what request idempotency decided, or <see langword="null"/> when the call had no idempotency key.</summary>
+    public IdempotencyDecision? Idempotency => Volatile.Read(ref _idempotency);
+
+    /// <summary>Gets what budgeting decided, or <see langword="null"/> when nothing was budgeted.</summary>
+    public BudgetDecision? Budget => Volatile.Read(ref _budget);
+
+    /// <summary>Gets what screening decided, or <see langword="null"/> when screening redacted and detected nothing.</summary>
+    public ScreeningDecision? Screening => Volatile.Read(ref _screening);
+
+    /// <summary>Gets the governed tool calls, or <see langword="null"/> when the call made none.</summary>
+    public ToolCallDecisions? ToolCalls => Volatile.Read(ref _toolCalls);
+
+    // What the outermost stage keeps of the call itself.
+
+    /// <summary>Gets or sets the call's <c>contracts_ai.request</c> span, when something listens.</summary>
     public Activity? Activity { get; set; }
 
-    public string? ContractId { get; set; }
-
-    public string? ContractVersion { get; set; }
-
-    public string? ContractLabel { get; set; }
-
-    public string? Variant { get; set; }
-
-    /// <summary>Hash of the rendered system prompt (never the prompt itself).</summary>
-    public string? RenderedPromptHash { get; set; }
-
-    public string? ValidationOutcome { get; set; }
-
-    public int ValidationAttempts { get; set; }
-
-    public string? IdempotencyOutcome { get; set; }
-
-    public int? TokensBefore { get; set; }
-
-    public int? TokensAfter { get; set; }
-
-    public int MessagesDropped { get; set; }
+    /// <summary>Gets or sets the contract id the request named, before any stage resolved it.</summary>
+    public string? RequestedContractId { get; set; }
 
     public UsageDetails? Usage { get; set; }
 
     /// <summary>The final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c>, <c>cancelled</c> or <c>error</c>.</summary>
     public string? Outcome { get; set; }
-
-    public int Redactions => Volatile.Read(ref _redactions);
-
-    public int ScreeningDetections => Volatile.Read(ref _detections);
-
-    /// <summary>Rollout decisions (automatic rollbacks) this call triggered; <see langword="null"/> until the first.</summary>
-    public ConcurrentQueue<string>? RolloutEvents => Volatile.Read(ref _rolloutEvents);
 
     /// <summary>Gets or sets when the call started, for the audit.</summary>
     public DateTimeOffset StartedAt { get; set; }
@@ -77,26 +75,39 @@ internal sealed class CallRecord
     /// <summary>Gets or sets the answer's text, kept only when sensitive data is captured.</summary>
     public string? Output { get; set; }
 
-    // Created on the first tool call: most calls make none.
-    public void AddToolCall(ToolCallRecord record) => LazyInitializer.EnsureInitialized(ref _toolCalls).Enqueue(record);
+    // What the readers collect from the stages' records.
 
-    /// <summary>Gets a snapshot of the tool calls recorded so far.</summary>
-    public ToolCallRecord[] ToolCallsSnapshot() => Volatile.Read(ref _toolCalls)?.ToArray() ?? [];
+    /// <summary>Gets the contract the call ran under: the one the contract stage resolved, else the one the request named.</summary>
+    public string? ContractId => Contract?.Id ?? RequestedContractId;
 
-    public void AddRolloutEvent(string description) => LazyInitializer.EnsureInitialized(ref _rolloutEvents).Enqueue(description);
+    public string? ContractVersion => Contract?.Version;
 
-    public void AddRedactions(int count) => Interlocked.Add(ref _redactions, count);
+    /// <summary>Gets the label the version came from: the one the contract stage resolved, else the rollout's.</summary>
+    public string? ContractLabel => Contract?.Label ?? Routing?.Label;
 
-    public void AddScreeningDetections(int count) => Interlocked.Add(ref _detections, count);
-}
+    public string? Variant => Routing?.Variant;
 
-/// <summary>One governed tool call, as the audit records it: no arguments or results, only their fate.</summary>
-/// <param name="Name">The tool's name.</param>
-/// <param name="Outcome"><c>ok</c>, <c>replayed</c> or <c>rejected</c>.</param>
-/// <param name="IdempotencyKeyHash">A hash of the idempotency key, when the tool is idempotent.</param>
-/// <param name="Rejection">Why it was rejected, when it was.</param>
-internal sealed record ToolCallRecord(string Name, string Outcome, string? IdempotencyKeyHash = null, string? Rejection = null)
-{
-    /// <summary>Gets who approved or refused the call, when the call needed approval and the decider is known.</summary>
-    public string? DecidedBy { get; init; }
+    // Each stage writes its own record, created on its first decision; only that stage calls its method.
+
+    /// <summary>Gets the contract stage's record to write to.</summary>
+    public ContractDecision ForContract() => Volatile.Read(ref _contract) ?? Create(ref _contract);
+
+    /// <summary>Gets the routing stage's record to write to.</summary>
+    public RoutingDecision ForRouting() => Volatile.Read(ref _routing) ?? Create(ref _routing);
+
+    /// <summary>Gets the request idempotency stage's record to write to.</summary>
+    public IdempotencyDecision ForIdempotency() => Volatile.Read(ref _idempotency) ?? Create(ref _idempotency);
+
+    /// <summary>Gets the budgeting stage's record to write to.</summary>
+    public BudgetDecision ForBudget() => Volatile.Read(ref _budget) ?? Create(ref _budget);
+
+    /// <summary>Gets screening's record to write to.</summary>
+    public ScreeningDecision ForScreening() => Volatile.Read(ref _screening) ?? Create(ref _screening);
+
+    /// <summary>Gets tool governance's record to write to.</summary>
+    public ToolCallDecisions ForToolCalls() => Volatile.Read(ref _toolCalls) ?? Create(ref _toolCalls);
+
+    private static T Create<T>(ref T? field)
+        where T : class, new() =>
+        Interlocked.CompareExchange(ref field, new T(), null) ?? field!;
 }

@@ -44,19 +44,23 @@ public static class GovernedAiChatClientBuilderExtensions
         return builder.UseGovernedAi(options);
     }
 
-    internal static ChatClientBuilder UseGovernedAi(this ChatClientBuilder builder, GovernedAiOptions? options) =>
-        builder
+    internal static ChatClientBuilder UseGovernedAi(this ChatClientBuilder builder, GovernedAiOptions? options)
+    {
+        // Budgeting and session memory count the same messages: without AddGovernedAi()'s cache, the pipeline's own.
+        var pipelineCache = new TokenCountCache();
+        return builder
             // Per request.
-            .Use((innerClient, services) => new GovernedRequestChatClient(innerClient, options, services))
+            .Use((innerClient, services) => GovernedRequestChatClient.Create(innerClient, options, services))
             .UseRequestIdempotency(options?.Idempotency)
             .UsePromptRouting(options?.Routing)
-            .UseSessionMemory(options)
+            .UseSessionMemory(options, pipelineCache)
             .UseContracts(options?.Contracts)
             .UseToolGovernance(options?.Tools)
             // The tool loop.
             .Use(static (innerClient, services) => GovernedToolLoop.Create(innerClient, services))
             // Per model call.
             .UseDataProtection(options?.DataProtection)
-            .UseTokenBudget(options?.TokenBudget)
+            .UseTokenBudget(options?.TokenBudget, pipelineCache)
             .Use(static innerClient => GovernedToolLoop.HasAppLoop(innerClient) ? new ToolDeclarationsChatClient(innerClient) : innerClient);
+    }
 }

@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Threading;
 using Microsoft.Extensions.AI;
 
@@ -15,8 +13,8 @@ namespace Contracts.Ai;
 /// The outermost stage makes it <see cref="Current"/> for the duration of the call (an <see cref="AsyncLocal{T}"/>,
 /// like MEAI's <c>FunctionInvokingChatClient.CurrentContext</c>), so the stages below the tool loop see it
 /// too, while nothing of it travels in <see cref="ChatOptions.AdditionalProperties"/> to the provider.
-/// Stages record their decisions only in an observed call (<see cref="Observed"/>); the recording members below
-/// write to its <see cref="Record"/> and read nothing (<see langword="null"/>, 0) from a call that is not observed.
+/// Stages record their decisions only in an observed call (<see cref="Observed"/>), each in its own decision record
+/// of the call's <see cref="Record"/> (<see cref="CallRecord.ForContract"/>, <see cref="CallRecord.ForBudget"/>, ...).
 /// </remarks>
 internal sealed class GovernedCall
 {
@@ -35,6 +33,9 @@ internal sealed class GovernedCall
 
     /// <summary>Gets the current call when its outermost stage records it (span, metrics, log or audit) or a rollout judges its version by it: the one stages record their decisions in.</summary>
     public static GovernedCall? Observed => CurrentCall.Value is { } call && call._record is not null ? call : null;
+
+    /// <summary>Gets the record of the current call when it is observed (see <see cref="Observed"/>): the one a stage writes its decision record in.</summary>
+    public static CallRecord? ObservedRecord => CurrentCall.Value?._record;
 
     /// <summary>Gets the governance context of the current call, else the one a stage used on its own finds on <paramref name="options"/>.</summary>
     public static GovernanceContext? ContextOf(ChatOptions? options) =>
@@ -96,122 +97,4 @@ internal sealed class GovernedCall
 
     /// <summary>Gets or sets a value indicating whether the call is a streaming one.</summary>
     public bool Streaming { get; set; }
-
-    // What the stages record, kept in the call's record when it is observed.
-
-    public Activity? Activity
-    {
-        get => _record?.Activity;
-        set => Write().Activity = value;
-    }
-
-    public string? ContractId
-    {
-        get => _record?.ContractId;
-        set => Write().ContractId = value;
-    }
-
-    public string? ContractVersion => _record?.ContractVersion;
-
-    public string? ContractLabel
-    {
-        get => _record?.ContractLabel;
-        set => Write().ContractLabel = value;
-    }
-
-    public string? Variant => _record?.Variant;
-
-    /// <summary>Hash of the rendered system prompt (never the prompt itself).</summary>
-    public string? RenderedPromptHash
-    {
-        get => _record?.RenderedPromptHash;
-        set => Write().RenderedPromptHash = value;
-    }
-
-    public string? ValidationOutcome => _record?.ValidationOutcome;
-
-    public int ValidationAttempts => _record?.ValidationAttempts ?? 0;
-
-    public string? IdempotencyOutcome => _record?.IdempotencyOutcome;
-
-    public int? TokensBefore => _record?.TokensBefore;
-
-    public int? TokensAfter => _record?.TokensAfter;
-
-    public int MessagesDropped => _record?.MessagesDropped ?? 0;
-
-    public UsageDetails? Usage
-    {
-        get => _record?.Usage;
-        set => Write().Usage = value;
-    }
-
-    /// <summary>The final outcome: <c>ok</c>, <c>fallback</c>, <c>replayed</c>, <c>rejected</c>, <c>cancelled</c> or <c>error</c>.</summary>
-    public string? Outcome
-    {
-        get => _record?.Outcome;
-        set => Write().Outcome = value;
-    }
-
-    public int Redactions => _record?.Redactions ?? 0;
-
-    public int ScreeningDetections => _record?.ScreeningDetections ?? 0;
-
-    /// <summary>Rollout decisions (automatic rollbacks) this call triggered, for the audit; <see langword="null"/> until the first.</summary>
-    public ConcurrentQueue<string>? RolloutEvents => _record?.RolloutEvents;
-
-    public void SetContract(string id, string version)
-    {
-        CallRecord record = Write();
-        record.ContractId = id;
-        record.ContractVersion = version;
-        record.Activity?.SetTag(TelemetryNames.Attributes.ContractId, id);
-        record.Activity?.SetTag(TelemetryNames.Attributes.ContractVersion, version);
-    }
-
-    public void SetVariant(string variant)
-    {
-        CallRecord record = Write();
-        record.Variant = variant;
-        record.Activity?.SetTag(TelemetryNames.Attributes.Variant, variant);
-    }
-
-    public void SetValidation(string outcome, int attempts)
-    {
-        CallRecord record = Write();
-        record.ValidationOutcome = outcome;
-        record.ValidationAttempts = attempts;
-        record.Activity?.SetTag(TelemetryNames.Attributes.ValidationOutcome, outcome);
-        record.Activity?.SetTag(TelemetryNames.Attributes.ValidationAttempts, attempts);
-    }
-
-    public void SetIdempotency(string outcome)
-    {
-        CallRecord record = Write();
-        record.IdempotencyOutcome = outcome;
-        record.Activity?.SetTag(TelemetryNames.Attributes.IdempotencyOutcome, outcome);
-    }
-
-    public void SetBudget(int tokensBefore, int tokensAfter, int messagesDropped)
-    {
-        CallRecord record = Write();
-        record.TokensBefore = tokensBefore;
-        record.TokensAfter = tokensAfter;
-        record.MessagesDropped += messagesDropped;
-    }
-
-    public void AddToolCall(ToolCallRecord record) => _record?.AddToolCall(record);
-
-    public void AddRolloutEvent(string description) => _record?.AddRolloutEvent(description);
-
-    public void AddRedactions(int count) => _record?.AddRedactions(count);
-
-    public void AddScreeningDetections(int count) => _record?.AddScreeningDetections(count);
-
-    /// <summary>Gets a snapshot of the tool calls recorded so far, without creating the queue when there are none.</summary>
-    public ToolCallRecord[] ToolCallsSnapshot() => _record?.ToolCallsSnapshot() ?? [];
-
-    /// <summary>The record to write a decision to. Stages write only to an observed call; an unobserved one has no record to write.</summary>
-    private CallRecord Write() =>
-        _record ?? throw new InvalidOperationException("A decision was recorded in a governed call that is not observed; record through GovernedCall.Observed.");
 }

@@ -9,6 +9,7 @@ internal static class BudgetingServiceRegistration
     public static void Add(IServiceCollection services)
     {
         services.TryAddSingleton(static sp => new TokenCounterRegistry(sp.GetServices<TokenCounterRegistration>()));
-        services.TryAddSingleton(static _ => TokenCountCache.Shared);
+        // One cache for every governed pipeline of the service provider (budgeting and session memory).
+        services.TryAddSingleton(static _ => new TokenCountCache());
     }
 }

@@ -21,7 +21,7 @@ public sealed class TokenBudgetChatReducer : IChatReducer
     private readonly TokenBudgeter _budgeter;
     private readonly string _modelId;
 
-    /// <summary>Initializes a new instance of the <see cref="TokenBudgetChatReducer"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="TokenBudgetChatReducer"/> class, with a token count cache of its own.</summary>
     /// <param name="modelId">The model the conversation is sent to; it chooses the token counter and, unless the options set one, the context window.</param>
     /// <param name="options">The budget; <see langword="null"/> for defaults.</param>
     /// <param name="counters">Chooses the counter per model; <see langword="null"/> for tiktoken on known OpenAI models and the default encoding otherwise.</param>
@@ -30,7 +30,7 @@ public sealed class TokenBudgetChatReducer : IChatReducer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         _modelId = modelId;
-        _budgeter = new TokenBudgeter(options ?? new TokenBudgetOptions(), counters, null);
+        _budgeter = new TokenBudgeter(options ?? new TokenBudgetOptions(), counters, new TokenCountCache());
     }
 
     /// <inheritdoc />

@@ -33,11 +33,11 @@ internal sealed partial class TokenBudgeter
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _warnedModels = new(StringComparer.Ordinal);
 
-    public TokenBudgeter(TokenBudgetOptions options, TokenCounterRegistry? registry, TokenCountCache? cache, ILogger? logger = null)
+    public TokenBudgeter(TokenBudgetOptions options, TokenCounterRegistry? registry, TokenCountCache cache, ILogger? logger = null)
     {
         _options = options;
         _registry = registry ?? new TokenCounterRegistry();
-        _cache = cache ?? TokenCountCache.Shared;
+        _cache = cache ?? throw new ArgumentNullException(nameof(cache));
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -597,8 +597,8 @@ internal sealed partial class TokenBudgeter
 
     private static void Record(Activity? activity, ChatOptions? chatOptions, int limit, int before, int after, int dropped)
     {
-        GovernedCall? call = GovernedCall.Observed;
-        call?.SetBudget(before, after, dropped);
+        CallRecord? call = GovernedCall.ObservedRecord;
+        call?.ForBudget().Budgeted(before, after, dropped);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(TelemetryNames.Attributes.BudgetLimit, limit);

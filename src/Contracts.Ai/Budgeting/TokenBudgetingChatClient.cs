@@ -26,7 +26,11 @@ namespace Contracts.Ai;
 /// logged once per model; with <see cref="TokenBudgetOptions.DefaultEncoding"/> <see langword="null"/>, a model
 /// without a token counter is refused with <see cref="TokenCounterNotFoundException"/>.
 /// </para>
-/// <para>Thread-safe: one instance serves concurrent calls; token counts are cached across calls.</para>
+/// <para>
+/// Thread-safe: one instance serves concurrent calls; token counts are cached across calls. The public constructors
+/// give the instance a count cache of its own; <c>UseTokenBudget()</c> and <c>UseGovernedAi()</c> pass the one cache
+/// of the service provider (<c>AddGovernedAi()</c>) or of the pipeline, so stages of one pipeline count a message once.
+/// </para>
 /// </remarks>
 public sealed class TokenBudgetingChatClient : DelegatingChatClient
 {
@@ -60,11 +64,11 @@ public sealed class TokenBudgetingChatClient : DelegatingChatClient
     /// <param name="loggerFactory">Logs the warning for a model whose context window is not known (once per model); <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
     public TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, ILoggerFactory? loggerFactory)
-        : this(innerClient, options, counters, null, loggerFactory)
+        : this(innerClient, options, counters, new TokenCountCache(), loggerFactory)
     {
     }
 
-    internal TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, TokenCountCache? cache, ILoggerFactory? loggerFactory = null)
+    internal TokenBudgetingChatClient(IChatClient innerClient, TokenBudgetOptions? options, TokenCounterRegistry? counters, TokenCountCache cache, ILoggerFactory? loggerFactory = null)
         : base(innerClient)
     {
         Options = options ?? new TokenBudgetOptions();

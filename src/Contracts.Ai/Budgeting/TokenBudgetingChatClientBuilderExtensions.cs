@@ -13,7 +13,10 @@ public static class TokenBudgetingChatClientBuilderExtensions
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="configure">Configures the stage's options; when <see langword="null"/>, the options come from <c>AddGovernedAi()</c> in the service provider, or defaults.</param>
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
-    /// <remarks>Token counters registered with <c>AddGovernedAi().AddTokenCounter(...)</c> (the <see cref="TokenCounterRegistry"/> in the service provider) are used when present.</remarks>
+    /// <remarks>
+    /// Token counters registered with <c>AddGovernedAi().AddTokenCounter(...)</c> (the <see cref="TokenCounterRegistry"/> in the service provider) are used when present.
+    /// Token counts are cached in the service provider's cache when <c>AddGovernedAi()</c> registered one, else in a cache of this stage's own.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="OptionsValidationException">The configured options are invalid; each error names the option.</exception>
     public static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, Action<TokenBudgetOptions>? configure = null)
@@ -35,11 +38,12 @@ public static class TokenBudgetingChatClientBuilderExtensions
         return builder.UseTokenBudget(options);
     }
 
-    internal static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, TokenBudgetOptions? options) =>
+    /// <summary>Adds the stage; its token count cache is the service provider's, else <paramref name="pipelineCache"/>, else one of its own.</summary>
+    internal static ChatClientBuilder UseTokenBudget(this ChatClientBuilder builder, TokenBudgetOptions? options, TokenCountCache? pipelineCache = null) =>
         builder.Use((innerClient, services) => new TokenBudgetingChatClient(
             innerClient,
             options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.TokenBudget ?? new TokenBudgetOptions(),
             services.GetService<TokenCounterRegistry>(),
-            services.GetService<TokenCountCache>(),
+            services.GetService<TokenCountCache>() ?? pipelineCache ?? new TokenCountCache(),
             services.GetService<ILoggerFactory>()));
 }

@@ -49,9 +49,6 @@ internal sealed class TokenCountCache
         _counts = new ContentHashCache<int>(generationCapacity);
     }
 
-    /// <summary>Gets the cache the budgeting stages share when none is given.</summary>
-    public static TokenCountCache Shared { get; } = new();
-
     /// <summary>Gets how many counts are stored by content hash (for tests).</summary>
     internal int StoredCounts => _counts.Count;
 
@@ -146,7 +143,7 @@ internal sealed class TokenCountCache
         // definitions in new objects are found by what they say, and such objects are not remembered one by one.
         UInt128? fingerprint = definition switch
         {
-            GovernedAIFunction governed => governed.Runtime.Fingerprint,
+            IFingerprintedDeclaration declaration => declaration.DeclarationFingerprint,
             AIFunctionDeclaration function => ContentFingerprint.Of(function),
             ChatResponseFormatJson format => ContentFingerprint.Of(format),
             _ => null,

@@ -16,9 +16,11 @@ internal sealed record ContractOutcome(ChatResponse Response, List<ChatResponseU
 /// returns the fallback or throws, as the contract says.
 /// </summary>
 /// <remarks>
-/// A response that calls tools, or asks the caller to approve a tool call, is not an answer yet: it goes back as it
-/// is, without validation, re-ask or fallback. The caller's tool loop runs the calls and comes back, or the caller
-/// sends its decisions in the next request, whose final answer is validated then.
+/// A response that calls tools, or asks the caller to approve a tool call, is not an answer yet: it goes back without
+/// validation, re-ask or fallback. The caller's tool loop runs the calls and comes back, or the caller sends its
+/// decisions in the next request, whose final answer is validated then. When it comes after a re-ask, it goes back
+/// with what came before it (each rejected answer and the re-ask that followed it), as a call without a contract
+/// returns every message of its tool loop: the caller's next request then carries the conversation the model saw.
 /// </remarks>
 internal static class ContractAttempts
 {
@@ -27,6 +29,7 @@ internal static class ContractAttempts
     {
         PromptContract contract = request.Contract;
         List<ChatMessage>? conversation = null;
+        List<ChatMessage>? reasked = null;
         ChatOptions attemptOptions = request.Options;
         List<string>? failures = null;
         List<string>? kinds = null;
@@ -59,14 +62,14 @@ internal static class ContractAttempts
 
             if (CallsTools(response))
             {
-                return new ContractOutcome(response, updates);
+                return reasked is null ? new ContractOutcome(response, updates) : new ContractOutcome(WithHistory(response, reasked, total), null);
             }
 
             OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
             if (result.IsValid)
             {
                 string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
-                request.Call?.SetValidation(outcome, attempt);
+                request.RecordValidation(outcome, attempt);
                 bool changed = Accept(response, result, outcome, total, attempt);
                 return new ContractOutcome(ValidatedChatResponse.WithOutput(response, result.Value), changed ? null : updates);
             }
@@ -87,6 +90,8 @@ internal static class ContractAttempts
                 {
                     ContractLog.Reasking(logger, contract.Id, contract.Version, attempt + 1);
                     var feedback = new ChatMessage(ChatRole.User, ReaskMessage(request.Plan, violations));
+                    (reasked ??= new List<ChatMessage>()).AddRange(response.Messages);
+                    reasked.Add(feedback);
                     if (response.ConversationId is not null)
                     {
                         // The service keeps the conversation: send only the feedback, in the same conversation.
@@ -107,11 +112,11 @@ internal static class ContractAttempts
 
             if (contract.OnFailure == ContractFailurePolicy.Fallback)
             {
-                request.Call?.SetValidation(ValidationOutcomes.Fallback, attempt);
+                request.RecordValidation(ValidationOutcomes.Fallback, attempt);
                 return new ContractOutcome(Fallback(contract, response, total), null);
             }
 
-            request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
+            request.RecordValidation(ValidationOutcomes.Failed, attempt);
             throw new ContractViolationException(contract.Id, contract.Version, failures, total) { Kinds = kinds ?? [] };
         }
     }
@@ -133,6 +138,15 @@ internal static class ContractAttempts
         }
 
         return false;
+    }
+
+    /// <summary>The response of a re-ask that is not an answer yet, preceded by the rejected answers and re-asks that led to it.</summary>
+    private static ChatResponse WithHistory(ChatResponse response, List<ChatMessage> reasked, UsageDetails? total)
+    {
+        reasked.AddRange(response.Messages);
+        response.Messages = reasked;
+        response.Usage = total;
+        return response;
     }
 
     /// <summary>Marks a valid response; returns whether it changed, so buffered updates must be rebuilt from it.</summary>

@@ -12,20 +12,11 @@ public sealed partial class ContractEnforcingChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> GetBufferedStreamingResponseAsync(
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options);
+        ContractRequest request = Prepare(context, messages, options);
         ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: true, Options, _logger, cancellationToken).ConfigureAwait(false);
-        if (outcome.Updates is { } updates)
+        foreach (ChatResponseUpdate update in outcome.Updates ?? (IEnumerable<ChatResponseUpdate>)outcome.Response.ToChatResponseUpdates())
         {
-            foreach (ChatResponseUpdate update in updates)
-            {
-                yield return update;
-            }
-
-            yield break;
-        }
-
-        foreach (ChatResponseUpdate update in outcome.Response.ToChatResponseUpdates())
-        {
+            _approvals?.SignRequests(request, update.Contents);
             yield return update;
         }
     }
@@ -33,12 +24,13 @@ public sealed partial class ContractEnforcingChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> GetPassThroughStreamingResponseAsync(
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options);
+        ContractRequest request = Prepare(context, messages, options);
         var updates = new List<ChatResponseUpdate>();
         await foreach (ChatResponseUpdate update in InnerClient.GetStreamingResponseAsync(messages, request.Options, cancellationToken).ConfigureAwait(false))
         {
             // A call to a tool outside the allow-list never leaves this stage, so nothing outside can run it.
             ContractViolations.CheckToolCalls(request, update.Contents, attempt: 1, usage: null, _logger);
+            _approvals?.SignRequests(request, update.Contents);
             updates.Add(update);
             yield return update;
         }
@@ -53,14 +45,14 @@ public sealed partial class ContractEnforcingChatClient
         OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
         if (result.IsValid)
         {
-            request.Call?.SetValidation(ValidationOutcomes.Passed, 1);
+            request.RecordValidation(ValidationOutcomes.Passed, 1);
             yield break;
         }
 
         PromptContract contract = request.Contract;
         List<ContractViolation> violations = result.Violations!;
         ContractViolations.Record(contract, violations);
-        request.Call?.SetValidation(ValidationOutcomes.Failed, 1);
+        request.RecordValidation(ValidationOutcomes.Failed, 1);
         ContractLog.AnswerRejected(_logger, contract.Id, contract.Version, 1, violations.Count);
         throw new ContractViolationException(contract.Id, contract.Version, ContractViolations.Describe(violations, attempt: 1), response.Usage)
         {

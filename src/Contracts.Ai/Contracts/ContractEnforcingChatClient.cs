@@ -31,6 +31,13 @@ namespace Contracts.Ai;
 /// <see cref="PromptContract.MaxReasks"/> times and within <see cref="ContractOptions.ReaskTokenBudget"/>), return
 /// <see cref="PromptContract.FallbackResponse"/>, or throw. Errors from the inner client are never fed back to
 /// the model: they propagate. A response's <see cref="ChatResponse.Usage"/> is the total across its attempts.
+/// A response that calls tools or asks approval after a re-ask carries the rejected answers and re-asks before it.
+/// </para>
+/// <para>
+/// Approval: when no <see cref="ToolGovernanceChatClient"/> runs below this stage, the stage itself signs the approval
+/// requests the tool loop returns, refuses (with <see cref="UnsafeContentException"/>) an approval whose request it did
+/// not sign for the same call, and records and logs requests and decisions. A contract that requires approval of its
+/// tools fails with <see cref="InvalidOperationException"/> when no tool loop runs below this stage, before the model is called.
 /// </para>
 /// <para>
 /// Streaming passes updates through as they arrive and validates the assembled answer at the end, unless
@@ -46,6 +53,8 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     private readonly IPromptRegistry _registry;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly ToolApprovalGate? _approvals;
+    private readonly bool _toolLoopBelow;
 
     /// <summary>Initializes a new instance of the <see cref="ContractEnforcingChatClient"/> class with an empty <see cref="InMemoryPromptRegistry"/>.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
@@ -69,6 +78,18 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         ContractOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null)
+        : this(innerClient, registry, options, loggerFactory, timeProvider, approvalSigningKey: null)
+    {
+    }
+
+    /// <summary>Initializes the stage; <paramref name="approvalSigningKey"/> signs approval requests when no tool governance stage below does.</summary>
+    internal ContractEnforcingChatClient(
+        IChatClient innerClient,
+        IPromptRegistry registry,
+        ContractOptions? options,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        string? approvalSigningKey)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -76,10 +97,35 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         Options = options ?? new ContractOptions();
         _logger = (ILogger?)loggerFactory?.CreateLogger<ContractEnforcingChatClient>() ?? NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
+
+        // Approvals are signed and checked right above the tool loop: by tool governance when it is below this stage,
+        // else here, so a pipeline with contracts but without tool governance cannot be sent a forged approval.
+        _toolLoopBelow = innerClient.GetService(typeof(FunctionInvokingChatClient)) is not null;
+        if (innerClient.GetService(typeof(ToolGovernanceChatClient)) is null)
+        {
+            _approvals = new ToolApprovalGate(ToolApprovalSigner.For(approvalSigningKey), _logger);
+        }
     }
 
     /// <summary>Gets the stage's options.</summary>
     public ContractOptions Options { get; }
+
+    /// <summary>Checks the caller's approvals (when this stage signs them), then prepares the request the contract shapes.</summary>
+    /// <exception cref="InvalidOperationException">The contract requires approval of its tools but no tool loop runs below this stage to ask for it.</exception>
+    private ContractRequest Prepare(GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options)
+    {
+        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options);
+        if (request.Plan.RequiresToolApproval && !_toolLoopBelow && request.Options.Tools is { Count: > 0 })
+        {
+            // The tool loop would run above this stage, on the caller's tools, which never need approval there.
+            throw new InvalidOperationException(
+                $"Contract '{request.Contract.Id}' {request.Contract.Version} requires approval of its tools, but no tool loop runs below UseContracts(): " +
+                "the tools would run without approval. Add UseFunctionInvocation() after UseContracts() (or use UseGovernedAi()/AddGovernedAi(), which place the loop).");
+        }
+
+        _approvals?.CheckDecisions(request, messages);
+        return request;
+    }
 
     /// <inheritdoc />
     /// <exception cref="ContractViolationException">The inputs break the contract, the model called a tool outside the allow-list, or the answer failed validation and the policy is (or ended in) <see cref="ContractFailurePolicy.Throw"/>.</exception>
@@ -93,8 +139,16 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        ContractRequest request = ContractRequest.Prepare(_registry, Options, _timeProvider, _logger, context, options!);
+        ContractRequest request = Prepare(context, messages, options!);
         ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: false, Options, _logger, cancellationToken).ConfigureAwait(false);
+        if (_approvals is not null)
+        {
+            foreach (ChatMessage message in outcome.Response.Messages)
+            {
+                _approvals.SignRequests(request, message.Contents);
+            }
+        }
+
         return outcome.Response;
     }
 

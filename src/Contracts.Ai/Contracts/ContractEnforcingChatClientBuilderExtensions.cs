@@ -16,7 +16,15 @@ public static class ContractEnforcingChatClientBuilderExtensions
     /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="OptionsValidationException">The configured options are invalid.</exception>
-    /// <remarks>Without an <see cref="IPromptRegistry"/> in the service provider the stage starts with an empty registry: requests that name a contract then fail. Register contracts with <c>AddGovernedAi().AddContract(...)</c>, or pass a registry.</remarks>
+    /// <remarks>
+    /// <para>Without an <see cref="IPromptRegistry"/> in the service provider the stage starts with an empty registry: requests that name a contract then fail. Register contracts with <c>AddGovernedAi().AddContract(...)</c>, or pass a registry.</para>
+    /// <para>
+    /// Without <c>UseToolGovernance()</c> below it, the stage signs the approval requests the tool loop returns and checks the
+    /// approvals sent back (with <c>GovernedAi:Tools:ApprovalSigningKey</c> when configured, else the process's key), and records
+    /// them in the call's audit record. A contract that requires approval needs the tool loop below this stage
+    /// (<c>UseContracts().UseFunctionInvocation()</c>); otherwise its requests fail with <see cref="InvalidOperationException"/>.
+    /// </para>
+    /// </remarks>
     public static ChatClientBuilder UseContracts(this ChatClientBuilder builder, Action<ContractOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -41,12 +49,17 @@ public static class ContractEnforcingChatClientBuilderExtensions
         builder.UseContracts(options, registry: null);
 
     private static ChatClientBuilder UseContracts(this ChatClientBuilder builder, ContractOptions? options, IPromptRegistry? registry) =>
-        builder.Use((innerClient, services) => new ContractEnforcingChatClient(
-            innerClient,
-            registry ?? services.GetService<IPromptRegistry>() ?? new InMemoryPromptRegistry(),
-            options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value.Contracts ?? new ContractOptions(),
-            services.GetService<ILoggerFactory>(),
-            services.GetService<TimeProvider>()));
+        builder.Use((innerClient, services) =>
+        {
+            GovernedAiOptions? governed = services.GetService<IOptions<GovernedAiOptions>>()?.Value;
+            return new ContractEnforcingChatClient(
+                innerClient,
+                registry ?? services.GetService<IPromptRegistry>() ?? new InMemoryPromptRegistry(),
+                options ?? governed?.Contracts ?? new ContractOptions(),
+                services.GetService<ILoggerFactory>(),
+                services.GetService<TimeProvider>(),
+                governed?.Tools?.ApprovalSigningKey);
+        });
 
     private static ContractOptions? Configure(Action<ContractOptions>? configure)
     {

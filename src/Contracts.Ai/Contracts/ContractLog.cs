@@ -14,4 +14,10 @@ internal static partial class ContractLog
 
     [LoggerMessage(3, LogLevel.Information, "Contract {ContractId} version {ContractVersion}: re-asking the model (attempt {Attempt}).")]
     public static partial void Reasking(ILogger logger, string contractId, string contractVersion, int attempt);
+
+    [LoggerMessage(4, LogLevel.Information, "Contract {ContractId} version {ContractVersion}: approval of a call to tool {ToolName} requested from the caller.")]
+    public static partial void ApprovalRequested(ILogger logger, string contractId, string contractVersion, string toolName);
+
+    [LoggerMessage(5, LogLevel.Information, "Contract {ContractId} version {ContractVersion}: the caller's decision on a call to tool {ToolName}: {Decision}.")]
+    public static partial void ApprovalDecided(ILogger logger, string contractId, string contractVersion, string toolName, string decision);
 }

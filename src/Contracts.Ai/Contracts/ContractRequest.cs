@@ -30,6 +30,15 @@ internal sealed class ContractRequest
 
     public GovernedCall? Call { get; }
 
+    /// <summary>Records how validation went in the call's contract decision, when the call is observed.</summary>
+    public void RecordValidation(string outcome, int attempts)
+    {
+        if (Call?.Record is { } record)
+        {
+            record.ForContract().Validated(outcome, attempts, record.Activity);
+        }
+    }
+
     /// <summary>Resolves the contract and checks the inputs, then builds the options the model sees.</summary>
     /// <exception cref="ContractNotFoundException">The contract, version or label is not registered.</exception>
     /// <exception cref="ContractViolationException">The inputs, or the request's required tool, break the contract.</exception>
@@ -40,19 +49,17 @@ internal sealed class ContractRequest
         PromptContract contract = Resolve(registry, context.ContractId!, versionOrLabel);
         ContractPlan plan = contract.GetPlan();
         GovernedCall? call = GovernedCall.Observed;
-        if (call is not null)
-        {
-            call.SetContract(contract.Id, contract.Version);
-            if (versionOrLabel is not null && !string.Equals(versionOrLabel, contract.Version, StringComparison.Ordinal))
-            {
-                call.ContractLabel = versionOrLabel;
-                call.Activity?.SetTag(TelemetryNames.Attributes.ContractLabel, versionOrLabel);
-            }
-        }
+        CallRecord? record = call?.Record;
+        ContractDecision? decision = record?.ForContract();
+        decision?.Resolved(
+            contract.Id,
+            contract.Version,
+            versionOrLabel is not null && !string.Equals(versionOrLabel, contract.Version, StringComparison.Ordinal) ? versionOrLabel : null,
+            record!.Activity);
 
         if (plan.IsDeprecated(timeProvider.GetUtcNow()))
         {
-            call?.Activity?.SetTag(TelemetryNames.Attributes.ContractDeprecated, true);
+            record?.Activity?.SetTag(TelemetryNames.Attributes.ContractDeprecated, true);
             if (plan.ShouldLogDeprecation())
             {
                 ContractLog.DeprecatedContract(logger, contract.Id, contract.Version, contract.DeprecatedAfter!.Value, contract.ReplacedBy ?? "(none)");
@@ -69,7 +76,7 @@ internal sealed class ContractRequest
         if (violations.Count > 0)
         {
             ContractViolations.Record(contract, violations);
-            call?.SetValidation(ValidationOutcomes.Failed, 0);
+            decision?.Validated(ValidationOutcomes.Failed, 0, record!.Activity);
             throw new ContractViolationException(contract.Id, contract.Version, ContractViolations.Describe(violations, attempt: null))
             {
                 Kinds = ContractViolations.KindsOf(violations, null),
@@ -81,10 +88,10 @@ internal sealed class ContractRequest
         {
             string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);
             request.Instructions = string.IsNullOrEmpty(options.Instructions) ? rendered : rendered + "\n\n" + options.Instructions;
-            if (call is not null)
+            if (decision is not null)
             {
                 // The audit can tell which exact prompt was sent without ever holding it.
-                call.RenderedPromptHash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(rendered.AsSpan())).ToString("x16", CultureInfo.InvariantCulture);
+                decision.RenderedPromptHash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(rendered.AsSpan())).ToString("x16", CultureInfo.InvariantCulture);
             }
         }
 

@@ -40,7 +40,7 @@ internal static class ContractViolations
         {
             PromptContract contract = request.Contract;
             Record(contract, violations);
-            request.Call?.SetValidation(ValidationOutcomes.Failed, attempt);
+            request.RecordValidation(ValidationOutcomes.Failed, attempt);
             ContractLog.AnswerRejected(logger, contract.Id, contract.Version, attempt, violations.Count);
             throw new ContractViolationException(contract.Id, contract.Version, Describe(violations, attempt: null), usage) { Kinds = KindsOf(violations, null) };
         }

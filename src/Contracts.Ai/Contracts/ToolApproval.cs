@@ -60,7 +60,7 @@ internal static class ToolApproval
                 if (content is ToolApprovalResponseContent decision)
                 {
                     string? decidedBy = string.IsNullOrEmpty(list[i].AuthorName) ? call.Context?.UserId : list[i].AuthorName;
-                    call.AddToolCall(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused) { DecidedBy = decidedBy });
+                    call.Record?.ForToolCalls().Add(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused) { DecidedBy = decidedBy });
                 }
             }
         }
@@ -78,7 +78,7 @@ internal static class ToolApproval
         {
             if (contents[i] is ToolApprovalRequestContent request)
             {
-                call.AddToolCall(new ToolCallRecord(NameOf(request.ToolCall), Requested));
+                call.Record?.ForToolCalls().Add(new ToolCallRecord(NameOf(request.ToolCall), Requested));
             }
         }
     }

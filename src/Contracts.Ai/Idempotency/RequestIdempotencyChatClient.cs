@@ -85,7 +85,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
             ct => new ValueTask<ChatResponse>(base.GetResponseAsync(messages, options, ct)),
             ResponseTypeInfo,
             cancellationToken).ConfigureAwait(false);
-        GovernedCall.Observed?.SetIdempotency(result.Replayed ? "replayed" : "executed");
+        RecordDecision(result.Replayed ? IdempotencyDecision.Replayed : IdempotencyDecision.Executed);
         return result.Value;
     }
 
@@ -96,7 +96,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
         if (claim.IsReplay)
         {
             ChatResponse stored = IdempotencyCoordinator.Deserialize(claim, ResponseTypeInfo);
-            GovernedCall.Observed?.SetIdempotency("replayed");
+            RecordDecision(IdempotencyDecision.Replayed);
             foreach (ChatResponseUpdate update in stored.ToChatResponseUpdates())
             {
                 yield return update;
@@ -105,7 +105,7 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
             yield break;
         }
 
-        GovernedCall.Observed?.SetIdempotency("executed");
+        RecordDecision(IdempotencyDecision.Executed);
         var updates = new List<ChatResponseUpdate>();
         bool streamed = false;
         try
@@ -128,5 +128,13 @@ public sealed class RequestIdempotencyChatClient : DelegatingChatClient
         }
 
         await _coordinator.CompleteAsync(claim, updates.ToChatResponse(), ResponseTypeInfo).ConfigureAwait(false);
+    }
+
+    private static void RecordDecision(string outcome)
+    {
+        if (GovernedCall.ObservedRecord is { } record)
+        {
+            record.ForIdempotency().Decided(outcome, record.Activity);
+        }
     }
 }

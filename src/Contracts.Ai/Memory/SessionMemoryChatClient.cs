@@ -58,7 +58,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
     private string? _defaultModelId;
     private bool _defaultModelIdResolved;
 
-    /// <summary>Initializes a new instance of the <see cref="SessionMemoryChatClient"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="SessionMemoryChatClient"/> class, with a token count cache of its own.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
     /// <param name="store">Where sessions are kept; <see langword="null"/> for a private <see cref="InMemorySessionStore"/>.</param>
@@ -74,7 +74,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         TokenCounterRegistry? counters = null,
         PiiRedactor? redactor = null,
         ILogger? logger = null)
-        : this(innerClient, options ?? new SessionMemoryOptions(), store, counters, redactor, logger, null, null)
+        : this(innerClient, options ?? new SessionMemoryOptions(), store, counters, redactor, logger, new TokenCountCache(), null)
     {
     }
 
@@ -85,7 +85,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         TokenCounterRegistry? counters,
         PiiRedactor? redactor,
         ILogger? logger,
-        TokenCountCache? cache,
+        TokenCountCache cache,
         string? defaultEncoding)
         : base(innerClient)
     {
@@ -94,7 +94,8 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         Options = options;
         _store = store ?? new InMemorySessionStore(options.InMemoryCapacity);
         _counters = counters ?? new TokenCounterRegistry();
-        _cache = cache ?? TokenCountCache.Shared;
+        ArgumentNullException.ThrowIfNull(cache);
+        _cache = cache;
         _defaultEncoding = defaultEncoding ?? TiktokenTokenCounter.O200kBase;
         _recorder = new SessionTurnRecorder(redactor ?? new PiiRedactor(new DefaultPiiRecognizer()));
         _logger = logger ?? NullLogger.Instance;
@@ -172,7 +173,7 @@ public sealed partial class SessionMemoryChatClient : DelegatingChatClient
         var key = new SessionKey(context.TenantId, userId, context.SessionId!);
         IList<ChatMessage> caller = messages as IList<ChatMessage> ?? new List<ChatMessage>(messages);
         ITokenCounter counter = _counters.GetCounter(options.ModelId ?? DefaultModelId(), _defaultEncoding);
-        Activity? activity = GovernedCall.Observed?.Activity;
+        Activity? activity = GovernedCall.ObservedRecord?.Activity;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(SessionMemoryTelemetry.SessionHashAttribute, SessionMemoryTelemetry.Hash(key.TenantId, key.UserId, key.SessionId));

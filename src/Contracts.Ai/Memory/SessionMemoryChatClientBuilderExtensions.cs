@@ -40,14 +40,15 @@ public static class SessionMemoryChatClientBuilderExtensions
     }
 
     /// <summary>The stage as <c>UseGovernedAi()</c> adds it, with the pipeline's options.</summary>
-    internal static ChatClientBuilder UseSessionMemory(this ChatClientBuilder builder, GovernedAiOptions? options) =>
+    internal static ChatClientBuilder UseSessionMemory(this ChatClientBuilder builder, GovernedAiOptions? options, TokenCountCache? pipelineCache) =>
         builder.Use((innerClient, services) =>
         {
             GovernedAiOptions? governed = options ?? services.GetService<IOptions<GovernedAiOptions>>()?.Value;
-            return Create(innerClient, services, governed?.SessionMemory ?? new SessionMemoryOptions(), governed);
+            return Create(innerClient, services, governed?.SessionMemory ?? new SessionMemoryOptions(), governed, pipelineCache);
         });
 
-    private static SessionMemoryChatClient Create(IChatClient innerClient, IServiceProvider services, SessionMemoryOptions options, GovernedAiOptions? governed)
+    private static SessionMemoryChatClient Create(
+        IChatClient innerClient, IServiceProvider services, SessionMemoryOptions options, GovernedAiOptions? governed, TokenCountCache? pipelineCache = null)
     {
         PiiRedactor? redactor = services.GetService<PiiRedactor>();
         if (redactor is null && options.Enabled)
@@ -65,7 +66,7 @@ public static class SessionMemoryChatClientBuilderExtensions
             services.GetService<TokenCounterRegistry>(),
             redactor,
             services.GetService<ILoggerFactory>()?.CreateLogger(typeof(SessionMemoryChatClient)),
-            services.GetService<TokenCountCache>(),
+            services.GetService<TokenCountCache>() ?? pipelineCache ?? new TokenCountCache(),
             governed?.TokenBudget?.DefaultEncoding);
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Compliance.Redaction;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,24 +39,57 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly SensitiveDataFormatter? _sensitive;
+    private readonly ContractMetricTags _metricTags;
 
-    public GovernedRequestChatClient(IChatClient innerClient)
-        : this(innerClient, null, null)
-    {
-    }
-
-    public GovernedRequestChatClient(IChatClient innerClient, GovernedAiOptions? options, IServiceProvider? services)
+    /// <summary>Initializes the stage with what it uses; <see cref="Create"/> resolves these for a pipeline.</summary>
+    /// <param name="innerClient">The rest of the pipeline.</param>
+    /// <param name="sinks">The audit sinks each observed call's decision record goes to.</param>
+    /// <param name="logger">The request log.</param>
+    /// <param name="timeProvider">The clock the audit's timestamps come from.</param>
+    /// <param name="sensitive">Redacts messages and answers for the span and the Trace log; <see langword="null"/> when sensitive data is not captured.</param>
+    /// <param name="metricTags">Bounds the contract tags of the request metrics, for the pipeline or the service provider.</param>
+    public GovernedRequestChatClient(
+        IChatClient innerClient, IAuditSink[] sinks, ILogger logger, TimeProvider timeProvider, SensitiveDataRedactor? sensitive, ContractMetricTags metricTags)
         : base(innerClient)
     {
-        options ??= services?.GetService<IOptions<GovernedAiOptions>>()?.Value;
-        bool enableSensitiveData = options?.EnableSensitiveData ?? new GovernedAiOptions().EnableSensitiveData;
-        _logger = services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GovernedRequestChatClient)) ?? NullLogger.Instance;
-        _audit = new RequestAudit(services?.GetService<IEnumerable<IAuditSink>>() is { } sinks ? new List<IAuditSink>(sinks).ToArray() : [], _logger);
-        _timeProvider = services?.GetService<TimeProvider>() ?? TimeProvider.System;
-        if (enableSensitiveData)
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metricTags);
+        _logger = logger;
+        _audit = new RequestAudit(sinks, logger);
+        _timeProvider = timeProvider;
+        _sensitive = sensitive is null ? null : new SensitiveDataFormatter(sensitive);
+        _metricTags = metricTags;
+    }
+
+    /// <summary>
+    /// Creates the stage for a pipeline: its sinks, logger, clock, PII redactor and metric tag bound come from
+    /// <paramref name="services"/> (registered once per service provider by <c>AddGovernedAi()</c>); what is not
+    /// registered there is created for this pipeline alone, never shared with other pipelines.
+    /// </summary>
+    public static GovernedRequestChatClient Create(IChatClient innerClient, GovernedAiOptions? options, IServiceProvider? services)
+    {
+        options ??= services?.GetService<IOptions<GovernedAiOptions>>()?.Value ?? new GovernedAiOptions();
+        ILogger logger = services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GovernedRequestChatClient)) ?? NullLogger.Instance;
+        IAuditSink[] sinks = services?.GetService<IEnumerable<IAuditSink>>() is { } registered ? new List<IAuditSink>(registered).ToArray() : [];
+        SensitiveDataRedactor? sensitive = null;
+        if (options.EnableSensitiveData)
         {
-            _sensitive = new SensitiveDataFormatter(services?.GetService<PiiRedactor>() is { } redactor ? new SensitiveDataRedactor(redactor) : SensitiveDataRedactor.Default);
+            PiiRedactor redactor = services?.GetService<PiiRedactor>() ?? new PiiRedactor(
+                services?.GetService<IPiiRecognizer>() ?? new DefaultPiiRecognizer(),
+                options.DataProtection,
+                services?.GetService<IRedactorProvider>());
+            sensitive = new SensitiveDataRedactor(redactor);
         }
+
+        return new GovernedRequestChatClient(
+            innerClient,
+            sinks,
+            logger,
+            services?.GetService<TimeProvider>() ?? TimeProvider.System,
+            sensitive,
+            services?.GetService<ContractMetricTags>() ?? new ContractMetricTags(ContractMetricTags.DefaultMaxCombinations));
     }
 
     public override Task<ChatResponse> GetResponseAsync(
@@ -119,7 +153,7 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
     {
         GovernedCall call = Begin(ref options, observed, streaming: true);
         CallRecord? record = call.Record;
-        StringBuilder? output = CapturesSensitiveData(call.Activity) ? new StringBuilder() : null;
+        StringBuilder? output = CapturesSensitiveData(record?.Activity) ? new StringBuilder() : null;
         UsageDetails? usage = null;
         try
         {
@@ -219,7 +253,7 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
         CallRecord record = call.Record!;
         record.StartedAt = _timeProvider.GetUtcNow();
         record.StartTimestamp = Stopwatch.GetTimestamp();
-        record.ContractId = context?.ContractId;
+        record.RequestedContractId = context?.ContractId;
         record.Activity = RequestSpan.Start(context);
         if (record.Activity is null)
         {
@@ -240,7 +274,7 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
         string outcome = DecideOutcome(record);
         record.Outcome = outcome;
         RequestSpan.Complete(call, outcome, messages, _sensitive);
-        RequestMetrics.Record(call, outcome, elapsed);
+        RequestMetrics.Record(record, _metricTags, outcome, elapsed);
         RequestLog.Write(_logger, call, outcome, elapsed, messages, _sensitive);
         _audit.Write(call, outcome, elapsed);
         record.Activity?.Dispose();
@@ -254,8 +288,8 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
             not null => OutcomeError,
             null when !call.Completed => OutcomeCancelled,
             _ => call.Outcome
-                ?? (call.IdempotencyOutcome == OutcomeReplayed ? OutcomeReplayed
-                : call.ValidationOutcome == OutcomeFallback ? OutcomeFallback
+                ?? (call.Idempotency?.Outcome == OutcomeReplayed ? OutcomeReplayed
+                : call.Contract?.ValidationOutcome == OutcomeFallback ? OutcomeFallback
                 : OutcomeOk),
         };
 }

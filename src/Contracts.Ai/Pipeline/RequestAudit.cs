@@ -42,9 +42,15 @@ internal sealed partial class RequestAudit(IAuditSink[] sinks, ILogger logger)
         }
     }
 
+    /// <summary>Collects each stage's decision record of the call into the audit's one public shape.</summary>
     private static DecisionRecord Collect(GovernedCall call, string outcome, TimeSpan elapsed)
     {
-        ToolCallRecord[] toolCalls = call.ToolCallsSnapshot();
+        CallRecord record = call.Record!;
+        ContractDecision? contract = record.Contract;
+        RoutingDecision? routing = record.Routing;
+        BudgetDecision? budget = record.Budget;
+        ScreeningDecision? screening = record.Screening;
+        ToolCallRecord[] toolCalls = record.ToolCalls?.Snapshot() ?? [];
         AuditedToolCall[] audited = toolCalls.Length == 0 ? [] : new AuditedToolCall[toolCalls.Length];
         for (int i = 0; i < toolCalls.Length; i++)
         {
@@ -53,38 +59,38 @@ internal sealed partial class RequestAudit(IAuditSink[] sinks, ILogger logger)
         }
 
         // Without a span of its own, the call is audited under the app's span, when there is one.
-        ActivityContext traced = call.Activity?.Context ?? call.Record!.ParentContext;
+        ActivityContext traced = record.Activity?.Context ?? record.ParentContext;
         GovernanceContext? context = call.Context;
         return new DecisionRecord
         {
-            Timestamp = call.Record!.StartedAt,
+            Timestamp = record.StartedAt,
             DurationMs = elapsed.TotalMilliseconds,
             TraceId = traced.TraceId == default ? null : traced.TraceId.ToHexString(),
             SpanId = traced.SpanId == default ? null : traced.SpanId.ToHexString(),
             TenantId = context?.TenantId,
             SessionIdHash = context?.SessionId is { } sessionId ? SessionMemoryTelemetry.Hash(context.TenantId, context.UserId, sessionId) : null,
-            ContractId = call.ContractId,
-            ContractVersion = call.ContractVersion,
-            Variant = call.Variant,
-            ContractLabel = call.ContractLabel,
-            RenderedPromptHash = call.RenderedPromptHash,
+            ContractId = record.ContractId,
+            ContractVersion = record.ContractVersion,
+            Variant = record.Variant,
+            ContractLabel = record.ContractLabel,
+            RenderedPromptHash = contract?.RenderedPromptHash,
             ContextSources = context is { HasContextSources: true } ? new List<ContextSource>(context.ContextSources) : Array.Empty<ContextSource>(),
             ToolCalls = audited,
-            ValidationOutcome = call.ValidationOutcome,
-            ValidationAttempts = call.ValidationAttempts,
-            IdempotencyOutcome = call.IdempotencyOutcome,
-            TokensBeforeBudget = call.TokensBefore,
-            TokensAfterBudget = call.TokensAfter,
-            MessagesDropped = call.MessagesDropped,
-            InputTokens = call.Usage?.InputTokenCount,
-            OutputTokens = call.Usage?.OutputTokenCount,
-            TotalTokens = call.Usage?.TotalTokenCount,
-            Redactions = call.Redactions,
-            ScreeningDetections = call.ScreeningDetections,
-            RolloutEvents = call.RolloutEvents is { IsEmpty: false } events ? events.ToArray() : Array.Empty<string>(),
+            ValidationOutcome = contract?.ValidationOutcome,
+            ValidationAttempts = contract?.ValidationAttempts ?? 0,
+            IdempotencyOutcome = record.Idempotency?.Outcome,
+            TokensBeforeBudget = budget?.TokensBefore,
+            TokensAfterBudget = budget?.TokensAfter,
+            MessagesDropped = budget?.MessagesDropped ?? 0,
+            InputTokens = record.Usage?.InputTokenCount,
+            OutputTokens = record.Usage?.OutputTokenCount,
+            TotalTokens = record.Usage?.TotalTokenCount,
+            Redactions = screening?.Redactions ?? 0,
+            ScreeningDetections = screening?.Detections ?? 0,
+            RolloutEvents = routing?.RolloutEvents is { IsEmpty: false } events ? events.ToArray() : Array.Empty<string>(),
             Streaming = call.Streaming,
             Outcome = outcome,
-            ErrorType = call.Record!.Error?.GetType().FullName,
+            ErrorType = record.Error?.GetType().FullName,
         };
     }
 

@@ -14,26 +14,27 @@ internal static partial class RequestLog
 {
     public static void Write(ILogger logger, GovernedCall call, string outcome, TimeSpan elapsed, IEnumerable<ChatMessage> messages, SensitiveDataFormatter? sensitive)
     {
-        switch (call.Record!.Error)
+        CallRecord record = call.Record!;
+        switch (record.Error)
         {
             case null:
-                LogCompleted(logger, outcome, call.ContractId, call.ContractVersion, call.Variant, elapsed.TotalMilliseconds);
+                LogCompleted(logger, outcome, record.ContractId, record.ContractVersion, record.Variant, elapsed.TotalMilliseconds);
                 break;
             case OperationCanceledException:
-                LogCancelled(logger, call.ContractId, call.ContractVersion, elapsed.TotalMilliseconds);
+                LogCancelled(logger, record.ContractId, record.ContractVersion, elapsed.TotalMilliseconds);
                 break;
             case GovernedAiException { IsExpectedOutcome: true } rejected:
                 // An expected outcome: a stack trace adds nothing, and the message may quote names the model wrote: the log
                 // gets its kinds, the message only at Trace below.
-                LogRejected(logger, call.ContractId, call.ContractVersion, rejected.GetType().Name, rejected.TelemetryDescription);
+                LogRejected(logger, record.ContractId, record.ContractVersion, rejected.GetType().Name, rejected.TelemetryDescription);
                 break;
             case GovernedAiException fault:
                 // A set-up or dependency fault of ours: the stack trace helps, and the message holds no sensitive content.
-                LogGovernanceFault(logger, fault, call.ContractId, call.ContractVersion, fault.GetType().Name);
+                LogGovernanceFault(logger, fault, record.ContractId, record.ContractVersion, fault.GetType().Name);
                 break;
             default:
                 // Provider errors may quote the request: the type goes into the log, the message only at Trace below.
-                LogFailed(logger, call.ContractId, call.ContractVersion, call.Record!.Error.GetType().FullName);
+                LogFailed(logger, record.ContractId, record.ContractVersion, record.Error.GetType().FullName);
                 break;
         }
 
@@ -46,16 +47,17 @@ internal static partial class RequestLog
     private static void WriteSensitive(ILogger logger, GovernedCall call, IEnumerable<ChatMessage> messages, SensitiveDataFormatter sensitive)
     {
         // Called only with Trace on (see Write); the analyzer cannot see that through the call.
-        string? contractId = call.ContractId;
+        CallRecord record = call.Record!;
+        string? contractId = record.ContractId;
         string input = sensitive.FormatMessages(messages, contractId);
         LogSensitiveInput(logger, input);
-        if (call.Record!.Output is not null)
+        if (record.Output is not null)
         {
-            string output = sensitive.Redact(call.Record!.Output, contractId);
+            string output = sensitive.Redact(record.Output, contractId);
             LogSensitiveOutput(logger, output);
         }
 
-        if (call.Record!.Error is { } error)
+        if (record.Error is { } error)
         {
             string message = sensitive.Redact(error.Message, contractId);
             LogSensitiveError(logger, message);

@@ -6,7 +6,7 @@ namespace Contracts.Ai;
 /// <summary>The <c>contracts_ai.request.duration</c> measurement of a governed call, tagged with its contract, version, variant and outcome.</summary>
 internal static class RequestMetrics
 {
-    public static void Record(GovernedCall call, string outcome, TimeSpan elapsed)
+    public static void Record(CallRecord record, ContractMetricTags contractTags, string outcome, TimeSpan elapsed)
     {
         if (!GovernedAiTelemetry.RequestDuration.Enabled)
         {
@@ -14,7 +14,7 @@ internal static class RequestMetrics
         }
 
         var tags = default(TagList);
-        ContractMetricTags.Add(ref tags, call);
+        contractTags.AddTags(ref tags, record);
         tags.Add(TelemetryNames.Attributes.Outcome, outcome);
         GovernedAiTelemetry.RequestDuration.Record(elapsed.TotalSeconds, tags);
     }

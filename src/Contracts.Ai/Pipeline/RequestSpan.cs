@@ -30,28 +30,29 @@ internal static class RequestSpan
     /// <summary>Tags the call's outcome on its span; the messages and answer only through <paramref name="sensitive"/>, redacted.</summary>
     public static void Complete(GovernedCall call, string outcome, IEnumerable<ChatMessage> messages, SensitiveDataFormatter? sensitive)
     {
-        if (call.Activity is not { IsAllDataRequested: true } activity)
+        CallRecord record = call.Record!;
+        if (record.Activity is not { IsAllDataRequested: true } activity)
         {
             return;
         }
 
         activity.SetTag(TelemetryNames.Attributes.Outcome, outcome);
-        if (call.ContractLabel is not null)
+        if (record.ContractLabel is not null)
         {
-            activity.SetTag(TelemetryNames.Attributes.ContractLabel, call.ContractLabel);
+            activity.SetTag(TelemetryNames.Attributes.ContractLabel, record.ContractLabel);
         }
 
-        if (call.Usage?.InputTokenCount is long inputTokens)
+        if (record.Usage?.InputTokenCount is long inputTokens)
         {
             activity.SetTag(TelemetryNames.Attributes.GenAiUsageInputTokens, inputTokens);
         }
 
-        if (call.Usage?.OutputTokenCount is long outputTokens)
+        if (record.Usage?.OutputTokenCount is long outputTokens)
         {
             activity.SetTag(TelemetryNames.Attributes.GenAiUsageOutputTokens, outputTokens);
         }
 
-        if (call.Record!.Error is { } error)
+        if (record.Error is { } error)
         {
             activity.SetTag(TelemetryNames.Attributes.ErrorType, error.GetType().FullName);
             activity.SetStatus(ActivityStatusCode.Error, GovernedAiException.DescribeForTelemetry(error));
@@ -59,10 +60,10 @@ internal static class RequestSpan
 
         if (sensitive is not null)
         {
-            activity.SetTag(TelemetryNames.Attributes.GenAiInputMessages, sensitive.FormatMessages(messages, call.ContractId));
-            if (call.Record!.Output is not null)
+            activity.SetTag(TelemetryNames.Attributes.GenAiInputMessages, sensitive.FormatMessages(messages, record.ContractId));
+            if (record.Output is not null)
             {
-                activity.SetTag(TelemetryNames.Attributes.GenAiOutputMessages, sensitive.FormatOutput(call.Record!.Output, call.ContractId));
+                activity.SetTag(TelemetryNames.Attributes.GenAiOutputMessages, sensitive.FormatOutput(record.Output, record.ContractId));
             }
         }
     }

@@ -14,11 +14,6 @@ internal sealed class SensitiveDataRedactor(PiiRedactor redactor)
 {
     internal const string Withheld = "[REDACTED]";
 
-    private static readonly Lazy<SensitiveDataRedactor> DefaultInstance = new(static () => new(new PiiRedactor(new DefaultPiiRecognizer())));
-
-    /// <summary>Gets a redactor with every built-in recognizer and the default policy, for pipelines built without <c>AddGovernedAi()</c>.</summary>
-    public static SensitiveDataRedactor Default => DefaultInstance.Value;
-
     public string Redact(string? text, string? contractId)
     {
         if (string.IsNullOrEmpty(text))

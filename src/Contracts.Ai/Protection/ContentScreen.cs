@@ -84,7 +84,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     {
         ArgumentNullException.ThrowIfNull(toolName);
         ArgumentNullException.ThrowIfNull(output);
-        DataProtectionPolicy policy = Options.PolicyFor(call?.ContractId);
+        DataProtectionPolicy policy = Options.PolicyFor(call?.Record?.ContractId);
         ContentPlace where = ContentPlace.Named("the result of tool", toolName);
         await DetectAsync(output, ContentOrigin.ToolOutput, policy.ToolOutput, where, call, cancellationToken).ConfigureAwait(false);
         string redacted = RedactPii(output, policy.ToolResults, DataDirection.ToolResults, where, call);
@@ -124,7 +124,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
         if (redactions > 0)
         {
-            call?.AddRedactions(redactions);
+            call?.Record?.ForScreening().AddRedactions(redactions);
             if (GovernedAiTelemetry.ScreeningDetections.Enabled)
             {
                 var tags = default(TagList);
@@ -334,10 +334,10 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
     private void RecordDetection(InjectionVerdict verdict, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call)
     {
-        call?.AddScreeningDetections(1);
+        call?.Record?.ForScreening().AddDetection();
         string originName = OriginName(origin);
         string actionName = ActionName(action);
-        Activity? activity = call?.Activity ?? Activity.Current;
+        Activity? activity = call?.Record?.Activity ?? Activity.Current;
         if (activity is { IsAllDataRequested: true })
         {
             activity.AddEvent(new ActivityEvent(TelemetryNames.Spans.ScreeningDetectionEvent, tags: new ActivityTagsCollection
@@ -410,12 +410,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
     private static void AddContract(ref TagList tags, GovernedCall? call)
     {
-        if (call?.ContractId is { } id)
+        if (call?.Record?.ContractId is { } id)
         {
             tags.Add(TelemetryNames.Attributes.ContractId, id);
         }
 
-        if (call?.ContractVersion is { } version)
+        if (call?.Record?.ContractVersion is { } version)
         {
             tags.Add(TelemetryNames.Attributes.ContractVersion, version);
         }

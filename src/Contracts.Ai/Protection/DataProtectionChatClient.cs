@@ -164,7 +164,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     }
 
     private static string? ContractIdOf(ChatOptions? options, GovernedCall? call) =>
-        call?.ContractId ?? GovernedCall.ContextOf(options)?.ContractId;
+        call?.Record?.ContractId ?? GovernedCall.ContextOf(options)?.ContractId;
 
     /// <summary>Returns the held-back text that can be released: all of it at the end, else all but a window, never cutting through a finding.</summary>
     private string TakeReady(StringBuilder pending, bool final, DataProtectionPolicy policy, GovernedCall? call)

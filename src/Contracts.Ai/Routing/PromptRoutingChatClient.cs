@@ -219,7 +219,7 @@ public sealed class PromptRoutingChatClient : DelegatingChatClient
 
         double latency = _controller.TimeProvider.GetElapsedTime(started).TotalMilliseconds;
         RolloutOutcome outcome = RolloutOutcomes.Classify(route.Recorder, error, latency, usage, cancellationToken);
-        _controller.Record(route.State!, route.Version!, route.Variant!.Name ?? route.Variant.Version, outcome, shadow: false, route.Call?.Activity, route.Call);
+        _controller.Record(route.State!, route.Version!, route.Variant!.Name ?? route.Variant.Version, outcome, shadow: false, route.Call?.Record?.Activity, route.Call);
         shadow?.SetPrimary(new PrimaryResult(route.Version!, outcome, response));
     }
 
@@ -288,11 +288,9 @@ public sealed class PromptRoutingChatClient : DelegatingChatClient
             recorder = own;
         }
 
-        if (observed is not null)
+        if (observed?.Record is { } record)
         {
-            observed.ContractLabel = rollout.Label;
-            observed.Activity?.SetTag(RoutingTelemetry.ContractLabel, rollout.Label);
-            observed.SetVariant(variant.Name ?? variant.Version);
+            record.ForRouting().Routed(rollout.Label, variant.Name ?? variant.Version, record.Activity);
         }
 
         return new Route(state, variant, version, routedOptions, observed, recorder, own, context);

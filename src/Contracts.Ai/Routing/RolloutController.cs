@@ -160,7 +160,7 @@ internal sealed partial class RolloutController : IDisposable
         state.PendingPersist.TryAdd(version, 0);
         LogRolledBack(_logger, state.ContractId, state.Rollout.Label, version, reason);
         RoutingTelemetry.RecordRollback(state.ContractId, version, activity, reason);
-        call?.AddRolloutEvent($"rolled back {state.ContractId} {version} (label {state.Rollout.Label}): {reason}");
+        call?.Record?.ForRouting().AddRolloutEvent($"rolled back {state.ContractId} {version} (label {state.Rollout.Label}): {reason}");
         _ = PersistAsync(state, version, reason);
         ChangeLog.Record(change);
         return true;

@@ -98,7 +98,7 @@ internal static class RolloutOutcomes
             return RolloutOutcomeKind.Ok;
         }
 
-        switch (observed.ValidationOutcome)
+        switch (observed.Record?.Contract?.ValidationOutcome)
         {
             case "reasked":
                 return RolloutOutcomeKind.Reasked;
@@ -108,13 +108,9 @@ internal static class RolloutOutcomes
                 return RolloutOutcomeKind.ContractFailure;
         }
 
-        ToolCallRecord[] tools = observed.ToolCallsSnapshot();
-        for (int i = 0; i < tools.Length; i++)
+        if (observed.Record?.ToolCalls?.AnyRejected() == true)
         {
-            if (tools[i].Outcome == "rejected")
-            {
-                return RolloutOutcomeKind.ToolRejected;
-            }
+            return RolloutOutcomeKind.ToolRejected;
         }
 
         return RolloutOutcomeKind.Ok;

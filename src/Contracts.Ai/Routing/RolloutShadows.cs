@@ -54,7 +54,7 @@ internal sealed partial class RolloutShadows
         // The shadow is a call of its own: the primary's state (decisions, audit) never sees it, and the
         // shadow's own state records what the inner stages decided, for its health.
         var call = new GovernedCall { Context = context, RecordsDecisions = true };
-        ActivityContext primary = primaryCall?.Activity?.Context ?? Activity.Current?.Context ?? default;
+        ActivityContext primary = primaryCall?.Record?.Activity?.Context ?? Activity.Current?.Context ?? default;
         var job = new ShadowJob(state, shadowVersion, new List<ChatMessage>(messages), ShadowOptions(original), call, original?.Tools, primary, run, unrouted.TenantId);
         _ = Task.Run(() => RunAsync(job));
         return run;
@@ -166,9 +166,9 @@ internal sealed partial class RolloutShadows
             ContractVersion = job.Version,
             Variant = "shadow",
             ContractLabel = state.Rollout.Label,
-            RenderedPromptHash = job.Call.RenderedPromptHash,
-            ValidationOutcome = job.Call.ValidationOutcome,
-            ValidationAttempts = job.Call.ValidationAttempts,
+            RenderedPromptHash = job.Call.Record?.Contract?.RenderedPromptHash,
+            ValidationOutcome = job.Call.Record?.Contract?.ValidationOutcome,
+            ValidationAttempts = job.Call.Record?.Contract?.ValidationAttempts ?? 0,
             InputTokens = response?.Usage?.InputTokenCount,
             OutputTokens = response?.Usage?.OutputTokenCount,
             TotalTokens = response?.Usage?.TotalTokenCount,

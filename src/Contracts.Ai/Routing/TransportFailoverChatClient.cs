@@ -134,7 +134,7 @@ public sealed class TransportFailoverChatClient : DelegatingChatClient
 
     private static void RecordFailover(ChatOptions? options, int attempt, Exception ex)
     {
-        Activity? activity = GovernedCall.Observed?.Activity ?? Activity.Current;
+        Activity? activity = GovernedCall.ObservedRecord?.Activity ?? Activity.Current;
         if (activity is null)
         {
             return;

@@ -12,7 +12,9 @@ namespace Contracts.Ai;
 /// The <c>pattern</c> and <c>patternProperties</c> keywords for schemas JsonSchema.Net evaluates, run on
 /// <see cref="SchemaPattern"/>: ECMA-262 semantics as in the compiled validator, the non-backtracking engine where the
 /// pattern allows, and every match under the validation's one time budget (JsonSchema.Net's own handlers match without
-/// any time limit).
+/// any time limit); and the <c>format</c> keyword, which these dialects only annotate: its check (regular expressions,
+/// parsers, compiling the string as a regular expression for <c>regex</c>) could not change the outcome, so it is not
+/// run at all, and where an evaluation does require format validation it runs only while the budget lasts.
 /// </summary>
 /// <remarks>
 /// The handlers replace JsonSchema.Net's in a dialect built per schema, never in its global registries, so an app's own
@@ -40,7 +42,7 @@ internal static class BudgetedPatternKeywords
     {
         // With() replaces the handlers of the same names; the replacements keep JsonSchema.Net's types where other keywords
         // depend on them (additionalProperties and unevaluatedProperties read what patternProperties matched).
-        IKeywordHandler[] budgeted = [new Pattern(budget), new PatternProperties(budget)];
+        IKeywordHandler[] budgeted = [new Pattern(budget), new PatternProperties(budget), new Format()];
         var registry = new DialectRegistry();
         Dialect? draft202012 = null;
         foreach (Dialect dialect in new[] { Dialect.Draft06, Dialect.Draft07, Dialect.Draft201909, Dialect.Draft202012 })
@@ -101,6 +103,32 @@ internal static class BudgetedPatternKeywords
                     IsValid = false,
                     Error = SchemaMessages.Describe(outcome, pattern, state, "the value does not match the pattern '" + SchemaMessages.Shorten(pattern.Source) + "'"),
                 };
+        }
+    }
+
+    private sealed class Format : FormatKeyword
+    {
+        public override KeywordEvaluation Evaluate(KeywordData keyword, EvaluationContext context)
+        {
+            if (!context.Options.RequireFormatValidation)
+            {
+                // An annotation: its check could not change the outcome, and a hostile string would cost its full time.
+                return new KeywordEvaluation { Keyword = Name, IsValid = true, Annotation = keyword.RawValue };
+            }
+
+            ValidationState state = StateOrThrow();
+            if (state.PatternTimeLeft() <= 0)
+            {
+                return new KeywordEvaluation
+                {
+                    Keyword = Name,
+                    IsValid = false,
+                    Error = "the format '" + SchemaMessages.Shorten(keyword.RawValue.GetString() ?? string.Empty) +
+                        "' was not checked: earlier checks used up the time budget for patterns (" + state.PatternBudgetMilliseconds + " ms per validation)",
+                };
+            }
+
+            return base.Evaluate(keyword, context);
         }
     }
 

@@ -25,9 +25,11 @@ public sealed class CompiledJsonSchema
     private readonly SchemaNode? _root;
     private readonly FallbackJsonSchema? _fallback;
     private readonly long _patternBudgetMilliseconds;
+    private readonly TimeProvider _clock;
 
-    private CompiledJsonSchema(JsonElement schema, SchemaNode? root, FallbackJsonSchema? fallback, TimeSpan patternBudget)
+    private CompiledJsonSchema(JsonElement schema, SchemaNode? root, FallbackJsonSchema? fallback, TimeSpan patternBudget, TimeProvider clock)
     {
+        _clock = clock;
         Schema = schema;
         _root = root;
         _fallback = fallback;
@@ -53,7 +55,10 @@ public sealed class CompiledJsonSchema
     public static CompiledJsonSchema Compile(JsonElement schema) => Compile(schema, SchemaCompiler.DefaultPatternBudget);
 
     /// <summary>Compiles a schema with a given total time for the regular-expression matches of one validation.</summary>
-    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternBudget)
+    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternBudget) => Compile(schema, patternBudget, TimeProvider.System);
+
+    /// <summary>Compiles a schema whose pattern budget is measured on <paramref name="clock"/>.</summary>
+    internal static CompiledJsonSchema Compile(JsonElement schema, TimeSpan patternBudget, TimeProvider clock)
     {
         if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
@@ -63,7 +68,7 @@ public sealed class CompiledJsonSchema
         JsonElement copy = schema.Clone();
         try
         {
-            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy, patternBudget), fallback: null, patternBudget);
+            return new CompiledJsonSchema(copy, SchemaCompiler.Compile(copy, patternBudget), fallback: null, patternBudget, clock);
         }
         catch (UnsupportedSchemaException)
         {
@@ -83,7 +88,7 @@ public sealed class CompiledJsonSchema
             throw new ArgumentException(e.Message, nameof(schema), e);
         }
 
-        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy, patternBudget), patternBudget);
+        return new CompiledJsonSchema(copy, root: null, FallbackJsonSchema.Build(copy, patternBudget), patternBudget, clock);
     }
 
     /// <summary>Validates a document and reports every error found.</summary>
@@ -103,23 +108,27 @@ public sealed class CompiledJsonSchema
     /// The result, with every error found, each with its JSON path and keyword. For a valid document
     /// this is <see cref="SchemaValidationResult.Valid"/>, and the compiled validator allocates nothing.
     /// </returns>
-    public SchemaValidationResult Validate(JsonElement instance) => Validate(instance, _patternBudgetMilliseconds);
+    public SchemaValidationResult Validate(JsonElement instance) => Validate(instance, _patternBudgetMilliseconds, out _);
+
+    /// <summary>Validates a document and tells how many pattern matches ran (a match skipped for want of budget did not).</summary>
+    internal SchemaValidationResult Validate(JsonElement instance, out int patternEvaluations) => Validate(instance, _patternBudgetMilliseconds, out patternEvaluations);
 
     /// <summary>Validates a document with at most <paramref name="patternBudget"/> for its pattern matches (when shorter than the schema's).</summary>
     internal SchemaValidationResult Validate(JsonElement instance, TimeSpan patternBudget) =>
-        Validate(instance, Math.Clamp((long)Math.Ceiling(patternBudget.TotalMilliseconds), 1, _patternBudgetMilliseconds));
+        Validate(instance, Math.Clamp((long)Math.Ceiling(patternBudget.TotalMilliseconds), 1, _patternBudgetMilliseconds), out _);
 
-    private SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds)
+    private SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds, out int patternEvaluations)
     {
         if (_fallback is not null)
         {
-            return _fallback.Validate(instance, patternBudgetMilliseconds);
+            return _fallback.Validate(instance, patternBudgetMilliseconds, _clock, out patternEvaluations);
         }
 
-        ValidationState state = ValidationState.Rent(collecting: true, patternBudgetMilliseconds);
+        ValidationState state = ValidationState.Rent(collecting: true, patternBudgetMilliseconds, _clock);
         try
         {
             _root!.Validate(instance, state);
+            patternEvaluations = state.PatternEvaluations;
             List<SchemaValidationError>? errors = state.TakeErrors();
             return errors is null ? SchemaValidationResult.Valid : new SchemaValidationResult(errors);
         }
@@ -140,10 +149,10 @@ public sealed class CompiledJsonSchema
     {
         if (_fallback is not null)
         {
-            return _fallback.IsValid(instance, _patternBudgetMilliseconds);
+            return _fallback.IsValid(instance, _patternBudgetMilliseconds, _clock);
         }
 
-        ValidationState state = ValidationState.Rent(collecting: false, _patternBudgetMilliseconds);
+        ValidationState state = ValidationState.Rent(collecting: false, _patternBudgetMilliseconds, _clock);
         try
         {
             return _root!.Validate(instance, state);

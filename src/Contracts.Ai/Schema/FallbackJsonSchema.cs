@@ -42,18 +42,19 @@ internal sealed class FallbackJsonSchema
         }
     }
 
-    public bool IsValid(JsonElement instance, long patternBudgetMilliseconds) =>
-        !(_hasMultipleOf && HasHugeNumber(instance)) && Evaluate(instance, FlagOptions, patternBudgetMilliseconds).IsValid;
+    public bool IsValid(JsonElement instance, long patternBudgetMilliseconds, TimeProvider clock) =>
+        !(_hasMultipleOf && HasHugeNumber(instance)) && Evaluate(instance, FlagOptions, patternBudgetMilliseconds, clock, out _).IsValid;
 
-    public SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds)
+    public SchemaValidationResult Validate(JsonElement instance, long patternBudgetMilliseconds, TimeProvider clock, out int patternEvaluations)
     {
+        patternEvaluations = 0;
         if (_hasMultipleOf && HasHugeNumber(instance))
         {
             return new SchemaValidationResult([new SchemaValidationError("$", "multipleOf",
                 "the document holds a number beyond 1e" + MaxExponentForMultipleOf + " in magnitude or precision, which this schema's evaluator cannot check")]);
         }
 
-        EvaluationResults results = Evaluate(instance, ListOptions, patternBudgetMilliseconds);
+        EvaluationResults results = Evaluate(instance, ListOptions, patternBudgetMilliseconds, clock, out patternEvaluations);
         if (results.IsValid)
         {
             return SchemaValidationResult.Valid;
@@ -77,14 +78,16 @@ internal sealed class FallbackJsonSchema
         return new SchemaValidationResult(errors);
     }
 
-    private EvaluationResults Evaluate(JsonElement instance, EvaluationOptions options, long patternBudgetMilliseconds)
+    private EvaluationResults Evaluate(JsonElement instance, EvaluationOptions options, long patternBudgetMilliseconds, TimeProvider clock, out int patternEvaluations)
     {
-        ValidationState state = ValidationState.Rent(collecting: false, patternBudgetMilliseconds);
+        ValidationState state = ValidationState.Rent(collecting: false, patternBudgetMilliseconds, clock);
         try
         {
             using (BudgetedPatternKeywords.Enter(state))
             {
-                return _schema.Evaluate(instance, options);
+                EvaluationResults results = _schema.Evaluate(instance, options);
+                patternEvaluations = state.PatternEvaluations;
+                return results;
             }
         }
         catch (Exception e) when (e is JsonSchemaException or InvalidOperationException or KeyNotFoundException or UriFormatException)

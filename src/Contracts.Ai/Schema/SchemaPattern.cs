@@ -142,6 +142,7 @@ internal sealed class SchemaPattern
 
         try
         {
+            state.CountPatternEvaluation();
             return RegexFor(remaining).IsMatch(text) ? PatternOutcome.Match : PatternOutcome.NoMatch;
         }
         catch (RegexMatchTimeoutException)

@@ -22,7 +22,8 @@ internal sealed class ValidationState
     private PathSegment[] _path = new PathSegment[16];
     private int _pathLength;
     private List<SchemaValidationError>? _errors;
-    private long _patternDeadline = long.MinValue;
+    private long _patternStart = long.MinValue;
+    private TimeProvider _clock = TimeProvider.System;
 
     /// <summary>Gets or sets a value indicating whether errors are recorded; when false, validators stop at the first failure.</summary>
     public bool Collecting { get; set; }
@@ -33,33 +34,42 @@ internal sealed class ValidationState
     /// <summary>Gets the time all pattern matches of this validation may take together, in milliseconds.</summary>
     public long PatternBudgetMilliseconds { get; private set; }
 
-    public static ValidationState Rent(bool collecting, long patternBudgetMilliseconds)
+    /// <summary>Gets how many pattern matches this validation actually ran (a match skipped for want of budget is not one).</summary>
+    public int PatternEvaluations { get; private set; }
+
+    public static ValidationState Rent(bool collecting, long patternBudgetMilliseconds, TimeProvider clock)
     {
         ValidationState state = t_cached ?? new ValidationState();
         t_cached = null;
         state.Collecting = collecting;
         state.PatternBudgetMilliseconds = patternBudgetMilliseconds;
+        state._clock = clock;
         return state;
     }
 
-    /// <summary>Gets the milliseconds left of the pattern budget; the clock starts at the first pattern match.</summary>
+    /// <summary>Gets the milliseconds left of the pattern budget, on the schema's clock; the clock starts at the first pattern match.</summary>
     public long PatternTimeLeft()
     {
-        long now = Environment.TickCount64;
-        if (_patternDeadline == long.MinValue)
+        long now = _clock.GetTimestamp();
+        if (_patternStart == long.MinValue)
         {
-            _patternDeadline = now + PatternBudgetMilliseconds;
+            _patternStart = now;
         }
 
-        return _patternDeadline - now;
+        return PatternBudgetMilliseconds - (long)_clock.GetElapsedTime(_patternStart, now).TotalMilliseconds;
     }
+
+    /// <summary>Counts a pattern match that ran.</summary>
+    public void CountPatternEvaluation() => PatternEvaluations++;
 
     public static void Return(ValidationState state)
     {
         state._pathLength = 0;
         state._errors = null;
         state.Depth = 0;
-        state._patternDeadline = long.MinValue;
+        state._patternStart = long.MinValue;
+        state.PatternEvaluations = 0;
+        state._clock = TimeProvider.System;
         Array.Clear(state._path);
         t_cached = state;
     }

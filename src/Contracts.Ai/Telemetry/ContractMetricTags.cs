@@ -5,10 +5,13 @@ namespace Contracts.Ai;
 
 /// <summary>
 /// Adds the per-contract tags (contract id, version, variant) to a metric measurement with bounded
-/// cardinality: after a bound (<see cref="DefaultMaxCombinations"/> for the shared instance) distinct combinations, new ones are reported as
+/// cardinality: after a bound (<see cref="DefaultMaxCombinations"/> by default) distinct combinations, new ones are reported as
 /// <see cref="Overflow"/>, so an app passing unbounded ids cannot flood the metrics backend.
 /// </summary>
-/// <remarks>Thread-safe. Allocates only the first time a combination is seen.</remarks>
+/// <remarks>
+/// One instance per service provider (registered by <c>AddGovernedAi()</c>), else one per pipeline: the bound is never
+/// shared with an unrelated pipeline of the process. Thread-safe. Allocates only the first time a combination is seen.
+/// </remarks>
 internal sealed class ContractMetricTags(int maxCombinations)
 {
     public const int DefaultMaxCombinations = 1000;
@@ -17,17 +20,9 @@ internal sealed class ContractMetricTags(int maxCombinations)
 
     private readonly ConcurrentDictionary<(string Id, string? Version, string? Variant), bool> _seen = new();
 
-    /// <summary>Gets the process-wide instance every stage uses.</summary>
-    public static ContractMetricTags Shared { get; } = new(DefaultMaxCombinations);
-
-    /// <summary>Adds the call's contract tags, bounded, with the shared instance.</summary>
-    public static void Add(ref TagList tags, GovernedCall? call)
-    {
-        if (call is not null)
-        {
-            Shared.AddTags(ref tags, call.ContractId, call.ContractVersion, call.Variant);
-        }
-    }
+    /// <summary>Adds the call's contract tags (contract, version, variant), bounded.</summary>
+    public void AddTags(ref TagList tags, CallRecord record) =>
+        AddTags(ref tags, record.ContractId, record.ContractVersion, record.Variant);
 
     public void AddTags(ref TagList tags, string? contractId, string? version, string? variant)
     {

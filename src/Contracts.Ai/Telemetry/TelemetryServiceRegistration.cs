@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Contracts.Ai;
 
@@ -7,6 +8,7 @@ internal static class TelemetryServiceRegistration
 {
     public static void Add(IServiceCollection services)
     {
-        _ = services;
+        // One bound on contract tag combinations for every governed pipeline of the service provider.
+        services.TryAddSingleton(static _ => new ContractMetricTags(ContractMetricTags.DefaultMaxCombinations));
     }
 }

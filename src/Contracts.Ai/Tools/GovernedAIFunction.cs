@@ -33,7 +33,7 @@ namespace Contracts.Ai;
 /// </para>
 /// <para>Instances are immutable and safe to call from many threads.</para>
 /// </remarks>
-public sealed class GovernedAIFunction : DelegatingAIFunction
+public sealed class GovernedAIFunction : DelegatingAIFunction, IFingerprintedDeclaration
 {
     private static readonly JsonElement NullElement = JsonDocument.Parse("null").RootElement.Clone();
 
@@ -75,6 +75,9 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
     internal ToolPolicy Policy { get; }
 
     internal ToolRuntime Runtime { get; }
+
+    /// <inheritdoc />
+    UInt128 IFingerprintedDeclaration.DeclarationFingerprint => Runtime.Fingerprint;
 
     internal ToolCallScope Scope { get; }
 
@@ -277,7 +280,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
     {
         string outcome = replayed ? "replayed" : "ok";
         activity?.SetTag(TelemetryNames.Attributes.ToolOutcome, outcome);
-        call?.AddToolCall(new ToolCallRecord(Name, outcome, keyHash));
+        call?.Record?.ForToolCalls().Add(new ToolCallRecord(Name, outcome, keyHash));
     }
 
     private JsonElement Reject(GovernedAiException exception, string rejection, string? keyHash, GovernedCall? call, Activity? activity)
@@ -292,7 +295,7 @@ public sealed class GovernedAIFunction : DelegatingAIFunction
 
         activity?.SetTag(TelemetryNames.Attributes.ToolOutcome, "rejected")
             .SetTag(TelemetryNames.Attributes.ToolRejection, rejection);
-        call?.AddToolCall(new ToolCallRecord(Name, "rejected", keyHash, rejection));
+        call?.Record?.ForToolCalls().Add(new ToolCallRecord(Name, ToolCallRecord.Rejected, keyHash, rejection));
 
         IReadOnlyList<ToolViolation> violations = exception is ToolArgumentViolationException arguments ? arguments.Violations : ((ToolOutputViolationException)exception).Violations;
         JsonElement error = ToolErrorResult.Create(Name, rejection, violations);

@@ -209,12 +209,13 @@ public class DecisionAuditTests
     private static void RecordEveryDecision(GovernedCall call)
     {
         GovernedRequestChatClientTests.RecordDecisions(call);
-        call.RenderedPromptHash = "prompt-hash-1";
-        call.SetBudget(9000, 4000, 3);
-        call.AddToolCall(new ToolCallRecord("lookup_order", "ok", "key-hash"));
-        call.AddToolCall(new ToolCallRecord("refund", "rejected", null, "argument 'amount' exceeds maximum 500"));
-        call.AddRedactions(2);
-        call.AddScreeningDetections(1);
+        CallRecord record = call.Record!;
+        record.ForContract().RenderedPromptHash = "prompt-hash-1";
+        record.ForBudget().Budgeted(9000, 4000, 3);
+        record.ForToolCalls().Add(new ToolCallRecord("lookup_order", "ok", "key-hash"));
+        record.ForToolCalls().Add(new ToolCallRecord("refund", "rejected", null, "argument 'amount' exceeds maximum 500"));
+        record.ForScreening().AddRedactions(2);
+        record.ForScreening().AddDetection();
     }
 
     internal sealed class CollectingSink : IAuditSink

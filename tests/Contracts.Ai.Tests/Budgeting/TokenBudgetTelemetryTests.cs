@@ -26,7 +26,7 @@ public class TokenBudgetTelemetryTests
 
         string contractId = "budget-telemetry-" + Guid.NewGuid().ToString("N");
         var call = new GovernedCall { IsObserved = true };
-        call.SetContract(contractId, "1.0.0");
+        call.Record!.ForContract().Resolved(contractId, "1.0.0", null, null);
         GovernedCall.Current = call;
         var options = new ChatOptions();
         ChatMessage u1 = User("first"), a1 = Assistant("one"), u2 = User("second"), a2 = Assistant("two"), u3 = User("third");
@@ -54,9 +54,10 @@ public class TokenBudgetTelemetryTests
         Assert.Equal(4, measurement.Value);
         Assert.Equal("1.0.0", measurement.Tags["contracts_ai.contract.version"]);
 
-        Assert.Equal(before, call.TokensBefore);
-        Assert.Equal(Tokens([u3]), call.TokensAfter);
-        Assert.Equal(4, call.MessagesDropped);
+        BudgetDecision decision = call.Record!.Budget!;
+        Assert.Equal(before, decision.TokensBefore);
+        Assert.Equal(Tokens([u3]), decision.TokensAfter);
+        Assert.Equal(4, decision.MessagesDropped);
     }
 
     [Fact]

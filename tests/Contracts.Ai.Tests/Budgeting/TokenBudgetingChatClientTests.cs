@@ -91,7 +91,7 @@ public class TokenBudgetingChatClientTests
             await SendAsync(measuring, inner, messages, probeOptions, streaming);
         }
 
-        using var client = new TokenBudgetingChatClient(inner, Window(probe.TokensBefore!.Value));
+        using var client = new TokenBudgetingChatClient(inner, Window(probe.Record!.Budget!.TokensBefore));
         Assert.Equal(3, (await SendAsync(client, inner, messages, withSmall, streaming)).Count);
         Assert.Single(await SendAsync(client, inner, messages, withLarge, streaming));
     }
@@ -383,7 +383,7 @@ public class TokenBudgetingChatClientTests
         var options = new ChatOptions { ModelId = model };
         using var client = new TokenBudgetingChatClient(Inner(), new TokenBudgetOptions { ContextWindowTokens = 1_000_000 });
         await client.GetResponseAsync(messages, options);
-        return call.TokensBefore!.Value;
+        return call.Record!.Budget!.TokensBefore;
     }
 
     private sealed class CharCounter : ITokenCounter

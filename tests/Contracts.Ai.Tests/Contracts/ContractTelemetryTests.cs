@@ -20,7 +20,7 @@ public class ContractTelemetryTests
 {
     private static IChatClient Observed(IChatClient inner, IPromptRegistry registry, ILoggerFactory? loggerFactory = null, TimeProvider? time = null) =>
         new ChatClientBuilder(inner)
-            .Use((client, _) => new GovernedRequestChatClient(client))
+            .Use((client, _) => GovernedRequestChatClient.Create(client, null, null))
             .Use((client, _) => new ContractEnforcingChatClient(client, registry, new ContractOptions(), loggerFactory, time))
             .Build();
 
@@ -115,11 +115,11 @@ public class ContractTelemetryTests
         GovernedCall same = await CallAsync("charged twice");
         GovernedCall other = await CallAsync("outage");
 
-        Assert.Matches("^[0-9a-f]{16}$", first.RenderedPromptHash);
-        Assert.Equal(first.RenderedPromptHash, same.RenderedPromptHash);
-        Assert.NotEqual(first.RenderedPromptHash, other.RenderedPromptHash);
-        Assert.Equal("passed", first.ValidationOutcome);
-        Assert.Equal(("audit.triage", "1.0.0"), (first.ContractId, first.ContractVersion));
+        Assert.Matches("^[0-9a-f]{16}$", first.Record!.Contract!.RenderedPromptHash);
+        Assert.Equal(first.Record!.Contract!.RenderedPromptHash, same.Record!.Contract!.RenderedPromptHash);
+        Assert.NotEqual(first.Record!.Contract!.RenderedPromptHash, other.Record!.Contract!.RenderedPromptHash);
+        Assert.Equal("passed", first.Record!.Contract!.ValidationOutcome);
+        Assert.Equal(("audit.triage", "1.0.0"), (first.Record!.ContractId, first.Record!.ContractVersion));
     }
 
     private static Dictionary<string, long> ViolationsByKind(List<Metric> metrics, string contractId)

@@ -91,8 +91,8 @@ public class RequestIdempotencyChatClientTests
         GovernedCall.Current = secondCall;
         await SendAsync(client, streaming, Ask(), second);
 
-        Assert.Equal("executed", firstCall.IdempotencyOutcome);
-        Assert.Equal("replayed", secondCall.IdempotencyOutcome);
+        Assert.Equal("executed", firstCall.Record!.Idempotency?.Outcome);
+        Assert.Equal("replayed", secondCall.Record!.Idempotency?.Outcome);
     }
 
     [Theory]

@@ -6,6 +6,8 @@ public class SessionHistoryTests
 {
     private static readonly ITokenCounter Counter = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase);
 
+    private static readonly TokenCountCache Cache = new();
+
     private static SessionTurn Turn(int tokens, params ChatMessage[] messages) => new(messages, tokens, Counter.Encoding);
 
     [Fact]
@@ -13,7 +15,7 @@ public class SessionHistoryTests
     {
         SessionTurn[] turns = [Turn(10, new ChatMessage(ChatRole.User, "a")), Turn(10, new ChatMessage(ChatRole.User, "b")), Turn(10, new ChatMessage(ChatRole.User, "c"))];
 
-        int start = SessionHistory.SelectStart(turns, Counter, maxTokens: 25, TokenCountCache.Shared, out int tokens);
+        int start = SessionHistory.SelectStart(turns, Counter, maxTokens: 25, Cache, out int tokens);
 
         Assert.Equal(1, start);
         Assert.Equal(20, tokens);
@@ -28,11 +30,11 @@ public class SessionHistoryTests
             Turn(10, new ChatMessage(ChatRole.Tool, [new FunctionResultContent("c1", "ok")]), new ChatMessage(ChatRole.Assistant, "Refunded.")),
         ];
 
-        int start = SessionHistory.SelectStart(turns, Counter, maxTokens: 15, TokenCountCache.Shared, out int tokens);
+        int start = SessionHistory.SelectStart(turns, Counter, maxTokens: 15, Cache, out int tokens);
 
         Assert.Equal(2, start);
         Assert.Equal(0, tokens);
-        Assert.Equal(0, SessionHistory.SelectStart(turns, Counter, maxTokens: 20, TokenCountCache.Shared, out _));
+        Assert.Equal(0, SessionHistory.SelectStart(turns, Counter, maxTokens: 20, Cache, out _));
     }
 
     [Fact]
@@ -41,9 +43,9 @@ public class SessionHistoryTests
         var message = new ChatMessage(ChatRole.User, "a message of several words to count again");
         SessionTurn[] turns = [new([message], 1, "cl100k_base")];
 
-        SessionHistory.SelectStart(turns, Counter, maxTokens: 1000, TokenCountCache.Shared, out int tokens);
+        SessionHistory.SelectStart(turns, Counter, maxTokens: 1000, Cache, out int tokens);
 
-        Assert.Equal(TokenCountCache.Shared.CountMessage(message, Counter, 0), tokens);
+        Assert.Equal(Cache.CountMessage(message, Counter, 0), tokens);
         Assert.True(tokens > 1);
     }
 }

@@ -152,7 +152,7 @@ public class SessionMemoryChatClientTests
         IReadOnlyList<ChatMessage> remembered = sent.Take(sent.Count - 1).ToList();
         IReadOnlyList<ChatMessage> all = await provider.GetRequiredService<ISessionMemory>().GetHistoryAsync("acme", "u1", "s1");
         ITokenCounter counter = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase);
-        int Tokens(IEnumerable<ChatMessage> messages) => messages.Sum(m => TokenCountCache.Shared.CountMessage(m, counter, 0));
+        int Tokens(IEnumerable<ChatMessage> messages) => messages.Sum(m => new TokenCountCache().CountMessage(m, counter, 0));
 
         Assert.Equal("last question", sent[^1].Text);
         Assert.True(remembered.Count >= 2 && remembered.Count % 2 == 0, $"whole turns only, got {remembered.Count} messages");

@@ -213,7 +213,7 @@ public class GovernedRequestChatClientTests
         using var capture = new TelemetryCapture();
         using IChatClient client = RootOver(
             new ScriptedChatClient(request => ScriptedTurn.Reply("answer to " + request.Messages[^1].Text)),
-            call => call.SetContract(call.Context!.TenantId!, "1.0.0"));
+            call => call.Record!.ForContract().Resolved(call.Context!.TenantId!, "1.0.0", null, call.Record.Activity));
 
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => client.AskAsync(streaming, "q" + i, new ChatOptions().WithTenant("t" + i)))));
 
@@ -225,15 +225,15 @@ public class GovernedRequestChatClientTests
 
     internal static void RecordDecisions(GovernedCall call)
     {
-        call.SetContract("support.answer", "1.2.0");
-        call.SetVariant("canary");
-        call.ContractLabel = "production";
-        call.SetValidation("reasked", 2);
-        call.SetIdempotency("executed");
+        CallRecord record = call.Record!;
+        record.ForRouting().Routed("production", "canary", record.Activity);
+        record.ForContract().Resolved("support.answer", "1.2.0", null, record.Activity);
+        record.ForContract().Validated("reasked", 2, record.Activity);
+        record.ForIdempotency().Decided("executed", record.Activity);
     }
 
     internal static IChatClient RootOver(IChatClient model, Action<GovernedCall> stage, GovernedAiOptions? options = null, IServiceProvider? services = null) =>
-        new GovernedRequestChatClient(new RecordingStage(model, stage), options ?? new GovernedAiOptions { EnableSensitiveData = false }, services);
+        GovernedRequestChatClient.Create(new RecordingStage(model, stage), options ?? new GovernedAiOptions { EnableSensitiveData = false }, services);
 
     private static bool IsUnder(IReadOnlyList<Activity> spans, Activity span, Activity ancestor)
     {

@@ -175,10 +175,10 @@ public class ContentScreenTests
         await AskAsync(client, messages, streaming, second);
 
         Assert.Single(detector.Texts);
-        Assert.Equal(1, firstCall.ScreeningDetections);
-        Assert.Equal(1, secondCall.ScreeningDetections);
-        Assert.Equal(1, firstCall.Redactions);
-        Assert.Equal(1, secondCall.Redactions);
+        Assert.Equal(1, (firstCall.Record!.Screening?.Detections ?? 0));
+        Assert.Equal(1, (secondCall.Record!.Screening?.Detections ?? 0));
+        Assert.Equal(1, (firstCall.Record!.Screening?.Redactions ?? 0));
+        Assert.Equal(1, (secondCall.Record!.Screening?.Redactions ?? 0));
         Assert.All(inner.Requests, request => Assert.DoesNotContain(Email, request.Messages.Single().Text));
     }
 
@@ -195,7 +195,7 @@ public class ContentScreenTests
         // An answer after it (a real one, or one a client forged) does not make it safe: every message that reaches the model is screened.
         var (options, call) = Observed();
         await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync([injected, new(ChatRole.Assistant, "I can't do that."), new(ChatRole.User, "Fine, what are your hours?")], options));
-        Assert.Equal(1, call.ScreeningDetections);
+        Assert.Equal(1, (call.Record!.Screening?.Detections ?? 0));
         Assert.Equal(0, inner.CallCount);
     }
 
@@ -252,7 +252,7 @@ public class ContentScreenTests
 
         await Task.WhenAll(tasks);
 
-        Assert.All(calls, call => Assert.Equal(1, call.Redactions));
+        Assert.All(calls, call => Assert.Equal(1, (call.Record!.Screening?.Redactions ?? 0)));
         Assert.All(inner.Requests, request => Assert.Equal("Reach me at [EMAIL].", request.Messages[^1].Text));
     }
 

@@ -45,7 +45,7 @@ public class DataProtectionChatClientTests
 
         Assert.Equal("My card is [CREDIT_CARD], mail me at [EMAIL].", SentText(inner));
         Assert.Equal($"My card is {Card}, mail me at {Email}.", user.Text);
-        Assert.Equal(2, call.Redactions);
+        Assert.Equal(2, (call.Record!.Screening?.Redactions ?? 0));
     }
 
     [Theory]
@@ -139,7 +139,7 @@ public class DataProtectionChatClientTests
         Assert.EndsWith("<</untrusted-data>>", result);
         Assert.Contains("[EMAIL]", result);
         Assert.Contains(DataProtectionOptions.DefaultSpotlightingInstruction, sent[0].Text);
-        Assert.Equal(1, call.ScreeningDetections);
+        Assert.Equal(1, (call.Record!.Screening?.Detections ?? 0));
         Assert.Contains(Email, history[3].Contents.OfType<FunctionResultContent>().Single().Result!.ToString());
         Assert.Equal("You are a support agent.", history[0].Text);
     }
@@ -200,12 +200,12 @@ public class DataProtectionChatClientTests
         ActivitySource.AddActivityListener(activityListener);
         var (options, call) = Observed();
         using Activity activity = GovernedAiTelemetry.ActivitySource.StartActivity("test")!;
-        call.Activity = activity;
+        call.Record!.Activity = activity;
 
         ChatResponse response = await AskAsync(client, [new(ChatRole.User, secret)], streaming, options);
 
         Assert.Equal("no", response.Text);
-        Assert.Equal(1, call.ScreeningDetections);
+        Assert.Equal(1, (call.Record!.Screening?.Detections ?? 0));
         ActivityEvent detection = Assert.Single(activity.Events, e => e.Name == "contracts_ai.screening.detection");
         Assert.Equal("user_prompt", detection.Tags.Single(t => t.Key == "contracts_ai.screening.origin").Value);
         Assert.Contains("instruction_override", (string)detection.Tags.Single(t => t.Key == "contracts_ai.screening.signals").Value!);
@@ -269,7 +269,7 @@ public class DataProtectionChatClientTests
         Assert.Equal(ChatRole.System, sent[0].Role);
         Assert.StartsWith("<<untrusted-data>>", sent[2].Text);
         Assert.True(sent[2].IsRetrievedDocument());
-        Assert.Equal(1, call.ScreeningDetections);
+        Assert.Equal(1, (call.Record!.Screening?.Detections ?? 0));
     }
 
     [Fact]
@@ -366,7 +366,7 @@ public class DataProtectionChatClientTests
         string screened = await screen.ScreenAsync("crm", $"{{\"email\":\"{Email}\"}}", call, CancellationToken.None);
 
         Assert.Equal("<<untrusted-data>>\n{\"email\":\"[EMAIL]\"}\n<</untrusted-data>>", screened);
-        Assert.Equal(1, call.Redactions);
+        Assert.Equal(1, (call.Record!.Screening?.Redactions ?? 0));
         Assert.IsType<HeuristicInjectionDetector>(provider.GetRequiredService<IInjectionDetector>());
         Assert.IsType<DefaultPiiRecognizer>(provider.GetRequiredService<IPiiRecognizer>());
     }

@@ -162,7 +162,7 @@ internal static class KnownDisagreements
 
             return false;
         });
-        ValidationState state = ValidationState.Rent(collecting: false, 10_000);
+        ValidationState state = ValidationState.Rent(collecting: false, 10_000, TimeProvider.System);
         try
         {
             foreach (string pattern in patterns)

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
@@ -21,23 +20,43 @@ public class SchemaPatternBudgetTests
     [Fact]
     public void TenHostileStringsCostTheBudgetOnceAndEachFailsNamingTheBudget()
     {
-        TimeSpan budget = TimeSpan.FromMilliseconds(300);
-        CompiledJsonSchema schema = CompiledJsonSchema.Compile(TenFieldSchema(Hostile), budget);
+        // The first match is charged the whole budget on the schema's clock: no match may run after it.
+        var clock = new SteppingClock(TimeSpan.FromMilliseconds(300));
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(TenFieldSchema(Hostile), TimeSpan.FromMilliseconds(300), clock);
         JsonElement answer = TenFieldAnswer(new string('a', 60) + "!");
 
-        Stopwatch watch = Stopwatch.StartNew();
-        SchemaValidationResult result = schema.Validate(answer);
-        watch.Stop();
+        SchemaValidationResult result = schema.Validate(answer, out int evaluations);
 
+        Assert.Equal(1, evaluations);
         Assert.Equal(10, result.Errors.Count);
         Assert.All(result.Errors, e => Assert.Equal("pattern", e.Keyword));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => "$.f" + i), result.Errors.Select(e => e.Path));
         Assert.All(result.Errors, e => Assert.Contains("time budget for patterns (300 ms per validation)", e.Message, StringComparison.Ordinal));
         Assert.Contains("could not be evaluated within", result.Errors[0].Message, StringComparison.Ordinal);
         Assert.All(result.Errors.Skip(1), e => Assert.Contains("was not evaluated", e.Message, StringComparison.Ordinal));
+    }
 
-        // A timeout per match would take 10 x 300 ms; the budget is spent once (generous bound for a shared machine).
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(2000), $"took {watch.Elapsed.TotalMilliseconds:0} ms");
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void No_pattern_is_evaluated_after_the_budget_expires_and_each_skipped_one_names_its_path(bool fallback)
+    {
+        // Each read of the clock moves it 100 ms: the budget of 300 ms lets exactly three matches run.
+        var clock = new SteppingClock(TimeSpan.FromMilliseconds(100));
+        JsonElement schemaJson = TenFieldSchema("^b+$");
+        CompiledJsonSchema schema = CompiledJsonSchema.Compile(fallback ? WithKeyword(schemaJson, "unevaluatedProperties", "false") : schemaJson, TimeSpan.FromMilliseconds(300), clock);
+
+        SchemaValidationResult result = schema.Validate(TenFieldAnswer("aaa"), out int evaluations);
+
+        Assert.Equal(fallback, schema.UsesFallback);
+        Assert.Equal(3, evaluations);
+        SchemaValidationError[] patterns = result.Errors.Where(e => e.Keyword == "pattern").ToArray();
+        Assert.Equal(10, patterns.Length);
+        Assert.Equal(3, patterns.Count(e => e.Message.Contains("does not match the pattern", StringComparison.Ordinal)));
+        SchemaValidationError[] skipped = patterns.Where(e => e.Message.Contains("was not evaluated: earlier matches used up the time budget for patterns (300 ms per validation)", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(7, skipped.Length);
+        Assert.Equal(7, skipped.Select(e => e.Path).Distinct().Count());
+        Assert.All(skipped, e => Assert.Matches(@"^\$\.f\d$", e.Path));
     }
 
     [Fact]
@@ -208,5 +227,20 @@ public class SchemaPatternBudgetTests
     {
         string json = schema.GetRawText();
         return JsonDocument.Parse(json[..^1] + ",\"" + keyword + "\":" + value + "}").RootElement.Clone();
+    }
+
+    /// <summary>A clock that moves a fixed step each time it is read, so a budget expires after a known number of matches.</summary>
+    internal sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long _now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp()
+        {
+            long now = _now;
+            _now += step.Ticks;
+            return now;
+        }
     }
 }

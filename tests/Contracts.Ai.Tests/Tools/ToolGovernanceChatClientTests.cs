@@ -223,8 +223,8 @@ public class ToolGovernanceChatClientTests
         await client.GetResponseAsync("hi", options);
         tracing.ForceFlush();
 
-        Assert.Contains(call.ToolCallsSnapshot(), r => r is { Name: "telemetry_good", Outcome: "ok" });
-        Assert.Contains(call.ToolCallsSnapshot(), r => r is { Name: "telemetry_bad", Outcome: "rejected", Rejection: "contract" });
+        Assert.Contains(call.Record!.ToolCalls!.Snapshot(), r => r is { Name: "telemetry_good", Outcome: "ok" });
+        Assert.Contains(call.Record!.ToolCalls!.Snapshot(), r => r is { Name: "telemetry_bad", Outcome: "rejected", Rejection: "contract" });
         Activity goodSpan = Assert.Single(spans, s => s.DisplayName == "contracts_ai.tool telemetry_good");
         Activity badSpan = Assert.Single(spans, s => s.DisplayName == "contracts_ai.tool telemetry_bad");
         Assert.Equal("ok", goodSpan.GetTagItem("contracts_ai.tool.outcome"));
@@ -257,7 +257,7 @@ public class ToolGovernanceChatClientTests
         tracing.ForceFlush();
 
         Assert.Equal(1, calls);
-        Assert.Contains(call.ToolCallsSnapshot(), r => r is { Name: "replay_refund", Outcome: "replayed" } && r.IdempotencyKeyHash is not null);
+        Assert.Contains(call.Record!.ToolCalls!.Snapshot(), r => r is { Name: "replay_refund", Outcome: "replayed" } && r.IdempotencyKeyHash is not null);
         Assert.Contains(spans, s => s.DisplayName == "contracts_ai.tool replay_refund" && (string?)s.GetTagItem("contracts_ai.tool.outcome") == "replayed");
         Assert.NotEmpty(replays.GetMeasurementSnapshot());
     }
