@@ -223,7 +223,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         bool spotlighted = false;
 
         // The texts of the conversation so far, for screening across message boundaries; a spotlighted text ends a run.
-        var run = new Boundary();
+        Boundary run = Boundary.Rent();
         PiiPolicy outbound = policy.OutboundPrompt;
         int outboundFingerprint = ContentScreen.PolicyFingerprint(outbound);
         for (int i = 0; i < list.Count; i++)
@@ -304,6 +304,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             }
         }
 
+        run.Return();
         if (spotlighted)
         {
             result ??= [.. list];
@@ -393,10 +394,38 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     {
         private const int MaxPieces = 8;
 
+        // One spare per thread, taken while a call uses it (a call that fails or moves to another thread just drops it):
+        // a call's run costs no allocation. It holds no text between calls.
+        [ThreadStatic]
+        private static Boundary? t_spare;
+
         private string[]? _pieces;
         private UInt128[]? _fingerprints;
         private int _count;
         private int _chars;
+
+        public static Boundary Rent()
+        {
+            Boundary? spare = t_spare;
+            if (spare is null)
+            {
+                return new Boundary();
+            }
+
+            t_spare = null;
+            return spare;
+        }
+
+        public void Return()
+        {
+            if (_pieces is not null)
+            {
+                Array.Clear(_pieces);
+            }
+
+            Part();
+            t_spare = this;
+        }
 
         public ValueTask NextAsync(
             ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken) =>

@@ -315,6 +315,44 @@ public class ContentScreenTests
         Assert.All(inner.Requests, request => Assert.Equal("Reach me at [EMAIL].", request.Messages[^1].Text));
     }
 
+    [Fact]
+    public async Task Concurrent_calls_on_different_conversations_each_get_their_own_results()
+    {
+        var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner, new DataProtectionOptions { Policy = { UserPrompts = InjectionAction.Block } });
+        var tasks = new List<Task>();
+        for (int c = 0; c < 8; c++)
+        {
+            int conversation = c;
+            tasks.Add(Task.Run(async () =>
+            {
+                // Same positions, different texts: what one conversation's text found never answers for another's.
+                List<ChatMessage> messages = Conversation(10);
+                messages.Add(new ChatMessage(ChatRole.User, conversation % 2 == 0 ? $"Reach me at user{conversation}@example.com." : Injection));
+                for (int turn = 0; turn < 50; turn++)
+                {
+                    var (options, call) = Observed();
+                    if (conversation % 2 == 0)
+                    {
+                        await client.GetResponseAsync(messages, options);
+                        Assert.Equal(1, call.Redactions);
+                        Assert.Equal(0, call.ScreeningDetections);
+                    }
+                    else
+                    {
+                        await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync(messages, options));
+                        Assert.Equal(1, call.ScreeningDetections);
+                    }
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+
+        Assert.All(inner.Requests, request => Assert.Matches(@"^Reach me at \[EMAIL\]\.$", request.Messages[^1].Text));
+        Assert.Equal(4 * 50, inner.Requests.Count);
+    }
+
     private sealed class CountingRecognizer : IPiiRecognizer
     {
         private readonly DefaultPiiRecognizer _inner = new();
