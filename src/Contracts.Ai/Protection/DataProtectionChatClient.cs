@@ -47,7 +47,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
 
     // What the screen remembers of the texts of the last conversation, by message position: a growing conversation
     // finds its texts again with a reference check. Written without locks by concurrent calls; a hint that belongs to
-    // another text is only a hint (it is checked against the text before it is used).
+    // another text is only a hint (it is checked against the text before it is used). Holds at most 64 texts alive.
     private readonly ScreenedText?[] _hints = new ScreenedText?[64];
 
     /// <summary>Initializes a new instance of the <see cref="DataProtectionChatClient"/> class with the built-in recognizer and detector.</summary>
@@ -394,8 +394,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     {
         private const int MaxPieces = 8;
 
-        // One spare per thread, taken while a call uses it (a call that fails or moves to another thread just drops it):
-        // a call's run costs no allocation. It holds no text between calls.
+        // One spare per thread, taken while a call uses it and put back by the thread the call ends on (a call that
+        // fails just drops it): a call's run costs no allocation. It holds no text between calls.
         [ThreadStatic]
         private static Boundary? t_spare;
 

@@ -83,7 +83,7 @@ internal sealed class ScreenedText
         Fingerprint = fingerprint;
     }
 
-    /// <summary>Gets the text instance the entry belongs to (held weakly by the table: an entry never keeps its text alive).</summary>
+    /// <summary>Gets the text instance the entry belongs to, so a hint can be checked by reference (the table keeps an entry only while its text lives elsewhere).</summary>
     public string Text { get; }
 
     /// <summary>Gets the screen's seeded hash of the text, which keys its results by content.</summary>
