@@ -58,6 +58,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     private readonly ContentHashCache<InjectionVerdict> _verdicts;
     private readonly ContentHashCache<string> _spotlights;
     private readonly ContentHashCache<bool> _marked;
+    private readonly ScreenedTexts _texts;
 
     public ContentScreen(PiiRedactor redactor, IInjectionDetector detector, ILogger? logger, int cacheGenerationCapacity = CacheGenerationCapacity)
     {
@@ -68,10 +69,14 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _verdicts = new ContentHashCache<InjectionVerdict>(cacheGenerationCapacity);
         _spotlights = new ContentHashCache<string>(cacheGenerationCapacity);
         _marked = new ContentHashCache<bool>(cacheGenerationCapacity);
+        _texts = new ScreenedTexts(cacheGenerationCapacity, Fingerprint);
     }
 
     /// <summary>Gets how many screening results are remembered (for tests).</summary>
     internal int CachedResults => _piiOutcomes.Count + _verdicts.Count + _spotlights.Count + _marked.Count;
+
+    /// <summary>Gets how many text instances are remembered by reference (for tests).</summary>
+    internal int RememberedTexts => _texts.Count;
 
     public PiiRedactor Redactor { get; }
 
@@ -93,81 +98,110 @@ internal sealed partial class ContentScreen : IToolOutputScreen
 
     /// <summary>Applies a PII policy and records the redactions.</summary>
     public string RedactPii(string text, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call) =>
-        text.Length == 0 || policy.AllowsEverything ? text : RedactPii(text, Fingerprint(text), policy, direction, where, call);
+        text.Length == 0 || policy.AllowsEverything ? text : RedactPii(text, Fingerprint(text), null, policy, PolicyFingerprint(policy), direction, where, call);
 
-    /// <summary>Applies a PII policy and records the redactions, for a text whose <see cref="Fingerprint"/> the caller has already taken.</summary>
-    public string RedactPii(string text, UInt128 fingerprint, PiiPolicy policy, DataDirection direction, ContentPlace where, GovernedCall? call)
+    /// <summary>Applies a PII policy and records the redactions, for a text the caller found with <see cref="Screened"/>.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="screened">What the screen remembers of <paramref name="text"/>.</param>
+    /// <param name="policy">The policy.</param>
+    /// <param name="policyFingerprint">The policy's <see cref="PolicyFingerprint"/>, taken once for all the texts of a call.</param>
+    /// <param name="direction">Where the text goes.</param>
+    /// <param name="where">Names the text for logs and errors.</param>
+    /// <param name="call">The governed call the redactions are recorded in, or <see langword="null"/>.</param>
+    public string RedactPii(string text, ScreenedText screened, PiiPolicy policy, int policyFingerprint, DataDirection direction, ContentPlace where, GovernedCall? call) =>
+        text.Length == 0 || policy.AllowsEverything ? text : RedactPii(text, screened.Fingerprint, screened, policy, policyFingerprint, direction, where, call);
+
+    private string RedactPii(string text, UInt128 fingerprint, ScreenedText? screened, PiiPolicy policy, int policyFingerprint, DataDirection direction, ContentPlace where, GovernedCall? call)
     {
-        if (text.Length == 0 || policy.AllowsEverything)
+        PiiOutcome? outcome = screened?.Pii;
+        if (outcome is null || !outcome.Applies(policy, policyFingerprint, direction))
         {
-            return text;
-        }
-
-        UInt128 key = KeyOf(fingerprint, PiiKind | ((long)direction << 32) | (uint)PolicyFingerprint(policy));
-        string result;
-        int redactions;
-        if (_piiOutcomes.TryGet(key, out PiiOutcome? outcome) && ReferenceEquals(outcome.Policy, policy))
-        {
-            // Text that passed unchanged is returned as the caller's own instance.
-            result = outcome.Redacted ?? text;
-            redactions = outcome.Redactions;
-        }
-        else
-        {
-            // A blocked value throws here and is never remembered.
-            result = Redactor.Apply(text, policy, where, out redactions);
-            if (redactions == 0 || result.Length <= MaxRememberedRedactedLength)
+            UInt128 key = KeyOf(fingerprint, PiiKind | ((long)direction << 32) | (uint)policyFingerprint);
+            if (!_piiOutcomes.TryGet(key, out outcome) || !outcome.Applies(policy, policyFingerprint, direction))
             {
-                _piiOutcomes.Store(key, new PiiOutcome(policy, redactions == 0 ? null : result, redactions));
+                // A blocked value throws here and is never remembered.
+                string redacted = Redactor.Apply(text, policy, where, out int found);
+                outcome = new PiiOutcome(policy, policyFingerprint, direction, found == 0 ? null : redacted, found);
+                if (found > 0 && redacted.Length > MaxRememberedRedactedLength)
+                {
+                    RecordRedactions(found, direction, where, call);
+                    return redacted;
+                }
+
+                _piiOutcomes.Store(key, outcome);
+            }
+
+            if (screened is not null)
+            {
+                screened.Pii = outcome;
             }
         }
 
-        if (redactions > 0)
-        {
-            call?.Record?.ForScreening().AddRedactions(redactions);
-            if (GovernedAiTelemetry.ScreeningDetections.Enabled)
-            {
-                var tags = default(TagList);
-                tags.Add(TelemetryNames.Attributes.ScreeningKind, "pii");
-                tags.Add(TelemetryNames.Attributes.ScreeningDirection, DirectionName(direction));
-                AddContract(ref tags, call);
-                GovernedAiTelemetry.ScreeningDetections.Add(redactions, tags);
-            }
+        // Text that passed unchanged is returned as the caller's own instance.
+        RecordRedactions(outcome.Redactions, direction, where, call);
+        return outcome.Redacted ?? text;
+    }
 
-            if (_logger is not null)
-            {
-                LogRedacted(_logger, redactions, where);
-            }
+    private void RecordRedactions(int redactions, DataDirection direction, ContentPlace where, GovernedCall? call)
+    {
+        if (redactions == 0)
+        {
+            return;
         }
 
-        return result;
+        call?.Record?.ForScreening().AddRedactions(redactions);
+        if (GovernedAiTelemetry.ScreeningDetections.Enabled)
+        {
+            var tags = default(TagList);
+            tags.Add(TelemetryNames.Attributes.ScreeningKind, "pii");
+            tags.Add(TelemetryNames.Attributes.ScreeningDirection, DirectionName(direction));
+            AddContract(ref tags, call);
+            GovernedAiTelemetry.ScreeningDetections.Add(redactions, tags);
+        }
+
+        if (_logger is not null)
+        {
+            LogRedacted(_logger, redactions, where);
+        }
     }
 
     /// <summary>Screens untrusted text for injection under <paramref name="action"/>: records a detection, or throws under Block.</summary>
     public ValueTask<InjectionVerdict?> DetectAsync(string text, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken) =>
         action == InjectionAction.Allow || text.Length == 0
             ? default
-            : DetectAsync(text, Fingerprint(text), origin, action, where, call, cancellationToken);
+            : DetectAsync(text, Fingerprint(text), null, origin, action, where, call, cancellationToken);
 
-    /// <summary>Screens untrusted text for injection, for a text whose <see cref="Fingerprint"/> the caller has already taken.</summary>
-    public ValueTask<InjectionVerdict?> DetectAsync(string text, UInt128 fingerprint, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    /// <summary>Screens untrusted text for injection, for a text the caller found with <see cref="Screened"/>.</summary>
+    public ValueTask<InjectionVerdict?> DetectAsync(string text, ScreenedText screened, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken) =>
+        action == InjectionAction.Allow || text.Length == 0
+            ? default
+            : DetectAsync(text, screened.Fingerprint, screened, origin, action, where, call, cancellationToken);
+
+    private ValueTask<InjectionVerdict?> DetectAsync(
+        string text, UInt128 fingerprint, ScreenedText? screened, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
-        if (action == InjectionAction.Allow || text.Length == 0)
+        // A text screened before costs a lookup, without an async state machine.
+        InjectionVerdict? verdict = screened?.VerdictFor(origin);
+        if (verdict is null)
         {
-            return default;
+            UInt128 key = KeyOf(fingerprint, InjectionKind | (long)origin);
+            if (!_verdicts.TryGet(key, out verdict))
+            {
+                return DetectNewAsync(text, key, screened, origin, action, where, call, cancellationToken);
+            }
+
+            screened?.Remember(origin, verdict);
         }
 
-        // A text screened before costs a lookup, without an async state machine.
-        UInt128 key = KeyOf(fingerprint, InjectionKind | (long)origin);
-        return _verdicts.TryGet(key, out InjectionVerdict? verdict)
-            ? new ValueTask<InjectionVerdict?>(verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict)
-            : DetectNewAsync(text, key, origin, action, where, call, cancellationToken);
+        return new ValueTask<InjectionVerdict?>(verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict);
     }
 
-    private async ValueTask<InjectionVerdict?> DetectNewAsync(string text, UInt128 key, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    private async ValueTask<InjectionVerdict?> DetectNewAsync(
+        string text, UInt128 key, ScreenedText? screened, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         InjectionVerdict verdict = await Detector.DetectAsync(text, origin, cancellationToken).ConfigureAwait(false);
         _verdicts.Store(key, verdict);
+        screened?.Remember(origin, verdict);
         return verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict;
     }
 
@@ -227,7 +261,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     /// <param name="beforeFingerprints">The <see cref="Fingerprint"/> of each of <paramref name="before"/>.</param>
     /// <param name="count">How many of <paramref name="before"/> to read.</param>
     /// <param name="after">The text after the boundary; only its first <see cref="BoundaryWindow"/> characters are read.</param>
-    /// <param name="afterFingerprint">The <see cref="Fingerprint"/> of <paramref name="after"/>.</param>
+    /// <param name="afterScreened">What the screen remembers of <paramref name="after"/> (<see cref="Screened"/>).</param>
     /// <param name="origin">The origin of the text after the boundary.</param>
     /// <param name="action">What to do with an injection found.</param>
     /// <param name="where">Names the boundary for logs and errors.</param>
@@ -236,17 +270,18 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     /// <returns>The verdict, or <see langword="null"/> when nothing was screened.</returns>
     /// <remarks>
     /// A window seen before costs a lookup: its key combines the fingerprints of the texts it is read from (which
-    /// decide it), and it is built, in a stack buffer, only for the detector.
+    /// decide it), and it is built, in a stack buffer, only for the detector. The text after the boundary remembers
+    /// its last window's key and verdict, so the same boundary sent again is found without a lookup.
     /// </remarks>
     public ValueTask<InjectionVerdict?> DetectAcrossAsync(
-        string[] before, UInt128[] beforeFingerprints, int count, string after, UInt128 afterFingerprint, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+        string[] before, UInt128[] beforeFingerprints, int count, string after, ScreenedText afterScreened, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         if (action == InjectionAction.Allow || count == 0 || after.Length == 0)
         {
             return new ValueTask<InjectionVerdict?>((InjectionVerdict?)null);
         }
 
-        UInt128 key = KeyOf(afterFingerprint, WindowKind | (long)origin);
+        UInt128 key = KeyOf(afterScreened.Fingerprint, WindowKind | (long)origin);
         int first = count - 1;
         for (int read = 0; ; first--)
         {
@@ -258,7 +293,13 @@ internal sealed partial class ContentScreen : IToolOutputScreen
             }
         }
 
-        if (_verdicts.TryGet(key, out InjectionVerdict? verdict))
+        InjectionVerdict? verdict = afterScreened.Boundary is { } remembered && remembered.Key == key ? remembered.Verdict : null;
+        if (verdict is null && _verdicts.TryGet(key, out verdict))
+        {
+            afterScreened.Boundary = new ScreenedText.BoundaryVerdict(key, verdict);
+        }
+
+        if (verdict is not null)
         {
             return verdict.IsInjection ? new ValueTask<InjectionVerdict?>(Act(verdict, origin, action, where, call)) : new ValueTask<InjectionVerdict?>(verdict);
         }
@@ -282,13 +323,15 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         int tail = Math.Min(after.Length, BoundaryWindow);
         after.AsSpan(0, tail).CopyTo(window[(BoundaryWindow + 1)..]);
         ReadOnlySpan<char> joined = window[start..(BoundaryWindow + 1 + tail)];
-        return DetectWindowAsync(joined.ToString(), key, origin, action, where, call, cancellationToken);
+        return DetectWindowAsync(joined.ToString(), key, afterScreened, origin, action, where, call, cancellationToken);
     }
 
-    private async ValueTask<InjectionVerdict?> DetectWindowAsync(string joined, UInt128 key, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
+    private async ValueTask<InjectionVerdict?> DetectWindowAsync(
+        string joined, UInt128 key, ScreenedText afterScreened, ContentOrigin origin, InjectionAction action, ContentPlace where, GovernedCall? call, CancellationToken cancellationToken)
     {
         InjectionVerdict verdict = await Detector.DetectAsync(joined, origin, cancellationToken).ConfigureAwait(false);
         _verdicts.Store(key, verdict);
+        afterScreened.Boundary = new ScreenedText.BoundaryVerdict(key, verdict);
         return verdict.IsInjection ? Act(verdict, origin, action, where, call) : verdict;
     }
 
@@ -372,6 +415,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     /// </summary>
     public UInt128 Fingerprint(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()), _seed);
 
+    /// <summary>
+    /// What this screen remembers of this very text instance (its <see cref="Fingerprint"/> and last results), for a
+    /// text that is likely to be sent again: a conversation's messages. Hashes the text only the first time the instance is seen.
+    /// </summary>
+    public ScreenedText Screened(string text) => _texts.Get(text);
+
     /// <summary>The key of a text's result of one kind: its fingerprint mixed with what else decides the outcome.</summary>
     private UInt128 Key(string text, long seed) => KeyOf(Fingerprint(text), seed);
 
@@ -391,7 +440,7 @@ internal sealed partial class ContentScreen : IToolOutputScreen
     }
 
     /// <summary>The policy instance and its settings: a policy object changed after use does not reuse its old results.</summary>
-    private static int PolicyFingerprint(PiiPolicy policy)
+    internal static int PolicyFingerprint(PiiPolicy policy)
     {
         int state = 0;
         if (policy.EntityActions is { Count: > 0 } actions)
@@ -445,8 +494,12 @@ internal sealed partial class ContentScreen : IToolOutputScreen
         _ => "telemetry",
     };
 
-    /// <summary>What a PII policy did to one text: <see cref="Redacted"/> is <see langword="null"/> when the text passes unchanged.</summary>
-    private sealed record PiiOutcome(PiiPolicy Policy, string? Redacted, int Redactions);
+    /// <summary>What a PII policy (this instance with these settings, in this direction) did to one text: <see cref="Redacted"/> is <see langword="null"/> when the text passes unchanged.</summary>
+    internal sealed record PiiOutcome(PiiPolicy Policy, int PolicyFingerprint, DataDirection Direction, string? Redacted, int Redactions)
+    {
+        public bool Applies(PiiPolicy policy, int policyFingerprint, DataDirection direction) =>
+            ReferenceEquals(Policy, policy) && PolicyFingerprint == policyFingerprint && Direction == direction;
+    }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Data protection detected a possible prompt injection in {Where} (origin {Origin}, score {Score}, signals {Signals}); action: {Action}.")]
     private static partial void LogInjection(ILogger logger, ContentPlace where, string origin, double score, string signals, string action);

@@ -45,6 +45,11 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
 
     private readonly ContentScreen _screen;
 
+    // What the screen remembers of the texts of the last conversation, by message position: a growing conversation
+    // finds its texts again with a reference check. Written without locks by concurrent calls; a hint that belongs to
+    // another text is only a hint (it is checked against the text before it is used). Holds at most 64 texts alive.
+    private readonly ScreenedText?[] _hints = new ScreenedText?[64];
+
     /// <summary>Initializes a new instance of the <see cref="DataProtectionChatClient"/> class with the built-in recognizer and detector.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
@@ -218,7 +223,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         bool spotlighted = false;
 
         // The texts of the conversation so far, for screening across message boundaries; a spotlighted text ends a run.
-        var run = new Boundary();
+        Boundary run = Boundary.Rent();
+        PiiPolicy outbound = policy.OutboundPrompt;
+        int outboundFingerprint = ContentScreen.PolicyFingerprint(outbound);
         for (int i = 0; i < list.Count; i++)
         {
             ChatMessage message = list[i];
@@ -237,19 +244,31 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         await run.NextAsync(_screen, text.Text, marked, ContentOrigin.RetrievedDocument, policy.RetrievedDocuments, i, call, cancellationToken).ConfigureAwait(false);
                         break;
                     case TextContent text:
-                        // One hash per text keys every result remembered for it: its injection verdict, its PII outcome, its boundaries.
                         string prompt = text.Text;
-                        UInt128 fingerprint = prompt.Length == 0 ? default : _screen.Fingerprint(prompt);
+                        if (prompt.Length == 0)
+                        {
+                            // Nothing to screen, but like any text of the caller's it parts the run (as before).
+                            if (message.Role != ChatRole.Assistant)
+                            {
+                                run.Part();
+                            }
+
+                            break;
+                        }
+
+                        // The same string sent again is found by reference: what was found for it (its fingerprint, injection
+                        // verdict, PII outcome, boundary) costs no hash, and is still counted and acted on in this call.
+                        ScreenedText screened = Screened(prompt, i);
 
                         // Whatever its role: a caller can send system and assistant turns as well as user ones.
-                        await _screen.DetectAsync(prompt, fingerprint, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
+                        await _screen.DetectAsync(prompt, screened, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
                         if (message.Role != ChatRole.Assistant)
                         {
                             // The model's turns neither join nor part the caller's texts: a forged "ok" between two halves hides nothing.
-                            await run.NextAsync(_screen, prompt, fingerprint, false, ContentOrigin.UserPrompt, policy.UserPrompts, i, call, cancellationToken).ConfigureAwait(false);
+                            await run.NextAsync(_screen, prompt, screened, false, ContentOrigin.UserPrompt, policy.UserPrompts, i, call, cancellationToken).ConfigureAwait(false);
                         }
 
-                        protectedContent = CopyText(text, _screen.RedactPii(prompt, fingerprint, policy.OutboundPrompt, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
+                        protectedContent = CopyText(text, _screen.RedactPii(prompt, screened, outbound, outboundFingerprint, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
                         break;
                     case FunctionCallContent functionCall:
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
@@ -285,6 +304,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             }
         }
 
+        run.Return();
         if (spotlighted)
         {
             result ??= [.. list];
@@ -292,6 +312,23 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         }
 
         return (IEnumerable<ChatMessage>?)result ?? list;
+    }
+
+    /// <summary>What the screen remembers of the text of message <paramref name="index"/>: the last conversation's hint when it is this very text, else the screen's entry.</summary>
+    private ScreenedText Screened(string text, int index)
+    {
+        ScreenedText?[] hints = _hints;
+        if ((uint)index >= (uint)hints.Length)
+        {
+            return _screen.Screened(text);
+        }
+
+        if (hints[index] is { } hint && ReferenceEquals(hint.Text, text))
+        {
+            return hint;
+        }
+
+        return hints[index] = _screen.Screened(text);
     }
 
     private static string PlaceOf(ChatRole role) =>
@@ -357,42 +394,77 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     {
         private const int MaxPieces = 8;
 
+        // One spare per thread, taken while a call uses it and put back by the thread the call ends on (a call that
+        // fails just drops it): a call's run costs no allocation. It holds no text between calls.
+        [ThreadStatic]
+        private static Boundary? t_spare;
+
         private string[]? _pieces;
         private UInt128[]? _fingerprints;
         private int _count;
         private int _chars;
 
-        public ValueTask NextAsync(
-            ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken) =>
-            NextAsync(screen, text, spotlighted || text.Length == 0 ? default : screen.Fingerprint(text), spotlighted, origin, action, index, call, cancellationToken);
+        public static Boundary Rent()
+        {
+            Boundary? spare = t_spare;
+            if (spare is null)
+            {
+                return new Boundary();
+            }
+
+            t_spare = null;
+            return spare;
+        }
+
+        public void Return()
+        {
+            if (_pieces is not null)
+            {
+                Array.Clear(_pieces);
+            }
+
+            Part();
+            t_spare = this;
+        }
 
         public ValueTask NextAsync(
-            ContentScreen screen, string text, UInt128 fingerprint, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken)
+            ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken) =>
+            NextAsync(screen, text, spotlighted || text.Length == 0 ? null : screen.Screened(text), spotlighted, origin, action, index, call, cancellationToken);
+
+        public ValueTask NextAsync(
+            ContentScreen screen, string text, ScreenedText? screened, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken)
         {
             if (spotlighted || text.Length == 0)
             {
                 // Marked data is isolated from what surrounds it: nothing joins across it.
-                _count = 0;
-                _chars = 0;
+                Part();
                 return default;
             }
 
+            UInt128 fingerprint = screened!.Fingerprint;
             if (_count == 0)
             {
                 Add(text, fingerprint);
                 return default;
             }
 
-            ValueTask<InjectionVerdict?> screened = screen.DetectAcrossAsync(
-                _pieces!, _fingerprints!, _count, text, fingerprint, origin, action, ContentPlace.InMessage("text joined across messages", index), call, cancellationToken);
-            if (screened.IsCompletedSuccessfully)
+            ValueTask<InjectionVerdict?> verdict = screen.DetectAcrossAsync(
+                _pieces!, _fingerprints!, _count, text, screened, origin, action, ContentPlace.InMessage("text joined across messages", index), call, cancellationToken);
+            if (verdict.IsCompletedSuccessfully)
             {
                 // A boundary screened before: no state machine.
                 Add(text, fingerprint);
                 return default;
             }
 
-            return AddAfterAsync(screened, text, fingerprint);
+            return AddAfterAsync(verdict, text, fingerprint);
+        }
+
+        /// <summary>Ends the run: nothing before this point joins what follows.</summary>
+        public void Part()
+        {
+            _count = 0;
+            _chars = 0;
         }
 
         private async ValueTask AddAfterAsync(ValueTask<InjectionVerdict?> screened, string text, UInt128 fingerprint)
@@ -403,9 +475,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
 
         private void Add(string text, UInt128 fingerprint)
         {
-            // Messages longer than the window need two pieces at most: start small, grow for short ones.
-            _pieces ??= new string[2];
-            _fingerprints ??= new UInt128[2];
+            // Messages as long as the window need three pieces at most (the last, and the end of the two before): grow for short ones.
+            _pieces ??= new string[4];
+            _fingerprints ??= new UInt128[4];
 
             // Only the last window's worth of characters is ever read: drop pieces that fall before it.
             while (_count > 0 && (_count == MaxPieces || _chars - _pieces[0].Length >= ContentScreen.BoundaryWindow))

@@ -29,7 +29,14 @@ public sealed class PiiPolicy
                 return false;
             }
 
-            foreach (KeyValuePair<string, PiiAction> entry in EntityActions)
+            // Asked for every text of every call: the usual empty dictionary is not enumerated (an enumerator through the interface is an allocation).
+            IDictionary<string, PiiAction> actions = EntityActions;
+            if (actions.Count == 0)
+            {
+                return true;
+            }
+
+            foreach (KeyValuePair<string, PiiAction> entry in actions)
             {
                 if (entry.Value != PiiAction.Allow)
                 {

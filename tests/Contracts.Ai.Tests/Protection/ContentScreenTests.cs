@@ -235,6 +235,65 @@ public class ContentScreenTests
     }
 
     [Fact]
+    public async Task Texts_remembered_by_instance_stay_within_the_screens_capacity_and_are_still_redacted_after()
+    {
+        var options = new DataProtectionOptions();
+        var screen = new ContentScreen(new PiiRedactor(new DefaultPiiRecognizer(), options), new HeuristicInjectionDetector(), null, cacheGenerationCapacity: 8);
+        var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner, screen);
+        var kept = new ChatMessage(ChatRole.User, $"Write to {Email} please.");
+
+        await client.GetResponseAsync([kept]);
+        for (int i = 0; i < 200; i++)
+        {
+            await client.GetResponseAsync([new ChatMessage(ChatRole.User, $"Message {i} to {i}@example.com")]);
+            Assert.InRange(screen.RememberedTexts, 0, 8);
+        }
+
+        // Its entry was dropped with its table long ago: found again by content, redacted the same.
+        await client.GetResponseAsync([kept]);
+        await client.GetResponseAsync([kept]);
+        Assert.Equal("Write to [EMAIL] please.", inner.Requests[^1].Messages.Single().Text);
+        Assert.Equal("Write to [EMAIL] please.", inner.Requests[^2].Messages.Single().Text);
+    }
+
+    [Fact]
+    public async Task One_text_instance_sent_in_different_places_and_under_different_policies_gets_each_ones_result()
+    {
+        var options = new DataProtectionOptions
+        {
+            Policy = { UserPrompts = InjectionAction.Flag, ToolOutput = InjectionAction.Block },
+            ContractPolicies = { ["strict"] = new DataProtectionPolicy { OutboundPrompt = { Action = PiiAction.Block } } },
+        };
+        var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner, options);
+        string text = $"{Injection} Mail it to {Email}.";
+
+        // As the user's prompt: flagged and redacted.
+        var (asked, askedCall) = Observed();
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, text)], asked);
+        Assert.Equal(1, (askedCall.Record!.Screening?.Detections ?? 0));
+        Assert.Equal($"{Injection} Mail it to [EMAIL].", inner.Requests[^1].Messages.Single().Text);
+
+        // The same instance as a tool's result: blocked, as tool output is.
+        ChatMessage[] loop =
+        [
+            new(ChatRole.User, "Where is my order?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "lookup_order")]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", text)]),
+        ];
+        await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync(loop));
+
+        // The same instance under a contract whose policy blocks personal data: blocked, not the default policy's redaction.
+        var ex = await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, text)], new ChatOptions().WithContract("strict")));
+        Assert.Equal([PiiEntityTypes.EmailAddress], ex.EntityTypes);
+
+        // And back under the default policy: redacted again.
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, text)]);
+        Assert.Equal($"{Injection} Mail it to [EMAIL].", inner.Requests[^1].Messages.Single().Text);
+    }
+
+    [Fact]
     public async Task Concurrent_calls_on_shared_content_get_the_same_results()
     {
         var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
@@ -254,6 +313,44 @@ public class ContentScreenTests
 
         Assert.All(calls, call => Assert.Equal(1, (call.Record!.Screening?.Redactions ?? 0)));
         Assert.All(inner.Requests, request => Assert.Equal("Reach me at [EMAIL].", request.Messages[^1].Text));
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_on_different_conversations_each_get_their_own_results()
+    {
+        var inner = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
+        using var client = new DataProtectionChatClient(inner, new DataProtectionOptions { Policy = { UserPrompts = InjectionAction.Block } });
+        var tasks = new List<Task>();
+        for (int c = 0; c < 8; c++)
+        {
+            int conversation = c;
+            tasks.Add(Task.Run(async () =>
+            {
+                // Same positions, different texts: what one conversation's text found never answers for another's.
+                List<ChatMessage> messages = Conversation(10);
+                messages.Add(new ChatMessage(ChatRole.User, conversation % 2 == 0 ? $"Reach me at user{conversation}@example.com." : Injection));
+                for (int turn = 0; turn < 50; turn++)
+                {
+                    var (options, call) = Observed();
+                    if (conversation % 2 == 0)
+                    {
+                        await client.GetResponseAsync(messages, options);
+                        Assert.Equal(1, (call.Record!.Screening?.Redactions ?? 0));
+                        Assert.Equal(0, (call.Record!.Screening?.Detections ?? 0));
+                    }
+                    else
+                    {
+                        await Assert.ThrowsAsync<UnsafeContentException>(() => client.GetResponseAsync(messages, options));
+                        Assert.Equal(1, (call.Record!.Screening?.Detections ?? 0));
+                    }
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+
+        Assert.All(inner.Requests, request => Assert.Matches(@"^Reach me at \[EMAIL\]\.$", request.Messages[^1].Text));
+        Assert.Equal(4 * 50, inner.Requests.Count);
     }
 
     private sealed class CountingRecognizer : IPiiRecognizer
