@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.IO.Hashing;
 using System.Text.Unicode;
 
 namespace Contracts.Ai;
@@ -310,14 +309,14 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             return BytePairMerge.Count(_vocabulary, piece);
         }
 
-        ulong hash = XxHash3.HashToUInt64(piece);
-        if (!_pieces.TryGet(piece, hash, out int tokens))
+        TokenPieceCache.Key key = TokenPieceCache.KeyOf(piece);
+        if (!_pieces.TryGet(piece, in key, out int tokens))
         {
             tokens = BytePairMerge.Count(_vocabulary, piece);
             if (newPieces > 0)
             {
                 newPieces--;
-                _pieces.Add(piece, hash, tokens);
+                _pieces.Add(piece, in key, tokens);
             }
         }
 
