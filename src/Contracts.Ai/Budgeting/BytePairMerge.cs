@@ -29,10 +29,10 @@ internal static class BytePairMerge
     private const int ScanLimit = 64;
 
     /// <summary>Pieces longer than this many bytes are merged window by window.</summary>
-    internal const int WindowBytes = 4096;
+    internal const int WindowBytes = 1024;
 
     /// <summary>How many bytes two neighbouring windows share; the join token is looked for there.</summary>
-    internal const int OverlapBytes = 512;
+    internal const int OverlapBytes = 128;
 
     /// <summary>Counts the tokens of a piece that is not itself a token (at least 2 bytes).</summary>
     public static int Count(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece)
@@ -316,6 +316,7 @@ internal static class BytePairMerge
         long[] heap = ArrayPool<long>.Shared.Rent(2 * n);
         try
         {
+            // The pairs' keys, ordered into a heap at once (bottom-up, linear) rather than pushed one by one.
             int size = 0;
             for (int i = 0; i < n; i++)
             {
@@ -324,8 +325,13 @@ internal static class BytePairMerge
                 ranks[i] = i + 1 < n ? vocabulary.GetRank(piece.Slice(i, 2)) : TiktokenVocabulary.NotAToken;
                 if (ranks[i] != TiktokenVocabulary.NotAToken)
                 {
-                    Push(heap, ref size, Key(ranks[i], i));
+                    heap[size++] = Key(ranks[i], i);
                 }
+            }
+
+            for (int i = (size / 2) - 1; i >= 0; i--)
+            {
+                SiftDown(heap, size, i, heap[i]);
             }
 
             int parts = n;
@@ -415,7 +421,13 @@ internal static class BytePairMerge
     {
         long top = heap[0];
         long last = heap[--size];
-        int i = 0;
+        SiftDown(heap, size, 0, last);
+        return top;
+    }
+
+    /// <summary>Places <paramref name="key"/> at <paramref name="i"/> or below, moving smaller children up.</summary>
+    private static void SiftDown(long[] heap, int size, int i, long key)
+    {
         while (true)
         {
             int child = (2 * i) + 1;
@@ -429,7 +441,7 @@ internal static class BytePairMerge
                 child++;
             }
 
-            if (heap[child] >= last)
+            if (heap[child] >= key)
             {
                 break;
             }
@@ -438,8 +450,7 @@ internal static class BytePairMerge
             i = child;
         }
 
-        heap[i] = last;
-        return top;
+        heap[i] = key;
     }
 }
 

@@ -41,6 +41,9 @@ internal static class TiktokenPreTokenizer
 
     private static readonly byte[] BmpClasses = BuildBmpClasses();
 
+    // Plane 1 (emoji, historic scripts, symbols) by table too: emoji are most of the 4-byte characters chat text holds.
+    private static readonly byte[] Plane1Classes = BuildPlane1Classes();
+
     /// <summary>Returns the class of the code point at <paramref name="i"/> and its length in bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int ClassAt(ReadOnlySpan<byte> text, int i, out int width)
@@ -71,8 +74,8 @@ internal static class TiktokenPreTokenizer
         }
 
         width = 4;
-        int codePoint = (int)(((b & 0x07) << 18) | ((text[i + 1] & 0x3Fu) << 12) | ((text[i + 2] & 0x3Fu) << 6) | (text[i + 3] & 0x3Fu));
-        return Classify(CharUnicodeInfo.GetUnicodeCategory(codePoint));
+        uint codePoint = ((b & 0x07) << 18) | ((text[i + 1] & 0x3Fu) << 12) | ((text[i + 2] & 0x3Fu) << 6) | (text[i + 3] & 0x3Fu);
+        return codePoint - 0x10000 < 0x10000 ? Plane1Classes[codePoint - 0x10000] : Classify(CharUnicodeInfo.GetUnicodeCategory((int)codePoint));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,10 +84,18 @@ internal static class TiktokenPreTokenizer
     /// <summary>Returns the end of the <c>o200k_base</c> piece that starts at <paramref name="i"/>.</summary>
     internal static int NextO200k(ReadOnlySpan<byte> text, int i)
     {
+        int ascii = AsciiWord(text, i, o200k: true);
+        if (ascii > 0)
+        {
+            return ascii;
+        }
+
         int first = ClassAt(text, i, out int width);
 
-        // Alternatives 1 and 2, each first with the optional leading character, then without.
-        if (In(Letters | (1 << Mark), first) || (In(PrefixSet, first) && i + width < text.Length))
+        // Alternatives 1 and 2, each first with the optional leading character, then without. Both need a letter or mark
+        // after the leading character, so a leading character before anything else (a run of emoji, of punctuation) skips them.
+        if (In(Letters | (1 << Mark), first) ||
+            (In(PrefixSet, first) && i + width < text.Length && In(UpperSet | LowerSet, ClassAt(text, i + width, out _))))
         {
             bool prefix = In(PrefixSet, first);
             int end;
@@ -107,6 +118,12 @@ internal static class TiktokenPreTokenizer
     /// <summary>Returns the end of the <c>cl100k_base</c> piece that starts at <paramref name="i"/>.</summary>
     internal static int NextCl100k(ReadOnlySpan<byte> text, int i)
     {
+        int ascii = AsciiWord(text, i, o200k: false);
+        if (ascii > 0)
+        {
+            return ascii;
+        }
+
         int first = ClassAt(text, i, out int width);
         if (text[i] == (byte)'\'')
         {
@@ -135,6 +152,57 @@ internal static class TiktokenPreTokenizer
             Space when text[i] == (byte)' ' && i + 1 < text.Length && In(PunctuationSet, ClassAt(text, i + 1, out _)) => Punctuation(text, i + 1, o200k: false),
             _ => Whitespace(text, i),
         };
+    }
+
+    /// <summary>
+    /// The piece at <paramref name="i"/> when it is the most common kind, a word of ASCII letters after an optional ASCII
+    /// character that is neither a letter, a digit nor a line break, followed by ASCII that continues no pattern; -1 otherwise
+    /// (the general path decides).
+    /// </summary>
+    /// <remarks>
+    /// o200k_base takes uppercase letters then lowercase ones (<c>[A-Z]*[a-z]+</c>, else <c>[A-Z]+</c>), so its piece ends
+    /// where that run ends, also before an uppercase letter; an apostrophe may add a contraction, and a byte of a
+    /// non-ASCII character may be a letter or a mark, so both are left to the general path. cl100k_base takes every
+    /// letter (<c>\p{L}+</c>); an apostrophe leading the piece may be a contraction.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AsciiWord(ReadOnlySpan<byte> text, int i, bool o200k)
+    {
+        int p = i;
+        uint c = text[p];
+        if (!IsAsciiLetter(c))
+        {
+            if (c >= 0x80 || c is '\r' or '\n' || c - '0' <= 9 || (!o200k && c == '\'') || p + 1 >= text.Length || !IsAsciiLetter(text[p + 1]))
+            {
+                return -1;
+            }
+
+            p++;
+        }
+
+        if (o200k)
+        {
+            while (p < text.Length && text[p] - (uint)'A' <= 'Z' - 'A')
+            {
+                p++;
+            }
+
+            while (p < text.Length && text[p] - (uint)'a' <= 'z' - 'a')
+            {
+                p++;
+            }
+
+            return p == text.Length || (text[p] < 0x80 && text[p] != '\'') ? p : -1;
+        }
+
+        while (p < text.Length && IsAsciiLetter(text[p]))
+        {
+            p++;
+        }
+
+        return p == text.Length || text[p] < 0x80 ? p : -1;
+
+        static bool IsAsciiLetter(uint c) => (c | 0x20) - 'a' <= 'z' - 'a';
     }
 
     /// <summary><c>[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+</c> then an optional contraction, at <paramref name="s"/>; -1 when it does not match.</summary>
@@ -324,6 +392,17 @@ internal static class TiktokenPreTokenizer
         UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Number,
         _ => Other,
     };
+
+    private static byte[] BuildPlane1Classes()
+    {
+        var classes = new byte[0x10000];
+        for (int c = 0; c < classes.Length; c++)
+        {
+            classes[c] = Classify(CharUnicodeInfo.GetUnicodeCategory(0x10000 + c));
+        }
+
+        return classes;
+    }
 
     private static byte[] BuildBmpClasses()
     {

@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.IO.Hashing;
 using System.Text.Unicode;
 
 namespace Contracts.Ai;
@@ -190,10 +189,18 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     int ITokenCutFinder.FindCut(ReadOnlySpan<char> text, TokenCheckpoints checkpoints, int tokens, bool roundUp, out int tokensBefore) =>
         FindCut(text, checkpoints, tokens, roundUp, out tokensBefore);
 
+    /// <inheritdoc />
+    int ITokenCutFinder.CountSpliced(ReadOnlySpan<char> spliced, TokenCheckpoints checkpoints, TokenSplice splice) =>
+        spliced.IsEmpty ? 0 : CountChunks(spliced, null, checkpoints, splice);
+
     private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints) => CountChunks(text, checkpoints);
 
-    /// <summary>Counts the text chunk by chunk, remembering where each chunk starts when <paramref name="checkpoints"/> is given.</summary>
-    private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints)
+    /// <summary>
+    /// Counts the text chunk by chunk, remembering where each chunk starts when <paramref name="checkpoints"/> is given; when
+    /// <paramref name="known"/> is given, the text is a splice of the text those checkpoints were taken on, and its long pieces
+    /// are counted from them where they can be.
+    /// </summary>
+    private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints, TokenCheckpoints? known = null, TokenSplice splice = default)
     {
         int count = 0;
         int newPieces = NewPiecesPerText;
@@ -207,14 +214,14 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                 ReadOnlySpan<char> chunk = text[start..end];
                 EnsureCapacity(ref buffer, chunk.Length * 3);
                 ReadOnlySpan<byte> utf8 = buffer.AsSpan(0, ToUtf8(chunk, buffer));
-                if (checkpoints is null)
+                if (checkpoints is null && known is null)
                 {
                     count += CountUtf8(utf8, ref newPieces);
                 }
                 else
                 {
-                    checkpoints.Add(start, count);
-                    count += CountUtf8(utf8, checkpoints, start, count, ref joins, ref newPieces);
+                    checkpoints?.Add(start, count);
+                    count += CountUtf8(utf8, checkpoints, known, splice, start, count, ref joins, ref newPieces);
                 }
 
                 start = end;
@@ -241,8 +248,12 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         return CharsAfterTokens(text, start, seen, join, tokens, roundUp, out tokensBefore);
     }
 
-    /// <summary>Counts a chunk's tokens, remembering the joins of the windows of every piece longer than a window as checkpoints.</summary>
-    private int CountUtf8(ReadOnlySpan<byte> text, TokenCheckpoints checkpoints, int chunkChars, int tokensBefore, ref WindowJoins? joins, ref int newPieces)
+    /// <summary>
+    /// Counts a chunk's tokens, remembering every piece longer than a window and the joins of its windows in
+    /// <paramref name="checkpoints"/>, or counting such a piece from <paramref name="known"/> when it can be.
+    /// </summary>
+    private int CountUtf8(
+        ReadOnlySpan<byte> text, TokenCheckpoints? checkpoints, TokenCheckpoints? known, TokenSplice splice, int chunkChars, int tokensBefore, ref WindowJoins? joins, ref int newPieces)
     {
         int count = 0;
         int countedBytes = 0;
@@ -257,16 +268,26 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             }
             else
             {
-                // The piece's start as a character index, found by counting on from the last long piece (linear over the chunk).
+                // The piece's start and end as character indexes, found by counting on from the last long piece (linear over the chunk).
                 countedChars += CharCount(text[countedBytes..i]);
-                countedBytes = i;
-                joins ??= new WindowJoins();
-                int tokens = BytePairMerge.CountWindowed(_vocabulary, piece, joins);
-                for (int k = 0; k < joins.Count; k++)
+                int pieceEnd = countedChars + CharCount(piece);
+                if (known is null || !known.TryCountSplicedPiece(countedChars, pieceEnd, splice, out int tokens))
                 {
-                    checkpoints.Add(countedChars, tokensBefore + count, joins[k]);
+                    joins ??= new WindowJoins();
+                    tokens = BytePairMerge.CountWindowed(_vocabulary, piece, joins);
+                    if (checkpoints is not null)
+                    {
+                        for (int k = 0; k < joins.Count; k++)
+                        {
+                            checkpoints.Add(countedChars, tokensBefore + count, joins[k]);
+                        }
+
+                        checkpoints.AddPiece(countedChars, pieceEnd, tokensBefore + count, tokens);
+                    }
                 }
 
+                countedChars = pieceEnd;
+                countedBytes = end;
                 count += tokens;
             }
 
@@ -310,14 +331,14 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
             return BytePairMerge.Count(_vocabulary, piece);
         }
 
-        ulong hash = XxHash3.HashToUInt64(piece);
-        if (!_pieces.TryGet(piece, hash, out int tokens))
+        TokenPieceCache.Key key = TokenPieceCache.KeyOf(piece);
+        if (!_pieces.TryGet(piece, in key, out int tokens))
         {
             tokens = BytePairMerge.Count(_vocabulary, piece);
             if (newPieces > 0)
             {
                 newPieces--;
-                _pieces.Add(piece, hash, tokens);
+                _pieces.Add(piece, in key, tokens);
             }
         }
 

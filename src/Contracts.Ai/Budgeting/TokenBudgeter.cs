@@ -408,12 +408,15 @@ internal sealed partial class TokenBudgeter
 
             int headTokens = keepTokens / 2;
             int headChars, tailChars, removed;
+            TokenSplice splice = default;
             if (finder is not null)
             {
                 headChars = finder.FindCut(text, checkpoints!, headTokens, roundUp: false, out int headIndex);
-                int tailStart = Math.Max(headChars, finder.FindCut(text, checkpoints!, textTokens - (keepTokens - headTokens), roundUp: true, out int tailIndex));
+                int tailCut = finder.FindCut(text, checkpoints!, textTokens - (keepTokens - headTokens), roundUp: true, out int tailIndex);
+                int tailStart = Math.Max(headChars, tailCut);
                 tailChars = text.Length - tailStart;
                 removed = Math.Max(0, tailIndex - headIndex);
+                splice = new TokenSplice(headChars, headIndex, 0, tailStart, tailCut == tailStart ? tailIndex : -1);
             }
             else
             {
@@ -422,10 +425,8 @@ internal sealed partial class TokenBudgeter
                 removed = textTokens - counter.CountTokens(text.AsSpan(0, headChars)) - counter.CountTokens(text.AsSpan(text.Length - tailChars));
             }
 
-            string truncatedText = string.Concat(
-                text.AsSpan(0, headChars),
-                string.Create(CultureInfo.InvariantCulture, $"\n[… {removed} tokens truncated …]\n"),
-                text.AsSpan(text.Length - tailChars));
+            string marker = string.Create(CultureInfo.InvariantCulture, $"\n[… {removed} tokens truncated …]\n");
+            string truncatedText = string.Concat(text.AsSpan(0, headChars), marker, text.AsSpan(text.Length - tailChars));
 
             ChatMessage truncated = original.Clone();
             var contents = new List<AIContent>(original.Contents);
@@ -433,7 +434,10 @@ internal sealed partial class TokenBudgeter
                 ? new FunctionResultContent(toolResult.CallId, truncatedText) { Exception = toolResult.Exception, AdditionalProperties = toolResult.AdditionalProperties }
                 : new TextContent(truncatedText) { AdditionalProperties = original.Contents[textIndex].AdditionalProperties };
             truncated.Contents = contents;
-            int newTokens = _cache.CountMessage(truncated, counter, _options.ImageTokens);
+            // The message's count changes by its text's: the cut text is counted from the count of the whole one, where a cut split a piece.
+            int newTokens = finder is null
+                ? _cache.CountMessage(truncated, counter, _options.ImageTokens)
+                : counts[largest] - textTokens + finder.CountSpliced(truncatedText, checkpoints!, splice with { MiddleChars = marker.Length });
             int newTotal = total - counts[largest] + newTokens;
             if (newTotal <= limit)
             {

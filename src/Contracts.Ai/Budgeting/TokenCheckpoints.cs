@@ -19,6 +19,13 @@ internal sealed class TokenCheckpoints
     private int[] _nextBytes = new int[16];
     private int[] _pieceTokens = new int[16];
 
+    // Every piece merged window by window: where it starts and ends (characters), the tokens before it and its own.
+    private int[] _pieceStarts = new int[4];
+    private int[] _pieceEnds = new int[4];
+    private int[] _piecesBefore = new int[4];
+    private int[] _pieceCounts = new int[4];
+    private int _pieces;
+
     /// <summary>Gets the number of checkpoints.</summary>
     public int Count { get; private set; }
 
@@ -47,6 +54,96 @@ internal sealed class TokenCheckpoints
         _nextBytes[Count] = join.NextByte;
         _pieceTokens[Count] = join.Tokens;
         Count++;
+    }
+
+    /// <summary>Remembers a piece merged window by window: its characters <paramref name="start"/> to <paramref name="end"/>, after <paramref name="tokensBefore"/> tokens, make <paramref name="tokens"/> tokens.</summary>
+    public void AddPiece(int start, int end, int tokensBefore, int tokens)
+    {
+        if (_pieces == _pieceStarts.Length)
+        {
+            int length = _pieces * 2;
+            Array.Resize(ref _pieceStarts, length);
+            Array.Resize(ref _pieceEnds, length);
+            Array.Resize(ref _piecesBefore, length);
+            Array.Resize(ref _pieceCounts, length);
+        }
+
+        _pieceStarts[_pieces] = start;
+        _pieceEnds[_pieces] = end;
+        _piecesBefore[_pieces] = tokensBefore;
+        _pieceCounts[_pieces] = tokens;
+        _pieces++;
+    }
+
+    /// <summary>
+    /// Counts a piece of a spliced text (characters <paramref name="start"/> to <paramref name="end"/> of it) from a remembered
+    /// piece, when it is one, or the part of one before the head cut or after the tail cut: a run of tokens cut from a merge at
+    /// token boundaries merges into the same tokens, so the part's count is the difference of the counts before the cuts.
+    /// </summary>
+    /// <returns><see langword="false"/> when the piece is none of these, and must be merged.</returns>
+    public bool TryCountSplicedPiece(int start, int end, TokenSplice splice, out int tokens)
+    {
+        if (end <= splice.HeadChars)
+        {
+            int k = FindPiece(start);
+            if (k >= 0 && _pieceStarts[k] == start)
+            {
+                if (_pieceEnds[k] == end)
+                {
+                    tokens = _pieceCounts[k];
+                    return true;
+                }
+
+                if (end == splice.HeadChars && _pieceEnds[k] > end)
+                {
+                    tokens = splice.HeadTokens - _piecesBefore[k];
+                    return true;
+                }
+            }
+        }
+        else if (start >= splice.HeadChars + splice.MiddleChars)
+        {
+            int shift = splice.TailStart - (splice.HeadChars + splice.MiddleChars);
+            int k = FindPiece(start + shift);
+            if (k >= 0 && _pieceEnds[k] == end + shift)
+            {
+                if (_pieceStarts[k] == start + shift)
+                {
+                    tokens = _pieceCounts[k];
+                    return true;
+                }
+
+                if (start + shift == splice.TailStart && splice.TailTokens >= 0)
+                {
+                    tokens = _piecesBefore[k] + _pieceCounts[k] - splice.TailTokens;
+                    return true;
+                }
+            }
+        }
+
+        tokens = 0;
+        return false;
+    }
+
+    /// <summary>The last remembered piece that starts at or before the character <paramref name="chars"/>, or -1.</summary>
+    private int FindPiece(int chars)
+    {
+        int low = 0, high = _pieces - 1, found = -1;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            if (_pieceStarts[mid] <= chars)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>

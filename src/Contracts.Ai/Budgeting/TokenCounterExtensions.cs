@@ -47,5 +47,8 @@ public static class TokenCounterExtensions
 
         public int FindCut(ReadOnlySpan<char> text, TokenCheckpoints checkpoints, int tokens, bool roundUp, out int tokensBefore) =>
             finder.FindCut(text, checkpoints, tokens, roundUp, out tokensBefore);
+
+        public int CountSpliced(ReadOnlySpan<char> spliced, TokenCheckpoints checkpoints, TokenSplice splice) =>
+            finder.CountSpliced(spliced, checkpoints, splice);
     }
 }

@@ -193,6 +193,80 @@ public class HostileTruncationTests
         Assert.Same(result, ((FunctionResultContent)messages[3].Contents[0]).Result);
     }
 
+    [Theory]
+    [MemberData(nameof(EncodingsAndKinds))]
+    public void A_spliced_text_counted_from_the_whole_texts_checkpoints_counts_what_counting_it_anew_counts(string encoding, string kind)
+    {
+        // Cuts inside long pieces (the whole text is one piece for letters in cl100k_base, digits split every three), joined by
+        // markers of every kind of seam: the spliced count reuses the long pieces' counts, and must equal a fresh count.
+        var counter = (ITokenCutFinder)TiktokenTokenCounter.ForEncoding(encoding);
+        var random = new Random(5);
+        string[] middles = ["\n[… 123 tokens truncated …]\n", "", "x", "!!", " ", "\n", "😀", "abc", "\u0301"];
+        for (int round = 0; round < 6; round++)
+        {
+            string text = (round % 2 == 0 ? "" : "intro text, ") + HostileText(kind, 40 + round, 200_000 + random.Next(100_000)) + (round % 3 == 0 ? "" : " outro.");
+            var checkpoints = new TokenCheckpoints();
+            int total = counter.CountWithCheckpoints(text, checkpoints);
+            Assert.Equal(((ITokenCounter)counter).CountTokens(text), total);
+            int head = counter.FindCut(text, checkpoints, random.Next(1, total / 2), roundUp: false, out int headTokens);
+            int tailCut = counter.FindCut(text, checkpoints, random.Next(total / 2, total), roundUp: true, out int tailTokens);
+            int tail = Math.Max(head, tailCut);
+            string middle = middles[random.Next(middles.Length)];
+            string spliced = string.Concat(text.AsSpan(0, head), middle, text.AsSpan(tail));
+
+            int counted = counter.CountSpliced(spliced, checkpoints, new TokenSplice(head, headTokens, middle.Length, tail, tail == tailCut ? tailTokens : -1));
+
+            Assert.Equal(((ITokenCounter)counter).CountTokens(spliced), counted);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public async Task A_three_megabyte_single_piece_is_cut_to_the_longest_head_and_tail_that_fit(string encoding)
+    {
+        // One piece without white space (random lowercase letters): the cut message is counted from the whole one's count.
+        string model = encoding == TiktokenTokenCounter.O200kBase ? "gpt-4o" : "gpt-4";
+        ITokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        var random = new Random(3);
+        string text = string.Create(3 << 20, random, static (chars, random) =>
+        {
+            for (int i = 0; i < chars.Length; i++)
+            {
+                chars[i] = (char)('a' + random.Next(26));
+            }
+        });
+        int textTokens = counter.CountTokens(text);
+        List<ChatMessage> messages = [new(ChatRole.System, "Summarize."), new(ChatRole.User, text)];
+        var reducer = new TokenBudgetChatReducer(model, new TokenBudgetOptions
+        {
+            ContextWindowTokens = textTokens / 2,
+            ReservedOutputTokens = 0,
+            SafetyMarginTokens = 0,
+            TruncateOversizeMessage = true,
+        });
+
+        List<ChatMessage> reduced = [.. await reducer.ReduceAsync(messages, CancellationToken.None)];
+
+        string cut = reduced[1].Text;
+        int marker = cut.IndexOf("\n[… ", StringComparison.Ordinal);
+        int markerEnd = cut.IndexOf(" tokens truncated …]\n", StringComparison.Ordinal) + " tokens truncated …]\n".Length;
+        string head = cut[..marker];
+        string tail = cut[markerEnd..];
+        Assert.StartsWith(head, text, StringComparison.Ordinal);
+        Assert.EndsWith(tail, text, StringComparison.Ordinal);
+
+        // The request fits, within the seams' few tokens of the limit, and the head and tail keep about all the tokens that fit.
+        var cache = new TokenCountCache();
+        int tokens = 3;
+        foreach (ChatMessage message in reduced)
+        {
+            tokens += cache.CountMessage(message, counter, 1105);
+        }
+
+        Assert.InRange(tokens, (textTokens / 2) - 8, textTokens / 2);
+        Assert.True(counter.CountTokens(head) + counter.CountTokens(tail) >= (textTokens / 2) - 40, "The cut keeps far fewer tokens than fit.");
+    }
+
     /// <summary>Text without white space of one hostile kind, exactly <paramref name="length"/> chars (one fewer rather than a split surrogate pair).</summary>
     internal static string HostileText(string kind, int seed, int length)
     {

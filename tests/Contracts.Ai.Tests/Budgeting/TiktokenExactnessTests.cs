@@ -16,6 +16,8 @@ public class TiktokenExactnessTests
 {
     private const int GeneratedSeed = 20_2612;
     private const int GeneratedCount = 3_000;
+    private const int EmojiSeed = 1_2026;
+    private const int EmojiCount = 2_000;
 
     public static TheoryData<string> Encodings => new() { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase };
 
@@ -57,6 +59,41 @@ public class TiktokenExactnessTests
 
         Assert.True(mismatches.Count == 0, $"Texts differ from Microsoft.ML.Tokenizers ({encoding}):\n" + string.Join("\n", mismatches));
         Assert.True(total > GeneratedCount * 10, "The generated texts are too short to test anything.");
+    }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Counts_equal_tiktoken_on_generated_emoji_sequences_mixed_with_text(string encoding)
+    {
+        // ZWJ families, flags, tag sequences, skin tones, keycaps and variation selectors, in runs, between words, numbers,
+        // white space, punctuation, marks and letters: the split pattern taken per code point, each piece merged alone.
+        List<string> texts = TokenTextGenerator.GenerateEmoji(EmojiSeed, EmojiCount);
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        var reference = new CodePointTiktokenReference(encoding);
+
+        // The reference agrees with tiktoken 1.0.22 where Microsoft.ML.Tokenizers alone does not (an emoji leading a word).
+        Assert.Equal(encoding == TiktokenTokenCounter.O200kBase ? 2 : 3, reference.CountTokens("\U0001F600abc"));
+
+        var mismatches = new List<string>();
+        var all = new StringBuilder();
+        foreach (string text in texts)
+        {
+            int expected = reference.CountTokens(text);
+            int actual = counter.CountTokens(text);
+            if (actual != expected && mismatches.Count < 20)
+            {
+                mismatches.Add($"{JsonSerializer.Serialize(Shorten(text))}: tiktoken {expected}, counted {actual}");
+            }
+
+            all.Append(text).Append('\n');
+        }
+
+        // The same texts as one long text, counted in chunks, and a second time from the piece cache.
+        string joined = all.ToString();
+        int joinedExpected = reference.CountTokens(joined);
+        Assert.Equal(joinedExpected, counter.CountTokens(joined));
+        Assert.Equal(joinedExpected, counter.CountTokens(joined));
+        Assert.True(mismatches.Count == 0, $"Emoji texts differ from tiktoken ({encoding}):\n" + string.Join("\n", mismatches));
     }
 
     [Theory]

@@ -52,6 +52,58 @@ internal static class TokenTextGenerator
         "😀", "👍🏽", "🇫🇷", "👨‍👩‍👧", "🎉🚀", "𝟎", "𝟗𝟖", "𝐀", "𝐚", "𝐀𝐁𝐜", "𝒜𝒷", "𠀀", "𠀀𠀁", "𐐀", "𐐨", "𐐀𐐨", "𝔘𝔫𝔦", "🅰", "\U0001F3FB", "\U000E0001",
     ];
 
+    // Emoji as chat text holds them: ZWJ sequences, flags (regional indicator pairs and a tag sequence), skin tones,
+    // keycaps, variation selectors, text-style symbols; and a lone regional indicator, skin tone, selector and joiner.
+    private static readonly string[] EmojiSequences =
+    [
+        "😀", "😂", "🎉", "🚀", "🔥", "🙏", "💡", "📦", "✅", "⚠️", "❤️", "☺️", "✌🏽", "©️", "™️", "↩️", "⭐", "🫠",
+        "👍🏻", "👍🏽", "👋🏿", "🤝🏼", "🧑🏽‍💻", "👩🏾‍🚀",
+        "👨‍👩‍👧", "👨‍👩‍👧‍👦", "👩‍❤️‍👨", "🏳️‍🌈", "🏴‍☠️", "🐻‍❄️", "❤️‍🔥",
+        "🇫🇷", "🇯🇵", "🇺🇸", "🇪🇺", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", "\U0001F1EB", "\U0001F3FB",
+        "1\uFE0F\u20E3", "#\uFE0F\u20E3", "*\uFE0F\u20E3", "🔟", "\uFE0F", "\u200D",
+    ];
+
+    // What may follow a run of emoji sequences.
+    private static readonly string[] EmojiSeparators =
+        ["", " ", " ", "  ", "\n", "\n\n", "\r\n", "! ", ", ", ".", "...", "?\n", "/", "123", "4", " (", ") ", "\t", "\u00A0", "\u3000", "\u0301", "é"];
+
+    private static readonly string[] EmojiWords =
+    [
+        " hello", " world", "Great", " job", " team", " ship", " it", " I'm", " don't", "OK", " naïve", " café", " 中文", " 日本語",
+        " Привет", "x", " ", "\n", "", "", "42", " 3.14", "#tag", "@user", "https://x.y/z",
+    ];
+
+    /// <summary>
+    /// Makes <paramref name="count"/> texts of emoji sequences mixed with words, numbers, white space and punctuation:
+    /// runs of one to six sequences, each run followed by a separator (nothing, white space, punctuation, digits, a mark, a letter).
+    /// </summary>
+    /// <param name="seed">The seed: the same seed gives the same texts.</param>
+    /// <param name="count">How many texts.</param>
+    public static List<string> GenerateEmoji(int seed, int count)
+    {
+        var random = new Random(seed);
+        var texts = new List<string>(count);
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            text.Clear();
+            for (int parts = random.Next(1, 25); parts > 0; parts--)
+            {
+                text.Append(EmojiWords[random.Next(EmojiWords.Length)]);
+                for (int run = random.Next(1, 7); run > 0; run--)
+                {
+                    text.Append(EmojiSequences[random.Next(EmojiSequences.Length)]);
+                }
+
+                text.Append(EmojiSeparators[random.Next(EmojiSeparators.Length)]);
+            }
+
+            texts.Add(text.ToString());
+        }
+
+        return texts;
+    }
+
     /// <summary>Makes <paramref name="count"/> texts.</summary>
     /// <param name="seed">The seed: the same seed gives the same texts.</param>
     /// <param name="count">How many texts.</param>
