@@ -147,6 +147,7 @@ internal sealed class SchemaPattern
         }
         catch (RegexMatchTimeoutException)
         {
+            state.SpendPatternBudget();
             return PatternOutcome.TimedOut;
         }
     }

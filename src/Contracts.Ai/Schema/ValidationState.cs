@@ -23,6 +23,7 @@ internal sealed class ValidationState
     private int _pathLength;
     private List<SchemaValidationError>? _errors;
     private long _patternStart = long.MinValue;
+    private bool _patternBudgetSpent;
     private TimeProvider _clock = TimeProvider.System;
 
     /// <summary>Gets or sets a value indicating whether errors are recorded; when false, validators stop at the first failure.</summary>
@@ -50,6 +51,11 @@ internal sealed class ValidationState
     /// <summary>Gets the milliseconds left of the pattern budget, on the schema's clock; the clock starts at the first pattern match.</summary>
     public long PatternTimeLeft()
     {
+        if (_patternBudgetSpent)
+        {
+            return 0;
+        }
+
         long now = _clock.GetTimestamp();
         if (_patternStart == long.MinValue)
         {
@@ -58,6 +64,12 @@ internal sealed class ValidationState
 
         return PatternBudgetMilliseconds - (long)_clock.GetElapsedTime(_patternStart, now).TotalMilliseconds;
     }
+
+    /// <summary>
+    /// Marks the budget spent: a match that timed out was given all that was left, and the regular-expression
+    /// engine's timeout is coarser than the clock, so the clock alone could leave a sliver for another doomed match.
+    /// </summary>
+    public void SpendPatternBudget() => _patternBudgetSpent = true;
 
     /// <summary>Counts a pattern match that ran.</summary>
     public void CountPatternEvaluation() => PatternEvaluations++;
@@ -68,6 +80,7 @@ internal sealed class ValidationState
         state._errors = null;
         state.Depth = 0;
         state._patternStart = long.MinValue;
+        state._patternBudgetSpent = false;
         state.PatternEvaluations = 0;
         state._clock = TimeProvider.System;
         Array.Clear(state._path);
