@@ -26,10 +26,10 @@ public class TokenCountingBenchmarks
     private int _next;
     private bool _isMessage;
 
-    /// <summary>Gets or sets the encoding and the text that is counted: every kind of text in o200k_base (the encoding of current models), the mix and the messages in both.</summary>
+    /// <summary>Gets or sets the encoding and the text that is counted: every kind of text in o200k_base (the encoding of current models), the mix, emoji and the messages in both.</summary>
     [Params(
         "o200k_base: mixed 1 MB", "o200k_base: prose 128 KB", "o200k_base: code 128 KB", "o200k_base: json 128 KB", "o200k_base: cjk 128 KB", "o200k_base: emoji 128 KB", "o200k_base: message 500 B",
-        "cl100k_base: mixed 1 MB", "cl100k_base: message 500 B")]
+        "cl100k_base: mixed 1 MB", "cl100k_base: emoji 128 KB", "cl100k_base: message 500 B")]
     public string Case { get; set; } = "o200k_base: mixed 1 MB";
 
     [GlobalSetup]
