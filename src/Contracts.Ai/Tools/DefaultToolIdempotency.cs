@@ -3,7 +3,11 @@ using System.Threading;
 
 namespace Contracts.Ai;
 
-/// <summary>The process-wide idempotency of tools used without a store from dependency injection: the bounded in-memory store.</summary>
+/// <summary>
+/// The idempotency of governed tools invoked outside any governed pipeline (directly, or by an app's own tool loop
+/// with no tool governance stage): one bounded in-memory store for the process, since such a tool has no pipeline to
+/// own one. A <see cref="ToolGovernanceChatClient"/> always brings its own coordinator.
+/// </summary>
 internal static class DefaultToolIdempotency
 {
     private static IdempotencyCoordinator? s_coordinator;

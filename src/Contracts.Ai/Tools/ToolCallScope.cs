@@ -28,6 +28,7 @@ internal sealed class ToolCallScope
 
     public IToolOutputScreen? Screen { get; }
 
+    /// <summary>Gets the coordinator of the request's pipeline, or for a detached tool the process's (see <see cref="DefaultToolIdempotency"/>).</summary>
     public IdempotencyCoordinator Coordinator => _coordinator ?? DefaultToolIdempotency.Coordinator;
 
     private GovernedCall? Call { get; }

@@ -31,7 +31,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     private readonly ConditionalWeakTable<AIFunction, ToolRuntime> _runtimes = new();
     private readonly ConditionalWeakTable<AIFunction, ToolRuntime>.CreateValueCallback _createRuntime;
     private readonly ContentHashCache<ToolRuntime> _plainRuntimes = new(generationCapacity: 1_024);
-    private readonly IdempotencyCoordinator? _coordinator;
+    private readonly IdempotencyCoordinator _coordinator;
     private readonly IToolOutputScreen? _screen;
     private readonly ToolApprovalSigner _approvals;
 
@@ -48,7 +48,8 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         : base(innerClient)
     {
         Options = options ?? new ToolGovernanceOptions();
-        _coordinator = coordinator;
+        // Without a store from dependency injection, the pipeline keeps its own bounded in-memory one.
+        _coordinator = coordinator ?? new IdempotencyCoordinator(new InMemoryIdempotencyStore(), new IdempotencyOptions(), TimeProvider.System);
         _screen = screen;
         _approvals = ToolApprovalSigner.For(Options.ApprovalSigningKey);
         _createRuntime = CreateRuntime;

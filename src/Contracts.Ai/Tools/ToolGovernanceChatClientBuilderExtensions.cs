@@ -38,9 +38,13 @@ public static class ToolGovernanceChatClientBuilderExtensions
         {
             GovernedAiOptions? governed = services.GetService<IOptions<GovernedAiOptions>>()?.Value;
             IdempotencyCoordinator? coordinator = services.GetService<IdempotencyCoordinator>();
-            if (coordinator is null && services.GetService<IIdempotencyStore>() is { } store)
+            if (coordinator is null)
             {
-                coordinator = new IdempotencyCoordinator(store, governed?.Idempotency ?? new IdempotencyOptions(), services.GetService<TimeProvider>() ?? TimeProvider.System);
+                // The app's store when it registered one, else one bounded in-memory store for this pipeline.
+                coordinator = new IdempotencyCoordinator(
+                    services.GetService<IIdempotencyStore>() ?? new InMemoryIdempotencyStore(),
+                    governed?.Idempotency ?? new IdempotencyOptions(),
+                    services.GetService<TimeProvider>() ?? TimeProvider.System);
             }
             return new ToolGovernanceChatClient(
                 innerClient,
