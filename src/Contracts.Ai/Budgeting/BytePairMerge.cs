@@ -101,21 +101,7 @@ internal static class BytePairMerge
             return Windowed(vocabulary, piece, starts, first, stopAfter, null, resume.Tokens <= first ? resume : default);
         }
 
-        int[] all = ArrayPool<int>.Shared.Rent(piece.Length + 1);
-        try
-        {
-            int count = Split(vocabulary, piece, all);
-            for (int k = first; k <= count && k - first < starts.Length; k++)
-            {
-                starts[k - first] = all[k];
-            }
-
-            return count;
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(all);
-        }
+        return MergeAll(vocabulary, piece, starts, first, wholeHeap: false);
     }
 
     /// <summary>Merges a piece longer than a window, one window at a time, joining neighbouring windows at a token both produce.</summary>
@@ -241,15 +227,16 @@ internal static class BytePairMerge
     /// <summary>The merge of a whole long piece at once, when its windows could not be joined.</summary>
     private static int WholeHeap(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first)
     {
-        if (starts.IsEmpty)
-        {
-            return Heap(vocabulary, piece, default);
-        }
+        return starts.IsEmpty ? Heap(vocabulary, piece, default) : MergeAll(vocabulary, piece, starts, first, wholeHeap: true);
+    }
 
+    /// <summary>Merges the whole piece and copies the starts of its tokens from <paramref name="first"/> on into <paramref name="starts"/>.</summary>
+    private static int MergeAll(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int first, bool wholeHeap)
+    {
         int[] all = ArrayPool<int>.Shared.Rent(piece.Length + 1);
         try
         {
-            int count = Heap(vocabulary, piece, all);
+            int count = wholeHeap ? Heap(vocabulary, piece, all) : Split(vocabulary, piece, all);
             for (int k = first; k <= count && k - first < starts.Length; k++)
             {
                 starts[k - first] = all[k];
