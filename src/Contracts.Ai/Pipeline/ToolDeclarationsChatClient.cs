@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
@@ -6,22 +7,44 @@ using Microsoft.Extensions.AI;
 namespace Contracts.Ai;
 
 /// <summary>
-/// Hands the request's functions to the app's client as declarations only (name, description and schema,
-/// nothing to invoke), so that a <see cref="FunctionInvokingChatClient"/> inside the app's client returns
-/// the model's tool calls to the governed tool loop instead of running them itself.
+/// Keeps the app's own <see cref="FunctionInvokingChatClient"/> (below the governed tool loop) from running the
+/// request's tools: the model's tool calls go back to the governed loop, which runs them governed and makes the
+/// next, budgeted, model call.
 /// </summary>
 /// <remarks>
-/// MEAI's loop ends its own iteration and returns the response when the model calls a tool it can only
-/// declare; the governed loop above then runs the governed tool and makes the next, budgeted, model call.
-/// The provider sees the same declarations as before.
+/// <para>
+/// The functions are handed down as declarations only (name, description and schema, nothing to invoke): MEAI's loop
+/// ends its own iteration and returns the response when the model calls a tool it can only declare, and nothing
+/// below it can run a tool ungoverned. A governed tool's declaration is made once per original function and kept as
+/// long as that function lives. The provider sees the same declarations as without governance.
+/// </para>
+/// <para>
+/// When the app's client is MEAI's loop itself (<c>AddChatClient(x).UseFunctionInvocation()</c>,
+/// <c>UseGovernedAi().UseFunctionInvocation()</c>), that loop, handed declarations only, could do nothing but relay:
+/// the model calls go straight to the client it wraps. It still answers <see cref="IChatClient.GetService"/> as part of the pipeline.
+/// </para>
 /// </remarks>
-internal sealed class ToolDeclarationsChatClient(IChatClient innerClient) : DelegatingChatClient(innerClient)
+internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
 {
+    private static readonly ConditionalWeakTable<AIFunction, AIFunctionDeclaration> Declarations = new();
+
+    // Where the model calls go: below the app's loop when it is MEAI's own (whose relaying is known; a derived loop may do more on the way).
+    private readonly IChatClient _next;
+
+    public ToolDeclarationsChatClient(IChatClient innerClient)
+        : base(innerClient)
+    {
+        _next = innerClient.GetType() == typeof(FunctionInvokingChatClient) ? InnerClientOf((FunctionInvokingChatClient)innerClient) : innerClient;
+    }
+
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        base.GetResponseAsync(messages, Declare(options), cancellationToken);
+        _next.GetResponseAsync(messages, Declare(options), cancellationToken);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        base.GetStreamingResponseAsync(messages, Declare(options), cancellationToken);
+        _next.GetStreamingResponseAsync(messages, Declare(options), cancellationToken);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_InnerClient")]
+    private static extern IChatClient InnerClientOf(DelegatingChatClient client);
 
     private static ChatOptions? Declare(ChatOptions? options)
     {
@@ -48,7 +71,7 @@ internal sealed class ToolDeclarationsChatClient(IChatClient innerClient) : Dele
                 }
             }
 
-            declared.Add(function.AsDeclarationOnly());
+            declared.Add(DeclarationOf(function));
         }
 
         if (declared is null)
@@ -60,4 +83,13 @@ internal sealed class ToolDeclarationsChatClient(IChatClient innerClient) : Dele
         copy.Tools = declared;
         return copy;
     }
+
+    /// <summary>
+    /// The declaration of a governed tool is its original function's (the same name, description and schemas), made
+    /// once per original function, so a governed wrapper made for this request costs none; any other function is declared as it is.
+    /// </summary>
+    private static AIFunctionDeclaration DeclarationOf(AIFunction function) =>
+        function is GovernedAIFunction governed
+            ? Declarations.GetValue(governed.Inner, static inner => inner.AsDeclarationOnly())
+            : function.AsDeclarationOnly();
 }

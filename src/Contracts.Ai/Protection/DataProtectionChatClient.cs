@@ -50,6 +50,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     // another text is only a hint (it is checked against the text before it is used). Holds at most 64 texts alive.
     private readonly ScreenedText?[] _hints = new ScreenedText?[64];
 
+    // The last conversation sent on without a finding: a request that starts with it is screened from where it ended.
+    private CleanConversation? _clean;
+
     /// <summary>Initializes a new instance of the <see cref="DataProtectionChatClient"/> class with the built-in recognizer and detector.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
@@ -215,20 +218,47 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         _ => content,
     };
 
-    private async ValueTask<IEnumerable<ChatMessage>> ProtectOutgoingAsync(
+    private ValueTask<IEnumerable<ChatMessage>> ProtectOutgoingAsync(
         IEnumerable<ChatMessage> messages, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
     {
         IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        int outboundFingerprint = ContentScreen.PolicyFingerprint(policy.OutboundPrompt);
+        CleanConversation? clean = Volatile.Read(ref _clean);
+        if (clean is null || !clean.Starts(list, policy, outboundFingerprint))
+        {
+            clean = null;
+        }
+        else if (clean.Count == list.Count)
+        {
+            // Sent before, found clean, nothing recorded: the same messages go on, without a state machine.
+            return new ValueTask<IEnumerable<ChatMessage>>(list);
+        }
+
+        return ProtectOutgoingAsync(list, clean, policy, outboundFingerprint, call, cancellationToken);
+    }
+
+    private async ValueTask<IEnumerable<ChatMessage>> ProtectOutgoingAsync(
+        IReadOnlyList<ChatMessage> list, CleanConversation? clean, DataProtectionPolicy policy, int outboundFingerprint, GovernedCall? call, CancellationToken cancellationToken)
+    {
         List<ChatMessage>? result = null;
         bool spotlighted = false;
 
         // The texts of the conversation so far, for screening across message boundaries; a spotlighted text ends a run.
+        // What was sent before and found clean starts the run where it ended.
         Boundary run = Boundary.Rent();
+        int start = 0;
+        if (clean is not null)
+        {
+            run.Restore(clean.RunPieces, clean.RunFingerprints);
+            start = clean.Count;
+        }
+
+        bool plain = list.Count <= CleanConversation.MaxMessages;
         PiiPolicy outbound = policy.OutboundPrompt;
-        int outboundFingerprint = ContentScreen.PolicyFingerprint(outbound);
-        for (int i = 0; i < list.Count; i++)
+        for (int i = start; i < list.Count; i++)
         {
             ChatMessage message = list[i];
+            plain = plain && CleanConversation.IsPlainText(message);
             bool retrieved = message.IsRetrievedDocument();
             IList<AIContent> contents = message.Contents;
             List<AIContent>? replaced = null;
@@ -261,7 +291,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         ScreenedText screened = Screened(prompt, i);
 
                         // Whatever its role: a caller can send system and assistant turns as well as user ones.
-                        await _screen.DetectAsync(prompt, screened, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
+                        InjectionVerdict? verdict = await _screen.DetectAsync(prompt, screened, ContentOrigin.UserPrompt, policy.UserPrompts, ContentPlace.InMessage(PlaceOf(message.Role), i), call, cancellationToken).ConfigureAwait(false);
+                        plain = plain && verdict?.IsInjection != true;
                         if (message.Role != ChatRole.Assistant)
                         {
                             // The model's turns neither join nor part the caller's texts: a forged "ok" between two halves hides nothing.
@@ -269,6 +300,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         }
 
                         protectedContent = CopyText(text, _screen.RedactPii(prompt, screened, outbound, outboundFingerprint, DataDirection.OutboundPrompt, ContentPlace.InMessage("the prompt", i), call));
+
+                        // A finding that is only counted (or logged) changes nothing here, but must be counted again next time.
+                        plain = plain && (outbound.AllowsEverything || screened.Pii is { Redactions: 0 });
                         break;
                     case FunctionCallContent functionCall:
                         protectedContent = ProtectArguments(functionCall, policy.ToolArguments, call);
@@ -302,6 +336,11 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                     AdditionalProperties = message.AdditionalProperties,
                 };
             }
+        }
+
+        if (plain && result is null && !spotlighted && !run.SawInjection)
+        {
+            Volatile.Write(ref _clean, CleanConversation.Remember(policy, outboundFingerprint, list, run.Pieces(), run.Fingerprints()));
         }
 
         run.Return();
@@ -416,6 +455,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             return spare;
         }
 
+        /// <summary>Gets a value indicating whether a text joined across a boundary read as an injection in this run.</summary>
+        public bool SawInjection { get; private set; }
+
         public void Return()
         {
             if (_pieces is not null)
@@ -424,8 +466,24 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             }
 
             Part();
+            SawInjection = false;
             t_spare = this;
         }
+
+        /// <summary>Starts the run with the pieces another run ended with.</summary>
+        public void Restore(string[] pieces, UInt128[] fingerprints)
+        {
+            for (int i = 0; i < pieces.Length; i++)
+            {
+                Add(pieces[i], fingerprints[i]);
+            }
+        }
+
+        /// <summary>Copies the pieces the run holds, oldest first.</summary>
+        public string[] Pieces() => _count == 0 ? [] : _pieces.AsSpan(0, _count).ToArray();
+
+        /// <summary>Copies the fingerprints of <see cref="Pieces"/>.</summary>
+        public UInt128[] Fingerprints() => _count == 0 ? [] : _fingerprints.AsSpan(0, _count).ToArray();
 
         public ValueTask NextAsync(
             ContentScreen screen, string text, bool spotlighted, ContentOrigin origin, InjectionAction action, int index, GovernedCall? call, CancellationToken cancellationToken) =>
@@ -453,6 +511,7 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
             if (verdict.IsCompletedSuccessfully)
             {
                 // A boundary screened before: no state machine.
+                SawInjection |= verdict.Result?.IsInjection == true;
                 Add(text, fingerprint);
                 return default;
             }
@@ -469,7 +528,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
 
         private async ValueTask AddAfterAsync(ValueTask<InjectionVerdict?> screened, string text, UInt128 fingerprint)
         {
-            await screened.ConfigureAwait(false);
+            InjectionVerdict? verdict = await screened.ConfigureAwait(false);
+            SawInjection |= verdict?.IsInjection == true;
             Add(text, fingerprint);
         }
 
