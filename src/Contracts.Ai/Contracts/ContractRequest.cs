@@ -57,7 +57,7 @@ internal sealed class ContractRequest
             versionOrLabel is not null && !string.Equals(versionOrLabel, contract.Version, StringComparison.Ordinal) ? versionOrLabel : null,
             record!.Activity);
 
-        if (plan.IsDeprecated(timeProvider.GetUtcNow()))
+        if (contract.DeprecatedAfter is not null && plan.IsDeprecated(timeProvider.GetUtcNow()))
         {
             record?.Activity?.SetTag(TelemetryNames.Attributes.ContractDeprecated, true);
             if (plan.ShouldLogDeprecation())

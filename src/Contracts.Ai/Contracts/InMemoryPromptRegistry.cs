@@ -5,6 +5,7 @@ using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using System.Threading;
 
 namespace Contracts.Ai;
 
@@ -30,6 +31,7 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     private const int ListedContracts = 50;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private bool _holdsDeprecated;
 
     /// <summary>Gets the ids of the registered contracts.</summary>
     public IReadOnlyCollection<string> ContractIds => (IReadOnlyCollection<string>)_entries.Keys;
@@ -43,6 +45,12 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         ArgumentNullException.ThrowIfNull(contract);
         _ = contract.GetPlan();
         SemanticVersion version = SemanticVersion.Parse(contract.Version);
+        if (contract.DeprecatedAfter is not null)
+        {
+            // Before the contract can be resolved: a request that finds it also finds the flag.
+            Volatile.Write(ref _holdsDeprecated, true);
+        }
+
         Entry entry = _entries.GetOrAdd(contract.Id, static _ => new Entry());
         lock (entry.Gate)
         {
@@ -70,6 +78,9 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             entry.Current = current.With(version, contract);
         }
     }
+
+    /// <summary>Gets a value indicating whether a contract with a deprecation date was ever registered; until then no request moves off a deprecated version.</summary>
+    internal bool HoldsDeprecated => Volatile.Read(ref _holdsDeprecated);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space, or <paramref name="versionOrLabel"/> is empty or white space.</exception>

@@ -87,6 +87,9 @@ internal sealed class CleanConversation
         return new CleanConversation(policy, outboundFingerprint, remembered, roles, contentEnds, contents, texts, runPieces, runFingerprints);
     }
 
+    private static bool SameRole(ChatRole role, ChatRole remembered) =>
+        ReferenceEquals(role.Value, remembered.Value) || role == remembered;
+
     /// <summary>Gets a value indicating whether every content of <paramref name="message"/> is non-empty text of the caller's own (not a retrieved document).</summary>
     public static bool IsPlainText(ChatMessage message)
     {
@@ -119,20 +122,22 @@ internal sealed class CleanConversation
         for (int i = 0; i < _messages.Length; i++)
         {
             ChatMessage message = messages[i];
-            if (!ReferenceEquals(message, _messages[i]) || message.Role != _roles[i] || message.IsRetrievedDocument())
+            if (!ReferenceEquals(message, _messages[i]) || !SameRole(message.Role, _roles[i]) || message.IsRetrievedDocument())
             {
                 return false;
             }
 
             IList<AIContent> contents = message.Contents;
-            if (contents.Count != _contentEnds[i] - c)
+            int count = _contentEnds[i] - c;
+            if (contents.Count != count)
             {
                 return false;
             }
 
-            for (int j = 0; j < contents.Count; j++, c++)
+            for (int j = 0; j < count; j++, c++)
             {
-                if (!ReferenceEquals(contents[j], _contents[c]) || !ReferenceEquals(((TextContent)contents[j]).Text, _texts[c]))
+                AIContent content = contents[j];
+                if (!ReferenceEquals(content, _contents[c]) || !ReferenceEquals(((TextContent)content).Text, _texts[c]))
                 {
                     return false;
                 }

@@ -61,6 +61,9 @@ internal sealed partial class DeprecatedVersions
         return current;
     }
 
+    /// <summary>Gets a value indicating whether the registry may hold a deprecated version; the built-in registry knows when it holds none.</summary>
+    public bool MayHoldDeprecated => _registry is not InMemoryPromptRegistry builtIn || builtIn.HoldsDeprecated;
+
     /// <summary>Resolves a version or label, or <see langword="null"/> when the registry has none.</summary>
     public PromptContract? TryResolve(string contractId, string? versionOrLabel)
     {

@@ -299,7 +299,7 @@ public sealed class PromptRoutingChatClient : DelegatingChatClient
     /// <summary>Moves a request that resolves a label (or no version) off a deprecated version to its replacement.</summary>
     private Route ShiftLabelTraffic(GovernanceContext? context, ChatOptions? options)
     {
-        if (_deprecated is null || context?.ContractId is not { } contractId ||
+        if (_deprecated is not { MayHoldDeprecated: true } || context?.ContractId is not { } contractId ||
             (context.ContractVersion is { } requested && SemanticVersion.TryParse(requested, out _)) ||
             _deprecated.TryResolve(contractId, context.ContractVersion) is not { DeprecatedAfter: not null } contract)
         {

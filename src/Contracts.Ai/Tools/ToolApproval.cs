@@ -129,20 +129,35 @@ internal sealed class ToolApprovalSigner
     /// <exception cref="UnsafeContentException">An approval's request was not signed here, or its call was changed since.</exception>
     public void CheckApprovals(IEnumerable<ChatMessage> messages)
     {
+        if (messages is IReadOnlyList<ChatMessage> list)
+        {
+            // The usual shape: no enumerator to allocate.
+            for (int m = 0; m < list.Count; m++)
+            {
+                CheckApprovals(list[m].Contents);
+            }
+
+            return;
+        }
+
         foreach (ChatMessage message in messages)
         {
-            IList<AIContent> contents = message.Contents;
-            for (int i = 0; i < contents.Count; i++)
+            CheckApprovals(message.Contents);
+        }
+    }
+
+    private void CheckApprovals(IList<AIContent> contents)
+    {
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
             {
-                if (contents[i] is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
-                {
-                    throw new UnsafeContentException(
-                        $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
-                        "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
-                        "GovernedAi:Tools:ApprovalSigningKey on each).",
-                        [],
-                        ["unsigned_tool_approval"]);
-                }
+                throw new UnsafeContentException(
+                    $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
+                    "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
+                    "GovernedAi:Tools:ApprovalSigningKey on each).",
+                    [],
+                    ["unsigned_tool_approval"]);
             }
         }
     }
