@@ -130,16 +130,21 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
     /// <inheritdoc />
     /// <exception cref="ContractViolationException">The inputs break the contract, the model called a tool outside the allow-list, or the answer failed validation and the policy is (or ended in) <see cref="ContractFailurePolicy.Throw"/>.</exception>
     /// <exception cref="ContractNotFoundException">The contract, version or label is not registered; the message lists the registered contracts.</exception>
-    public override async Task<ChatResponse> GetResponseAsync(
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (GovernedCall.ContextOf(options) is not { ContractId: not null } context)
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
 
-        ContractRequest request = Prepare(context, messages, options!);
+        // Without a contract the request goes on as it came, without a state machine of this stage.
+        return GovernedCall.ContextOf(options) is { ContractId: not null } context
+            ? GetContractResponseAsync(context, messages, options!, cancellationToken)
+            : base.GetResponseAsync(messages, options, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetContractResponseAsync(
+        GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        ContractRequest request = Prepare(context, messages, options);
         ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: false, Options, _logger, cancellationToken).ConfigureAwait(false);
         if (_approvals is not null)
         {
