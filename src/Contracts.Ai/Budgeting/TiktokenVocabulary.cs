@@ -17,7 +17,9 @@ namespace Contracts.Ai;
 /// </summary>
 /// <remarks>
 /// Tokens of up to 8 bytes (nearly all lookups a byte-pair merge makes) are keyed by the bytes packed
-/// into one 64-bit word; longer ones by a 64-bit hash, confirmed by comparing the bytes. Immutable once
+/// into one 64-bit word; longer ones by a 64-bit hash, confirmed by comparing the bytes. Two-byte tokens
+/// also sit in a direct table, and a one-bit-per-hash filter answers most misses without touching the large
+/// table (a byte-pair merge looks up far more sequences that are no token than tokens). Immutable once
 /// built, so lookups are safe from any number of threads.
 /// </remarks>
 internal sealed class TiktokenVocabulary
@@ -36,6 +38,14 @@ internal sealed class TiktokenVocabulary
     private readonly LongEntry[] _long;
     private readonly byte[] _longBytes;
     private readonly int _longShift;
+
+    // One bit per short-token hash prefix (FilterBits bits of the slot hash), set where a short token hashes: a clear bit
+    // answers "not a token" from a table small enough to stay in cache, without probing the large one.
+    private const int FilterBits = 21;
+    private readonly ulong[] _filter = new ulong[(1 << FilterBits) / 64];
+
+    // Two-byte tokens, indexed by the first byte plus the second times 256: the first lookups of every byte-pair merge.
+    private readonly int[] _pairs = new int[1 << 16];
 
     private TiktokenVocabulary(List<byte[]> tokens, List<int> ranks)
     {
@@ -65,11 +75,17 @@ internal sealed class TiktokenVocabulary
         _longBytes = new byte[longBytes];
         _longShift = 64 - longBits;
 
+        Array.Fill(_pairs, NotAToken);
         int offset = 0;
         for (int i = 0; i < tokens.Count; i++)
         {
             byte[] token = tokens[i];
             int rank = ranks[i];
+            if (token.Length == 2)
+            {
+                _pairs[token[0] | (token[1] << 8)] = rank;
+            }
+
             if (token.Length <= 8)
             {
                 ulong key = Pack(token);
@@ -81,6 +97,8 @@ internal sealed class TiktokenVocabulary
                 }
 
                 _short[slot] = new ShortEntry(key, (rank << 4) | token.Length);
+                int bit = FilterBit(key, token.Length);
+                _filter[bit >> 6] |= 1UL << bit;
             }
             else
             {
@@ -169,10 +187,20 @@ internal sealed class TiktokenVocabulary
     public int GetRank(ReadOnlySpan<byte> bytes) =>
         bytes.Length <= 8 ? GetShortRank(Pack(bytes), bytes.Length) : GetLongRank(bytes);
 
+    /// <summary>Returns the rank of the two bytes <paramref name="first"/> then <paramref name="second"/>, or <see cref="NotAToken"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetPairRank(byte first, byte second) => _pairs[first | (second << 8)];
+
     /// <summary>Returns the rank of the token whose up-to-8 bytes are packed little-endian in <paramref name="key"/>, or <see cref="NotAToken"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetShortRank(ulong key, int length)
     {
+        int bit = FilterBit(key, length);
+        if ((_filter[bit >> 6] & (1UL << bit)) == 0)
+        {
+            return NotAToken;
+        }
+
         ShortEntry[] entries = _short;
         int mask = entries.Length - 1;
         int slot = ShortSlot(key, length);
@@ -248,6 +276,9 @@ internal sealed class TiktokenVocabulary
 
         return key;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FilterBit(ulong key, int length) => (int)(((key + (ulong)length) * Multiplier) >> (64 - FilterBits));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ShortSlot(ulong key, int length) => (int)(((key + (ulong)length) * Multiplier) >> _shortShift);
