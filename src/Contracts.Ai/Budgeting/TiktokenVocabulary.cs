@@ -18,8 +18,8 @@ namespace Contracts.Ai;
 /// <remarks>
 /// Tokens of up to 8 bytes (nearly all lookups a byte-pair merge makes) are keyed by the bytes packed
 /// into one 64-bit word; longer ones by a 64-bit hash, confirmed by comparing the bytes. Two-byte tokens
-/// also sit in a direct table, and a one-bit-per-hash filter answers most misses without touching the large
-/// table (a byte-pair merge looks up far more sequences that are no token than tokens). Immutable once
+/// also sit in a direct table, and one-bit-per-hash filters (one for short tokens, one for long ones keyed by
+/// their first and last 8 bytes) answer most misses without touching the large tables or hashing every byte (a byte-pair merge looks up far more sequences that are no token than tokens). Immutable once
 /// built, so lookups are safe from any number of threads.
 /// </remarks>
 internal sealed class TiktokenVocabulary
@@ -43,6 +43,11 @@ internal sealed class TiktokenVocabulary
     // answers "not a token" from a table small enough to stay in cache, without probing the large one.
     private const int FilterBits = 21;
     private readonly ulong[] _filter = new ulong[(1 << FilterBits) / 64];
+
+    // The same for long tokens, keyed by their first and last 8 bytes and their length: a candidate longer than 8 bytes
+    // (runs of one letter, of spaces, of a repeated syllable) is mostly ruled out without hashing all its bytes.
+    private const int LongFilterBits = 18;
+    private readonly ulong[] _longFilter = new ulong[(1 << LongFilterBits) / 64];
 
     // Two-byte tokens, indexed by the first byte plus the second times 256: the first lookups of every byte-pair merge.
     private readonly int[] _pairs = new int[1 << 16];
@@ -110,6 +115,8 @@ internal sealed class TiktokenVocabulary
                     slot = (slot + 1) & mask;
                 }
 
+                int bit = LongFilterBit(token);
+                _longFilter[bit >> 6] |= 1UL << bit;
                 token.CopyTo(_longBytes, offset);
                 _long[slot] = new LongEntry(hash, offset, token.Length, rank);
                 offset += token.Length;
@@ -230,6 +237,12 @@ internal sealed class TiktokenVocabulary
             return NotAToken;
         }
 
+        int bit = LongFilterBit(bytes);
+        if ((_longFilter[bit >> 6] & (1UL << bit)) == 0)
+        {
+            return NotAToken;
+        }
+
         ulong hash = XxHash3.HashToUInt64(bytes);
         LongEntry[] entries = _long;
         int mask = entries.Length - 1;
@@ -279,6 +292,16 @@ internal sealed class TiktokenVocabulary
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int FilterBit(ulong key, int length) => (int)(((key + (ulong)length) * Multiplier) >> (64 - FilterBits));
+
+    /// <summary>The filter bit of a byte sequence longer than 8 bytes: from its first and last 8 bytes (which overlap below 16) and its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LongFilterBit(ReadOnlySpan<byte> bytes)
+    {
+        ulong first = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        ulong last = BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]);
+        ulong key = ((first * Multiplier) ^ BitOperations.RotateLeft(last, 29)) + (ulong)bytes.Length;
+        return (int)((key * Multiplier) >> (64 - LongFilterBits));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ShortSlot(ulong key, int length) => (int)(((key + (ulong)length) * Multiplier) >> _shortShift);
