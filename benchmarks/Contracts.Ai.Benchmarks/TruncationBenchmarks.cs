@@ -11,7 +11,10 @@ namespace Contracts.Ai.Benchmarks;
 /// so each operation cuts it from the middle at token boundaries (the cut message is new on every
 /// operation and counted again). <c>Mixed</c> is prose, code, JSON, CJK and emoji; <c>NoWhitespace</c> is
 /// one run of random lowercase letters, a single pre-tokenizer piece of the whole size (the case where a
-/// byte-pair merge of the whole piece is superlinear). Linear when the cost per MB stays flat across sizes.
+/// byte-pair merge of the whole piece is superlinear). The other kinds are single pieces too, of text an
+/// attacker may send: <c>RepeatedLetter</c> (one letter repeated), <c>Spaces</c>, <c>Base64</c> (random
+/// base64 without line breaks) and <c>Digits</c> (pre-tokenized into runs of up to three digits). Linear when
+/// the cost per MB stays flat across sizes.
 /// </summary>
 [MemoryDiagnoser]
 public class TruncationBenchmarks
@@ -23,14 +26,14 @@ public class TruncationBenchmarks
     [Params(1, 5, 10)]
     public int Megabytes { get; set; } = 1;
 
-    /// <summary>Gets or sets the kind of text: <c>Mixed</c> or <c>NoWhitespace</c>.</summary>
-    [Params("Mixed", "NoWhitespace")]
+    /// <summary>Gets or sets the kind of text: <c>Mixed</c>, <c>NoWhitespace</c>, <c>RepeatedLetter</c>, <c>Spaces</c>, <c>Base64</c> or <c>Digits</c>.</summary>
+    [Params("Mixed", "NoWhitespace", "RepeatedLetter", "Spaces", "Base64", "Digits")]
     public string Kind { get; set; } = "Mixed";
 
     [GlobalSetup]
     public void Setup()
     {
-        string text = Kind == "Mixed" ? BenchmarkTexts.Mixed(11, Megabytes << 20) : LowercaseRun(11, Megabytes << 20);
+        string text = Text(Kind, Megabytes << 20);
         int tokens = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase).CountTokens(text);
         _conversation = [new ChatMessage(ChatRole.System, "You are a summarizer."), new ChatMessage(ChatRole.User, text)];
         _reducer = new TokenBudgetChatReducer("gpt-4o", new TokenBudgetOptions
@@ -55,14 +58,26 @@ public class TruncationBenchmarks
         return length;
     }
 
-    private static string LowercaseRun(int seed, int length)
+    /// <summary>The text of one kind, <paramref name="length"/> characters long.</summary>
+    public static string Text(string kind, int length) => kind switch
+    {
+        "Mixed" => BenchmarkTexts.Mixed(11, length),
+        "NoWhitespace" => RandomRun(11, length, "abcdefghijklmnopqrstuvwxyz"),
+        "RepeatedLetter" => new string('a', length),
+        "Spaces" => new string(' ', length),
+        "Base64" => RandomRun(11, length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+        "Digits" => RandomRun(11, length, "0123456789"),
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "Unknown kind of text."),
+    };
+
+    private static string RandomRun(int seed, int length, string alphabet)
     {
         var random = new System.Random(seed);
-        return string.Create(length, random, static (chars, random) =>
+        return string.Create(length, (random, alphabet), static (chars, state) =>
         {
             for (int i = 0; i < chars.Length; i++)
             {
-                chars[i] = (char)('a' + random.Next(26));
+                chars[i] = state.alphabet[state.random.Next(state.alphabet.Length)];
             }
         });
     }

@@ -11,7 +11,10 @@ namespace Contracts.Ai;
 /// <remarks>
 /// <para>
 /// Short pieces use tiktoken's own scan over a small array; longer ones a heap ordered by (rank, position),
-/// which makes the same merges in the same order in O(n log n) instead of O(n²).
+/// which makes the same merges in the same order in O(n log n) instead of O(n²). The heap is 4-ary and holds
+/// one entry per part, changed in place when a merge changes the part's pair, so it never fills with stale
+/// entries; the vocabulary answers most lookups from tables that stay in cache (two-byte tokens, and a
+/// filter that rules out most byte sequences that are no token).
 /// </para>
 /// <para>
 /// Pieces longer than a window (a run without spaces, a base64 blob, a line of emoji) are merged window by
@@ -256,7 +259,7 @@ internal static class BytePairMerge
         for (int i = 0; i < n - 1; i++)
         {
             starts[i] = i;
-            ranks[i] = vocabulary.GetRank(piece.Slice(i, 2));
+            ranks[i] = vocabulary.GetPairRank(piece[i], piece[i + 1]);
         }
 
         starts[n - 1] = n - 1;
@@ -298,42 +301,31 @@ internal static class BytePairMerge
         int n = piece.Length;
         int[] next = ArrayPool<int>.Shared.Rent(n);
         int[] previous = ArrayPool<int>.Shared.Rent(n);
-        int[] ranks = ArrayPool<int>.Shared.Rent(n);
-        // At most n - 1 entries at first; each merge pops one and pushes at most two.
-        long[] heap = ArrayPool<long>.Shared.Rent(2 * n);
+        int[] slots = ArrayPool<int>.Shared.Rent(n);
+        long[] heap = ArrayPool<long>.Shared.Rent(n);
         try
         {
-            // The pairs' keys, ordered into a heap at once (bottom-up, linear) rather than pushed one by one.
-            int size = 0;
+            // Each part whose pair with its next part is a token has one entry (rank, start), kept at slots[start] and
+            // updated in place when the pair changes, so the heap never holds stale entries. Ordered bottom-up at once.
+            var queue = new MergeQueue(heap, slots);
             for (int i = 0; i < n; i++)
             {
                 next[i] = i + 1;
                 previous[i] = i - 1;
-                ranks[i] = i + 1 < n ? vocabulary.GetRank(piece.Slice(i, 2)) : TiktokenVocabulary.NotAToken;
-                if (ranks[i] != TiktokenVocabulary.NotAToken)
+                slots[i] = -1;
+                int rank = i + 1 < n ? vocabulary.GetPairRank(piece[i], piece[i + 1]) : TiktokenVocabulary.NotAToken;
+                if (rank != TiktokenVocabulary.NotAToken)
                 {
-                    heap[size++] = Key(ranks[i], i);
+                    queue.Append(Key(rank, i));
                 }
             }
 
-            for (int i = (size / 2) - 1; i >= 0; i--)
-            {
-                SiftDown(heap, size, i, heap[i]);
-            }
-
+            queue.Heapify();
             int parts = n;
-            while (size > 0)
+            while (queue.Size > 0)
             {
-                long key = Pop(heap, ref size);
-                int start = (int)(key & 0xFFFFFFFF);
-                int rank = (int)(key >> 32);
-
-                // An entry is current only while its part is alive with that rank (a removed part has rank -1).
-                if (ranks[start] != rank)
-                {
-                    continue;
-                }
-
+                // The part with the lowest-ranked pair (the leftmost among equals) absorbs its next part.
+                int start = (int)(queue.Top & 0xFFFFFFFF);
                 int absorbed = next[start];
                 int after = next[absorbed];
                 next[start] = after;
@@ -342,23 +334,13 @@ internal static class BytePairMerge
                     previous[after] = start;
                 }
 
-                ranks[absorbed] = -1;
                 parts--;
-
-                ranks[start] = after < n ? vocabulary.GetRank(piece[start..next[after]]) : TiktokenVocabulary.NotAToken;
-                if (ranks[start] != TiktokenVocabulary.NotAToken)
-                {
-                    Push(heap, ref size, Key(ranks[start], start));
-                }
-
+                queue.Remove(absorbed);
+                queue.Update(start, after < n ? vocabulary.GetRank(piece[start..next[after]]) : TiktokenVocabulary.NotAToken);
                 int before = previous[start];
                 if (before >= 0)
                 {
-                    ranks[before] = vocabulary.GetRank(piece[before..after]);
-                    if (ranks[before] != TiktokenVocabulary.NotAToken)
-                    {
-                        Push(heap, ref size, Key(ranks[before], before));
-                    }
+                    queue.Update(before, vocabulary.GetRank(piece[before..after]));
                 }
             }
 
@@ -379,65 +361,170 @@ internal static class BytePairMerge
         {
             ArrayPool<int>.Shared.Return(next);
             ArrayPool<int>.Shared.Return(previous);
-            ArrayPool<int>.Shared.Return(ranks);
+            ArrayPool<int>.Shared.Return(slots);
             ArrayPool<long>.Shared.Return(heap);
         }
     }
 
     private static long Key(int rank, int start) => ((long)rank << 32) | (uint)start;
 
-    private static void Push(long[] heap, ref int size, long key)
+    /// <summary>
+    /// A 4-ary min-heap of keys (rank, part) with one entry per part at most, whose index is kept in the slots
+    /// array (-1 when the part has none), so an entry is changed or removed in place.
+    /// </summary>
+    private ref struct MergeQueue
     {
-        int i = size++;
-        while (i > 0)
-        {
-            int parent = (i - 1) >> 1;
-            if (heap[parent] <= key)
-            {
-                break;
-            }
+        private readonly Span<long> _heap;
+        private readonly Span<int> _slots;
 
-            heap[i] = heap[parent];
-            i = parent;
+        public MergeQueue(Span<long> heap, Span<int> slots)
+        {
+            _heap = heap;
+            _slots = slots;
+            Size = 0;
         }
 
-        heap[i] = key;
-    }
+        public int Size { get; private set; }
 
-    private static long Pop(long[] heap, ref int size)
-    {
-        long top = heap[0];
-        long last = heap[--size];
-        SiftDown(heap, size, 0, last);
-        return top;
-    }
+        public readonly long Top => _heap[0];
 
-    /// <summary>Places <paramref name="key"/> at <paramref name="i"/> or below, moving smaller children up.</summary>
-    private static void SiftDown(long[] heap, int size, int i, long key)
-    {
-        while (true)
+        /// <summary>Adds an entry without ordering; <see cref="Heapify"/> orders them all.</summary>
+        public void Append(long key)
         {
-            int child = (2 * i) + 1;
-            if (child >= size)
-            {
-                break;
-            }
-
-            if (child + 1 < size && heap[child + 1] < heap[child])
-            {
-                child++;
-            }
-
-            if (heap[child] >= key)
-            {
-                break;
-            }
-
-            heap[i] = heap[child];
-            i = child;
+            _slots[(int)(key & 0xFFFFFFFF)] = Size;
+            _heap[Size++] = key;
         }
 
-        heap[i] = key;
+        public readonly void Heapify()
+        {
+            for (int i = (Size - 2) >> 2; i >= 0; i--)
+            {
+                SiftDown(i, _heap[i]);
+            }
+        }
+
+        /// <summary>Sets the rank of a part's pair (<see cref="TiktokenVocabulary.NotAToken"/> removes its entry).</summary>
+        public void Update(int part, int rank)
+        {
+            if (rank == TiktokenVocabulary.NotAToken)
+            {
+                Remove(part);
+                return;
+            }
+
+            long key = Key(rank, part);
+            int i = _slots[part];
+            if (i < 0)
+            {
+                SiftUp(Size++, key);
+            }
+            else if (key < _heap[i])
+            {
+                SiftUp(i, key);
+            }
+            else
+            {
+                SiftDown(i, key);
+            }
+        }
+
+        /// <summary>Removes a part's entry, if it has one.</summary>
+        public void Remove(int part)
+        {
+            int i = _slots[part];
+            if (i < 0)
+            {
+                return;
+            }
+
+            _slots[part] = -1;
+            long last = _heap[--Size];
+            if (i < Size)
+            {
+                if (last < _heap[i])
+                {
+                    SiftUp(i, last);
+                }
+                else
+                {
+                    SiftDown(i, last);
+                }
+            }
+        }
+
+        private readonly void SiftUp(int i, long key)
+        {
+            Span<long> heap = _heap;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 2;
+                long above = heap[parent];
+                if (above <= key)
+                {
+                    break;
+                }
+
+                heap[i] = above;
+                _slots[(int)(above & 0xFFFFFFFF)] = i;
+                i = parent;
+            }
+
+            heap[i] = key;
+            _slots[(int)(key & 0xFFFFFFFF)] = i;
+        }
+
+        private readonly void SiftDown(int i, long key)
+        {
+            Span<long> heap = _heap;
+            int size = Size;
+            while (true)
+            {
+                int child = (4 * i) + 1;
+                if (child >= size)
+                {
+                    break;
+                }
+
+                int smallest;
+                long value;
+                if (child + 3 < size)
+                {
+                    // All four children: the smallest by comparisons the compiler turns into conditional moves, not branches.
+                    long first = heap[child], second = heap[child + 1], third = heap[child + 2], fourth = heap[child + 3];
+                    int low = second < first ? child + 1 : child;
+                    long lowValue = Math.Min(first, second);
+                    int high = fourth < third ? child + 3 : child + 2;
+                    long highValue = Math.Min(third, fourth);
+                    smallest = highValue < lowValue ? high : low;
+                    value = Math.Min(lowValue, highValue);
+                }
+                else
+                {
+                    smallest = child;
+                    value = heap[child];
+                    for (int c = child + 1; c < size; c++)
+                    {
+                        if (heap[c] < value)
+                        {
+                            value = heap[c];
+                            smallest = c;
+                        }
+                    }
+                }
+
+                if (value >= key)
+                {
+                    break;
+                }
+
+                heap[i] = value;
+                _slots[(int)(value & 0xFFFFFFFF)] = i;
+                i = smallest;
+            }
+
+            heap[i] = key;
+            _slots[(int)(key & 0xFFFFFFFF)] = i;
+        }
     }
 }
 

@@ -39,6 +39,11 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
     private const int ChunkChars = 8192;
     private const int StackChars = 512;
 
+    // Inside a chunk longer than this many bytes (text with no place where a piece must start, such as base64 or a minified
+    // blob), a checkpoint is also remembered at the first piece start past each such stretch: the pre-tokenizer's patterns look
+    // at no byte before the piece they match, so scanning from any piece start finds the same pieces as from the chunk's start.
+    private const int CheckpointBytes = 8192;
+
     // A cut moves at most three tokens to reach a character's first byte (a character has at most four bytes).
     private const int CutReach = 4;
 
@@ -258,8 +263,17 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         int count = 0;
         int countedBytes = 0;
         int countedChars = chunkChars;
+        int checkpointByte = 0;
         for (int i = 0; i < text.Length;)
         {
+            if (checkpoints is not null && i - checkpointByte >= CheckpointBytes)
+            {
+                countedChars += CharCount(text[countedBytes..i]);
+                countedBytes = i;
+                checkpointByte = i;
+                checkpoints.Add(countedChars, tokensBefore + count);
+            }
+
             int end = _o200k ? TiktokenPreTokenizer.NextO200k(text, i) : TiktokenPreTokenizer.NextCl100k(text, i);
             ReadOnlySpan<byte> piece = text[i..end];
             if (piece.Length <= BytePairMerge.WindowBytes)

@@ -17,7 +17,9 @@ namespace Contracts.Ai;
 /// </summary>
 /// <remarks>
 /// Tokens of up to 8 bytes (nearly all lookups a byte-pair merge makes) are keyed by the bytes packed
-/// into one 64-bit word; longer ones by a 64-bit hash, confirmed by comparing the bytes. Immutable once
+/// into one 64-bit word; longer ones by a 64-bit hash, confirmed by comparing the bytes. Two-byte tokens
+/// also sit in a direct table, and one-bit-per-hash filters (one for short tokens, one for long ones keyed by
+/// their first and last 8 bytes) answer most misses without touching the large tables or hashing every byte (a byte-pair merge looks up far more sequences that are no token than tokens). Immutable once
 /// built, so lookups are safe from any number of threads.
 /// </remarks>
 internal sealed class TiktokenVocabulary
@@ -36,6 +38,19 @@ internal sealed class TiktokenVocabulary
     private readonly LongEntry[] _long;
     private readonly byte[] _longBytes;
     private readonly int _longShift;
+
+    // One bit per short-token hash prefix (FilterBits bits of the slot hash), set where a short token hashes: a clear bit
+    // answers "not a token" from a table small enough to stay in cache, without probing the large one.
+    private const int FilterBits = 21;
+    private readonly ulong[] _filter = new ulong[(1 << FilterBits) / 64];
+
+    // The same for long tokens, keyed by their first and last 8 bytes and their length: a candidate longer than 8 bytes
+    // (runs of one letter, of spaces, of a repeated syllable) is mostly ruled out without hashing all its bytes.
+    private const int LongFilterBits = 18;
+    private readonly ulong[] _longFilter = new ulong[(1 << LongFilterBits) / 64];
+
+    // Two-byte tokens, indexed by the first byte plus the second times 256: the first lookups of every byte-pair merge.
+    private readonly int[] _pairs = new int[1 << 16];
 
     private TiktokenVocabulary(List<byte[]> tokens, List<int> ranks)
     {
@@ -65,11 +80,17 @@ internal sealed class TiktokenVocabulary
         _longBytes = new byte[longBytes];
         _longShift = 64 - longBits;
 
+        Array.Fill(_pairs, NotAToken);
         int offset = 0;
         for (int i = 0; i < tokens.Count; i++)
         {
             byte[] token = tokens[i];
             int rank = ranks[i];
+            if (token.Length == 2)
+            {
+                _pairs[token[0] | (token[1] << 8)] = rank;
+            }
+
             if (token.Length <= 8)
             {
                 ulong key = Pack(token);
@@ -81,6 +102,8 @@ internal sealed class TiktokenVocabulary
                 }
 
                 _short[slot] = new ShortEntry(key, (rank << 4) | token.Length);
+                int bit = FilterBit(key, token.Length);
+                _filter[bit >> 6] |= 1UL << bit;
             }
             else
             {
@@ -92,6 +115,8 @@ internal sealed class TiktokenVocabulary
                     slot = (slot + 1) & mask;
                 }
 
+                int bit = LongFilterBit(token);
+                _longFilter[bit >> 6] |= 1UL << bit;
                 token.CopyTo(_longBytes, offset);
                 _long[slot] = new LongEntry(hash, offset, token.Length, rank);
                 offset += token.Length;
@@ -169,10 +194,20 @@ internal sealed class TiktokenVocabulary
     public int GetRank(ReadOnlySpan<byte> bytes) =>
         bytes.Length <= 8 ? GetShortRank(Pack(bytes), bytes.Length) : GetLongRank(bytes);
 
+    /// <summary>Returns the rank of the two bytes <paramref name="first"/> then <paramref name="second"/>, or <see cref="NotAToken"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetPairRank(byte first, byte second) => _pairs[first | (second << 8)];
+
     /// <summary>Returns the rank of the token whose up-to-8 bytes are packed little-endian in <paramref name="key"/>, or <see cref="NotAToken"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetShortRank(ulong key, int length)
     {
+        int bit = FilterBit(key, length);
+        if ((_filter[bit >> 6] & (1UL << bit)) == 0)
+        {
+            return NotAToken;
+        }
+
         ShortEntry[] entries = _short;
         int mask = entries.Length - 1;
         int slot = ShortSlot(key, length);
@@ -198,6 +233,12 @@ internal sealed class TiktokenVocabulary
     public int GetLongRank(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > MaxTokenLength)
+        {
+            return NotAToken;
+        }
+
+        int bit = LongFilterBit(bytes);
+        if ((_longFilter[bit >> 6] & (1UL << bit)) == 0)
         {
             return NotAToken;
         }
@@ -247,6 +288,19 @@ internal sealed class TiktokenVocabulary
         }
 
         return key;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FilterBit(ulong key, int length) => (int)(((key + (ulong)length) * Multiplier) >> (64 - FilterBits));
+
+    /// <summary>The filter bit of a byte sequence longer than 8 bytes: from its first and last 8 bytes (which overlap below 16) and its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LongFilterBit(ReadOnlySpan<byte> bytes)
+    {
+        ulong first = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        ulong last = BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]);
+        ulong key = ((first * Multiplier) ^ BitOperations.RotateLeft(last, 29)) + (ulong)bytes.Length;
+        return (int)((key * Multiplier) >> (64 - LongFilterBits));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

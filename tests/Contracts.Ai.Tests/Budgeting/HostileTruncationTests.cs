@@ -267,6 +267,69 @@ public class HostileTruncationTests
         Assert.True(counter.CountTokens(head) + counter.CountTokens(tail) >= (textTokens / 2) - 40, "The cut keeps far fewer tokens than fit.");
     }
 
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void A_megabyte_of_one_letter_of_spaces_of_base64_or_of_digits_counts_what_the_reference_counts(string encoding)
+    {
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        MlTokenizersTokenCounter reference = MlTokenizersTokenCounter.ForEncoding(encoding);
+        TiktokenVocabulary vocabulary = counter.Vocabulary;
+        const int Megabyte = 1 << 20;
+
+        // Runs the pre-tokenizer cuts into short pieces: Microsoft.ML.Tokenizers counts the whole megabyte.
+        foreach (string kind in new[] { "base64", "digits" })
+        {
+            string text = HostileText(kind, 9, Megabyte);
+            Assert.True(reference.CountTokens(text) == counter.CountTokens(text), $"{kind}: {counter.CountTokens(text)} tokens, Microsoft.ML.Tokenizers counts {reference.CountTokens(text)}.");
+        }
+
+        // One piece of a megabyte (the reference's merge is quadratic there): the windowed count equals one merge of the whole
+        // piece, and a few windows of it count what Microsoft.ML.Tokenizers counts.
+        foreach (string run in new[] { new string('a', Megabyte), new string(' ', Megabyte), string.Concat(Enumerable.Repeat("ab", Megabyte / 2)) })
+        {
+            string name = run[..2] == "ab" ? "ab repeated" : run[0] == ' ' ? "spaces" : "one letter";
+            byte[] piece = Encoding.UTF8.GetBytes(run);
+            Assert.True(BytePairMerge.CountWhole(vocabulary, piece) == counter.CountTokens(run), $"{name}: {counter.CountTokens(run)} tokens, one merge of the whole piece {BytePairMerge.CountWhole(vocabulary, piece)}.");
+            string few = run[..((3 * BytePairMerge.WindowBytes) + 17)];
+            Assert.True(reference.CountTokens(few) == counter.CountTokens(few), $"{name}, {few.Length} chars: {counter.CountTokens(few)} tokens, Microsoft.ML.Tokenizers counts {reference.CountTokens(few)}.");
+
+            // Inside text, a run of spaces before a word gives its last space to the word.
+            Assert.True(reference.CountTokens("x" + few + "y") == counter.CountTokens("x" + few + "y"), $"{name} between two letters counts differently from Microsoft.ML.Tokenizers.");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void A_cut_in_a_long_run_of_short_pieces_resumed_inside_the_chunk_is_the_cut_found_from_the_start(string encoding)
+    {
+        // Base64, digits and punctuation runs have no place where a piece must start, so the whole text is one chunk: the
+        // checkpoints taken inside it must give the cuts a walk from the text's start gives.
+        TiktokenTokenCounter counter = TiktokenTokenCounter.ForEncoding(encoding);
+        ITokenCutFinder finder = counter;
+        foreach (string kind in new[] { "base64", "digits", "emoji" })
+        {
+            string text = HostileText(kind, 13, 100_000);
+            var checkpoints = new TokenCheckpoints();
+            int total = finder.CountWithCheckpoints(text, checkpoints);
+            Assert.Equal(counter.CountTokens(text), total);
+            Assert.True(checkpoints.Count > 4, $"{kind}: only {checkpoints.Count} checkpoints in a 100,000-char text.");
+
+            var none = new TokenCheckpoints();
+            for (int tokens = 1; tokens < total; tokens += 1 + (tokens / 3))
+            {
+                foreach (bool roundUp in new[] { false, true })
+                {
+                    int resumed = finder.FindCut(text, checkpoints, tokens, roundUp, out int resumedBefore);
+                    int walked = finder.FindCut(text, none, tokens, roundUp, out int walkedBefore);
+                    Assert.True(
+                        resumed == walked && resumedBefore == walkedBefore,
+                        $"{kind}: the cut after {tokens} tokens (round up {roundUp}) is at {resumed} chars after {resumedBefore} tokens; walked from the start, at {walked} after {walkedBefore}.");
+                    Assert.Equal(counter.CountTokens(text.AsSpan(0, resumed)), resumedBefore);
+                }
+            }
+        }
+    }
+
     /// <summary>Text without white space of one hostile kind, exactly <paramref name="length"/> chars (one fewer rather than a split surrogate pair).</summary>
     internal static string HostileText(string kind, int seed, int length)
     {
