@@ -179,6 +179,61 @@ internal static partial class InjectionSignals
     /// </summary>
     private static Regex Linear(string pattern) => new(pattern, Options | RegexOptions.NonBacktracking);
 
+    /// <summary>The anchors of every signal in <see cref="All"/>, signal <c>i</c> being group <c>i</c>.</summary>
+    private static readonly AnchorAutomaton AllAnchors = BuildAnchors();
+
+    [ThreadStatic]
+    private static AnchorAutomaton.Hits? t_hits;
+
+    /// <summary>
+    /// Which signals' phrasing occurs in <paramref name="text"/>: bit <c>i</c> for <c>All[i]</c>. The same as asking
+    /// each signal's <see cref="Signal.Occurs"/>, with the text read once for all the anchors.
+    /// </summary>
+    internal static ulong Match(ReadOnlySpan<char> text)
+    {
+        AnchorAutomaton.Hits hits = t_hits ??= new AnchorAutomaton.Hits(256);
+        t_hits = null;
+        try
+        {
+            hits.Clear();
+            AllAnchors.Scan(text, hits);
+            ulong fired = 0, everything = All.Length == 64 ? ulong.MaxValue : (1UL << All.Length) - 1;
+            for (int h = 0; h < hits.Count && fired != everything; h++)
+            {
+                ulong pending = hits.Groups(h) & ~fired;
+                while (pending != 0)
+                {
+                    int s = System.Numerics.BitOperations.TrailingZeroCount(pending);
+                    pending &= pending - 1;
+                    if (All[s].MatchesAround(text, hits.Start(h)))
+                    {
+                        fired |= 1UL << s;
+                    }
+                }
+            }
+
+            return fired;
+        }
+        finally
+        {
+            if (hits.Capacity <= 16 * 1024)
+            {
+                t_hits = hits;
+            }
+        }
+    }
+
+    private static AnchorAutomaton BuildAnchors()
+    {
+        var groups = new string[All.Length][];
+        for (int i = 0; i < All.Length; i++)
+        {
+            groups[i] = All[i].Anchors.Literals;
+        }
+
+        return new AnchorAutomaton(groups);
+    }
+
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 
     /// <summary>One phrasing signal.</summary>
@@ -197,7 +252,7 @@ internal static partial class InjectionSignals
         {
         }
 
-        /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors.</summary>
+        /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors (each signal's own search; <see cref="Match"/> does all at once).</summary>
         public bool Occurs(string text)
         {
             ReadOnlySpan<char> span = text;
@@ -210,16 +265,22 @@ internal static partial class InjectionSignals
                     return false;
                 }
 
-                int start = Math.Max(0, hit - Before);
-                int end = Math.Min(span.Length, hit + After);
-                ReadOnlySpan<char> window = span[start..end];
-                if (Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window)))
+                if (MatchesAround(span, hit))
                 {
                     return true;
                 }
 
                 from = hit + 1;
             }
+        }
+
+        /// <summary>Whether the phrasing occurs in the window around an anchor found at <paramref name="hit"/>.</summary>
+        public bool MatchesAround(ReadOnlySpan<char> text, int hit)
+        {
+            int start = Math.Max(0, hit - Before);
+            int end = Math.Min(text.Length, hit + After);
+            ReadOnlySpan<char> window = text[start..end];
+            return Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window));
         }
     }
 }

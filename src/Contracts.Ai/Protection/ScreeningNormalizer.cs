@@ -22,6 +22,10 @@ internal static class ScreeningNormalizer
 {
     private const int MaxLayers = 3;
 
+    // The decompositions of U+0080-U+058F, and the most characters one becomes.
+    private static readonly string[] Decompositions = BuildDecompositions();
+    private static readonly int MaxTableExpansion = LongestDecomposition();
+
     private static readonly SearchValues<char> EncodingMarkers = SearchValues.Create("\\&%");
 
     // The only characters folding changes: Latin-1 and Latin extensions, combining marks, Greek, Cyrillic,
@@ -62,7 +66,7 @@ internal static class ScreeningNormalizer
             current = decoded;
         }
 
-        if (current.AsSpan().ContainsAny(Foldable))
+        if (!Ascii.IsValid(current) && current.AsSpan().ContainsAny(Foldable))
         {
             current = FoldUnicode(current, ref findings);
         }
@@ -229,55 +233,139 @@ internal static class ScreeningNormalizer
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space.</summary>
+    /// <remarks>
+    /// Text whose characters all lie below U+0590 (Latin, Greek, Cyrillic, Armenian, combining diacritics) is
+    /// decomposed a character at a time from a table built with the same normalisation, without its combining
+    /// marks: the same result, because canonical reordering only moves combining marks, and those are dropped.
+    /// </remarks>
     private static string FoldUnicode(string text, ref Findings findings)
     {
-        string decomposed;
-        try
+        char[] buffer;
+        int written;
+        if (text.AsSpan().IndexOfAnyInRange('\u0590', '\uFFFF') < 0)
         {
-            decomposed = text.Normalize(NormalizationForm.FormKD);
-        }
-        catch (ArgumentException)
-        {
-            // Lone surrogates cannot be normalised; fold what is there without decomposing.
-            decomposed = text;
-        }
-
-        var builder = new StringBuilder(decomposed.Length);
-        bool wordHasLatin = false, wordHasConfusable = false;
-        foreach (char c in decomposed)
-        {
-            if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+            buffer = ArrayPool<char>.Shared.Rent(text.Length * MaxTableExpansion);
+            var folder = new Folder(buffer);
+            foreach (char c in text)
             {
-                continue;
+                if (c < 128)
+                {
+                    folder.Append(c);
+                }
+                else
+                {
+                    foreach (char d in Decompositions[c - 128])
+                    {
+                        folder.Append(d);
+                    }
+                }
             }
 
+            written = folder.Finish(ref findings);
+        }
+        else
+        {
+            string decomposed;
+            try
+            {
+                decomposed = text.Normalize(NormalizationForm.FormKD);
+            }
+            catch (ArgumentException)
+            {
+                // Lone surrogates cannot be normalised; fold what is there without decomposing.
+                decomposed = text;
+            }
+
+            buffer = ArrayPool<char>.Shared.Rent(decomposed.Length);
+            var folder = new Folder(buffer);
+            foreach (char c in decomposed)
+            {
+                if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+                {
+                    continue;
+                }
+
+                folder.Append(c);
+            }
+
+            written = folder.Finish(ref findings);
+        }
+
+        string result = new(buffer, 0, written);
+        ArrayPool<char>.Shared.Return(buffer);
+        return result;
+    }
+
+    /// <summary>The NFKD form without combining marks of each character from U+0080 to U+058F.</summary>
+    private static string[] BuildDecompositions()
+    {
+        var table = new string[0x0590 - 128];
+        for (int i = 0; i < table.Length; i++)
+        {
+            string decomposed = ((char)(i + 128)).ToString().Normalize(NormalizationForm.FormKD);
+            var kept = new StringBuilder(decomposed.Length);
+            foreach (char c in decomposed)
+            {
+                if (c < 128 || CharUnicodeInfo.GetUnicodeCategory(c) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark))
+                {
+                    kept.Append(c);
+                }
+            }
+
+            table[i] = kept.ToString();
+        }
+
+        return table;
+    }
+
+    private static int LongestDecomposition()
+    {
+        int longest = 1;
+        foreach (string d in Decompositions)
+        {
+            longest = Math.Max(longest, d.Length);
+        }
+
+        return longest;
+    }
+
+    /// <summary>Maps confusables to their Latin skeleton into a buffer and notes words that mix Latin letters with confusables.</summary>
+    private ref struct Folder(char[] buffer)
+    {
+        private readonly char[] _buffer = buffer;
+        private int _length;
+        private bool _wordHasLatin;
+        private bool _wordHasConfusable;
+        private bool _mixed;
+
+        public void Append(char c)
+        {
             char mapped = Confusables.Map(c);
             if (mapped != c)
             {
-                wordHasConfusable = true;
+                _wordHasConfusable = true;
             }
             else if (char.IsAsciiLetter(c))
             {
-                wordHasLatin = true;
+                _wordHasLatin = true;
             }
             else if (!char.IsLetter(c))
             {
-                if (wordHasLatin && wordHasConfusable)
-                {
-                    findings |= Findings.MixedScript;
-                }
-
-                wordHasLatin = wordHasConfusable = false;
+                _mixed |= _wordHasLatin && _wordHasConfusable;
+                _wordHasLatin = _wordHasConfusable = false;
             }
 
-            builder.Append(mapped);
+            _buffer[_length++] = mapped;
         }
 
-        if (wordHasLatin && wordHasConfusable)
+        public readonly int Finish(ref Findings findings)
         {
-            findings |= Findings.MixedScript;
-        }
+            if (_mixed || (_wordHasLatin && _wordHasConfusable))
+            {
+                findings |= Findings.MixedScript;
+            }
 
-        return builder.ToString();
+            return _length;
+        }
     }
 }
