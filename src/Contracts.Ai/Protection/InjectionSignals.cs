@@ -180,7 +180,7 @@ internal static partial class InjectionSignals
     private static Regex Linear(string pattern) => new(pattern, Options | RegexOptions.NonBacktracking);
 
     /// <summary>The anchors of every signal in <see cref="All"/>, signal <c>i</c> being group <c>i</c>.</summary>
-    private static readonly AnchorAutomaton AllAnchors = BuildAnchors();
+    internal static readonly AnchorAutomaton AllAnchors = BuildAnchors();
 
     [ThreadStatic]
     private static AnchorAutomaton.Hits? t_hits;

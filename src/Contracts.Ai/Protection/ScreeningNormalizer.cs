@@ -22,9 +22,10 @@ internal static class ScreeningNormalizer
 {
     private const int MaxLayers = 3;
 
-    // The decompositions of U+0080-U+058F, and the most characters one becomes.
-    private static readonly string[] Decompositions = BuildDecompositions();
-    private static readonly int MaxTableExpansion = LongestDecomposition();
+    // Each character's decomposition without combining marks, filled on first sight (a lost race writes the same
+    // string again); this marker for the characters that need the whole-text normalisation.
+    private static readonly string?[] Decompositions = new string?[char.MaxValue + 1];
+    private static readonly string NotByCharacter = new('\uFFFF', 1);
 
     private static readonly SearchValues<char> EncodingMarkers = SearchValues.Create("\\&%");
 
@@ -66,13 +67,16 @@ internal static class ScreeningNormalizer
             current = decoded;
         }
 
-        if (!Ascii.IsValid(current) && current.AsSpan().ContainsAny(Foldable))
+        if (NeedsFolding(current))
         {
             current = FoldUnicode(current, ref findings);
         }
 
         return current;
     }
+
+    /// <summary>Whether <paramref name="text"/> has a character folding may change.</summary>
+    internal static bool NeedsFolding(string text) => !Ascii.IsValid(text) && text.AsSpan().ContainsAny(Foldable);
 
     private static string Ranges(params (char First, char Last)[] ranges)
     {
@@ -234,105 +238,110 @@ internal static class ScreeningNormalizer
 
     /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space.</summary>
     /// <remarks>
-    /// Text whose characters all lie below U+0590 (Latin, Greek, Cyrillic, Armenian, combining diacritics) is
-    /// decomposed a character at a time from a table built with the same normalisation, without its combining
-    /// marks: the same result, because canonical reordering only moves combining marks, and those are dropped.
+    /// Decomposes a character at a time from a table filled on first sight of each character with the same
+    /// normalisation, less its combining marks: the same result as normalising the whole text, because NFKD is
+    /// each character's decomposition followed by a canonical reordering that only moves combining marks, and
+    /// those are dropped. A character whose decomposition keeps a spacing combining mark (which reordering could
+    /// move) or a surrogate sends the whole text through the normalisation itself.
     /// </remarks>
     private static string FoldUnicode(string text, ref Findings findings)
     {
-        char[] buffer;
-        int written;
-        if (text.AsSpan().IndexOfAnyInRange('\u0590', '\uFFFF') < 0)
+        var folder = new Folder(text.Length + 16);
+        try
         {
-            buffer = ArrayPool<char>.Shared.Rent(text.Length * MaxTableExpansion);
-            var folder = new Folder(buffer);
-            foreach (char c in text)
+            if (!FoldByCharacter(text, ref folder))
             {
-                if (c < 128)
+                folder.Reset();
+                string decomposed;
+                try
                 {
+                    decomposed = text.Normalize(NormalizationForm.FormKD);
+                }
+                catch (ArgumentException)
+                {
+                    // Lone surrogates cannot be normalised; fold what is there without decomposing.
+                    decomposed = text;
+                }
+
+                foreach (char c in decomposed)
+                {
+                    if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+                    {
+                        continue;
+                    }
+
                     folder.Append(c);
                 }
-                else
-                {
-                    foreach (char d in Decompositions[c - 128])
-                    {
-                        folder.Append(d);
-                    }
-                }
             }
 
-            written = folder.Finish(ref findings);
+            return folder.ToString(ref findings);
         }
-        else
+        finally
         {
-            string decomposed;
-            try
-            {
-                decomposed = text.Normalize(NormalizationForm.FormKD);
-            }
-            catch (ArgumentException)
-            {
-                // Lone surrogates cannot be normalised; fold what is there without decomposing.
-                decomposed = text;
-            }
+            folder.Dispose();
+        }
+    }
 
-            buffer = ArrayPool<char>.Shared.Rent(decomposed.Length);
-            var folder = new Folder(buffer);
-            foreach (char c in decomposed)
+    /// <summary>Folds <paramref name="text"/> a character at a time; <see langword="false"/> when a character needs the whole-text normalisation.</summary>
+    private static bool FoldByCharacter(string text, ref Folder folder)
+    {
+        string?[] table = Decompositions;
+        foreach (char c in text)
+        {
+            if (c < 128)
             {
-                if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
-                {
-                    continue;
-                }
-
                 folder.Append(c);
+                continue;
             }
 
-            written = folder.Finish(ref findings);
-        }
-
-        string result = new(buffer, 0, written);
-        ArrayPool<char>.Shared.Return(buffer);
-        return result;
-    }
-
-    /// <summary>The NFKD form without combining marks of each character from U+0080 to U+058F.</summary>
-    private static string[] BuildDecompositions()
-    {
-        var table = new string[0x0590 - 128];
-        for (int i = 0; i < table.Length; i++)
-        {
-            string decomposed = ((char)(i + 128)).ToString().Normalize(NormalizationForm.FormKD);
-            var kept = new StringBuilder(decomposed.Length);
-            foreach (char c in decomposed)
+            string decomposition = table[c] ?? (table[c] = Decompose(c));
+            if (ReferenceEquals(decomposition, NotByCharacter))
             {
-                if (c < 128 || CharUnicodeInfo.GetUnicodeCategory(c) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark))
-                {
-                    kept.Append(c);
-                }
+                return false;
             }
 
-            table[i] = kept.ToString();
+            foreach (char d in decomposition)
+            {
+                folder.Append(d);
+            }
         }
 
-        return table;
+        return true;
     }
 
-    private static int LongestDecomposition()
+    /// <summary>The NFKD form of <paramref name="c"/> without combining marks, or <see cref="NotByCharacter"/>.</summary>
+    private static string Decompose(char c)
     {
-        int longest = 1;
-        foreach (string d in Decompositions)
+        if (char.IsSurrogate(c))
         {
-            longest = Math.Max(longest, d.Length);
+            return NotByCharacter;
         }
 
-        return longest;
+        string decomposed = c.ToString().Normalize(NormalizationForm.FormKD);
+        var kept = new StringBuilder(decomposed.Length);
+        foreach (char d in decomposed)
+        {
+            UnicodeCategory category = CharUnicodeInfo.GetUnicodeCategory(d);
+            if (d >= 128 && category is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+            {
+                continue;
+            }
+
+            if (category is UnicodeCategory.SpacingCombiningMark || char.IsSurrogate(d))
+            {
+                return NotByCharacter;
+            }
+
+            kept.Append(d);
+        }
+
+        return kept.ToString();
     }
 
-    /// <summary>Maps confusables to their Latin skeleton into a buffer and notes words that mix Latin letters with confusables.</summary>
-    private ref struct Folder(char[] buffer)
+    /// <summary>Maps confusables to their Latin skeleton into a pooled buffer and notes words that mix Latin letters with confusables.</summary>
+    private struct Folder(int capacity)
     {
-        private readonly char[] _buffer = buffer;
+        private char[] _buffer = ArrayPool<char>.Shared.Rent(capacity);
         private int _length;
         private bool _wordHasLatin;
         private bool _wordHasConfusable;
@@ -355,17 +364,37 @@ internal static class ScreeningNormalizer
                 _wordHasLatin = _wordHasConfusable = false;
             }
 
+            if (_length == _buffer.Length)
+            {
+                char[] larger = ArrayPool<char>.Shared.Rent(_buffer.Length * 2);
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
             _buffer[_length++] = mapped;
         }
 
-        public readonly int Finish(ref Findings findings)
+        public void Reset()
+        {
+            _length = 0;
+            _wordHasLatin = _wordHasConfusable = _mixed = false;
+        }
+
+        public readonly string ToString(ref Findings findings)
         {
             if (_mixed || (_wordHasLatin && _wordHasConfusable))
             {
                 findings |= Findings.MixedScript;
             }
 
-            return _length;
+            return new string(_buffer, 0, _length);
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<char>.Shared.Return(_buffer);
+            _buffer = [];
         }
     }
 }
