@@ -149,6 +149,15 @@ internal sealed class AnchorAutomaton
         _outputStart[states] = all.Count;
         _outputs = [.. all];
 
+        // Transitions hold the target's row offset, complemented when literals end at the target, so the scan
+        // reads one table per character and looks at outputs only where something ends.
+        for (int i = 0; i < _next.Length; i++)
+        {
+            int target = _next[i];
+            int offset = target * _classCount;
+            _next[i] = _outputStart[target + 1] > _outputStart[target] ? ~offset : offset;
+        }
+
         int[] NewRow()
         {
             var row = new int[_classCount];
@@ -164,18 +173,22 @@ internal sealed class AnchorAutomaton
     public void Scan(ReadOnlySpan<char> text, Hits hits)
     {
         int[] next = _next;
-        int[] outputStart = _outputStart;
         byte[] classes = _classes;
-        int classCount = _classCount;
-        int state = 0;
+        int row = 0;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            int cls = c < 128 ? classes[c] : 0;
-            state = next[(state * classCount) + cls];
-            int first = outputStart[state];
-            int last = outputStart[state + 1];
-            for (int o = first; o < last; o++)
+            int target = next[row + (c < 128 ? classes[c] : 0)];
+            if (target >= 0)
+            {
+                row = target;
+                continue;
+            }
+
+            row = ~target;
+            int state = row / _classCount;
+            int last = _outputStart[state + 1];
+            for (int o = _outputStart[state]; o < last; o++)
             {
                 Output output = _outputs[o];
                 hits.Add(i + 1 - output.Length, output.Groups);

@@ -77,11 +77,28 @@ internal sealed class InjectionModel
         uint previous = 0;
         bool hasPrevious = false;
         int i = 0;
-        while (NextToken(text, ref i, out int start, out int length))
+        while (true)
         {
-            ReadOnlySpan<char> token = text.Slice(start, length);
-            uint bigram = 0;
-            uint hash = hasPrevious ? HashPair(Step(previous, ' '), token, out bigram) : Hash(token);
+            char lower = '\0';
+            while (i < text.Length && (lower = LowerToken(text[i])) == '\0')
+            {
+                i++;
+            }
+
+            if (i >= text.Length)
+            {
+                break;
+            }
+
+            // The word's unigram hash and, continued from the previous word's, its bigram, in one walk.
+            uint hash = FnvOffset, bigram = Step(previous, ' ');
+            do
+            {
+                hash = Step(hash, lower);
+                bigram = Step(bigram, lower);
+            }
+            while (++i < text.Length && (lower = LowerToken(text[i])) != '\0');
+
             AddPrompt(scratch, hash, ref sum, ref count);
             if (hasPrevious)
             {
@@ -114,47 +131,39 @@ internal sealed class InjectionModel
         int promptCount = 0, segmentCount = 0, segmentTokens = 0;
         uint previous = 0;
         bool hasPrevious = false;
-        int scanned = 0;
         int i = 0;
         while (true)
         {
-            bool more = NextToken(text, ref i, out int start, out int length);
-
             // Segment ends between the last word and this one (or the end of the text) close the open segment.
-            int gapEnd = more ? start : text.Length;
-            for (int c = scanned; c < gapEnd; c++)
+            char lower = '\0';
+            while (i < text.Length && (lower = LowerToken(text[i])) == '\0')
             {
-                if (IsSegmentEnd(text, c))
+                if (IsSegmentEnd(text, i))
                 {
                     best = Math.Max(best, CloseSegment(segment, segmentSum, segmentCount, segmentTokens));
                     segmentSum = 0;
                     segmentCount = 0;
                     segmentTokens = 0;
                 }
+
+                i++;
             }
 
-            if (!more)
+            if (i >= text.Length)
             {
                 break;
             }
 
-            scanned = i;
-            ReadOnlySpan<char> token = text.Slice(start, length);
-
-            // The bigram with the previous word, or, for the first word of a segment (when it is not the text's first), its marked form too.
-            uint hash, bigram = 0, first = 0;
-            if (!hasPrevious)
+            // The word's unigram hash, its bigram continued from the previous word's hash, and its marked
+            // first-word form, in one walk over its characters.
+            uint hash = FnvOffset, bigram = Step(previous, ' '), first = Step(FnvOffset, '^');
+            do
             {
-                hash = HashFirst(token, out first);
+                hash = Step(hash, lower);
+                bigram = Step(bigram, lower);
+                first = Step(first, lower);
             }
-            else if (segmentTokens == 0)
-            {
-                hash = HashTriple(Step(previous, ' '), token, out bigram, out first);
-            }
-            else
-            {
-                hash = HashPair(Step(previous, ' '), token, out bigram);
-            }
+            while (++i < text.Length && (lower = LowerToken(text[i])) != '\0');
 
             _weights.Get(hash, out float promptWeight, out float segmentWeight);
             Add(prompt, hash, promptWeight, ref promptSum, ref promptCount);
@@ -275,18 +284,6 @@ internal sealed class InjectionModel
         return length > 0;
     }
 
-    /// <summary>The unigram hash of <paramref name="token"/>.</summary>
-    private static uint Hash(ReadOnlySpan<char> token)
-    {
-        uint hash = FnvOffset;
-        foreach (char c in token)
-        {
-            hash = Step(hash, Lower(c));
-        }
-
-        return hash;
-    }
-
     /// <summary>The unigram hash of <paramref name="token"/>, and the hash of the same characters continued from <paramref name="seed"/> (the bigram).</summary>
     private static uint HashPair(uint seed, ReadOnlySpan<char> token, out uint continued)
     {
@@ -305,22 +302,8 @@ internal sealed class InjectionModel
     /// <summary>The unigram hash of <paramref name="token"/>, and its marked first-word form.</summary>
     private static uint HashFirst(ReadOnlySpan<char> token, out uint first) => HashPair(Step(FnvOffset, '^'), token, out first);
 
-    /// <summary>The unigram hash of <paramref name="token"/>, its bigram continued from <paramref name="seed"/>, and its marked first-word form.</summary>
-    private static uint HashTriple(uint seed, ReadOnlySpan<char> token, out uint continued, out uint first)
-    {
-        uint hash = FnvOffset, other = seed, marked = Step(FnvOffset, '^');
-        foreach (char c in token)
-        {
-            char lower = Lower(c);
-            hash = Step(hash, lower);
-            other = Step(other, lower);
-            marked = Step(marked, lower);
-        }
-
-        continued = other;
-        first = marked;
-        return hash;
-    }
+    /// <summary>The lower-case form of a token character, <c>'\0'</c> for a character that is not one.</summary>
+    private static char LowerToken(char c) => c < 128 ? AsciiToken[c] : c < '\uD800' && char.IsLetter(c) ? char.ToLowerInvariant(c) : '\0';
 
     private static char Lower(char c) => c < 128 ? AsciiToken[c] : char.ToLowerInvariant(c);
 
