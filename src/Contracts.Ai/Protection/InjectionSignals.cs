@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Contracts.Ai;
@@ -64,7 +65,7 @@ internal static partial class InjectionSignals
         new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
         new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60),
-        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100),
+        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]") },
         new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120),
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
@@ -205,7 +206,7 @@ internal static partial class InjectionSignals
                 {
                     int s = System.Numerics.BitOperations.TrailingZeroCount(pending);
                     pending &= pending - 1;
-                    if (All[s].MatchesAround(text, hits.Start(h)))
+                    if (All[s].MayMatchAround(text, hits.Start(h)))
                     {
                         fired |= 1UL << s;
                     }
@@ -272,6 +273,25 @@ internal static partial class InjectionSignals
 
                 from = hit + 1;
             }
+        }
+
+        /// <summary>Gets characters at least one of which every match contains, or <see langword="null"/> when none is known.</summary>
+        public SearchValues<char>? Required { get; init; }
+
+        /// <summary>The same as <see cref="MatchesAround"/>, with a window that lacks every <see cref="Required"/> character skipped.</summary>
+        public bool MayMatchAround(ReadOnlySpan<char> text, int hit)
+        {
+            if (Required is not null)
+            {
+                int start = Math.Max(0, hit - Before);
+                int end = Math.Min(text.Length, hit + After);
+                if (!text[start..end].ContainsAny(Required))
+                {
+                    return false;
+                }
+            }
+
+            return MatchesAround(text, hit);
         }
 
         /// <summary>Whether the phrasing occurs in the window around an anchor found at <paramref name="hit"/>.</summary>
