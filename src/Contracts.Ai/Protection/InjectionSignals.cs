@@ -64,8 +64,8 @@ internal static partial class InjectionSignals
         new(GuardrailEvasion, 0.35, 0.4, NeverRefuse(), A("refuse", "decline", "deny", "amoral", "unethical", "uncensored", "unfiltered", "unrestricted", "content polic"), 60, 60),
         new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
-        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60),
-        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]") },
+        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60) { PerAnchor = true },
+        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), PerAnchor = true },
         new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120),
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
@@ -187,8 +187,11 @@ internal static partial class InjectionSignals
     private static AnchorAutomaton.Hits? t_hits;
 
     /// <summary>
-    /// Which signals' phrasing occurs in <paramref name="text"/>: bit <c>i</c> for <c>All[i]</c>. The same as asking
-    /// each signal's <see cref="Signal.Occurs"/>, with the text read once for all the anchors.
+    /// Which signals' phrasing occurs in <paramref name="text"/>: bit <c>i</c> for <c>All[i]</c>. The text is read once
+    /// for all the anchors; each signal's pattern is then tried once per run of overlapping windows around its anchors
+    /// (the union of the windows), instead of once per anchor, which reads common words' neighbourhoods only once;
+    /// patterns anchored to line starts keep one window per anchor (<see cref="Signal.PerAnchor"/>).
+    /// On the dev corpora this fires exactly the signals that each signal's own search (<see cref="Signal.Occurs"/>) fires.
     /// </summary>
     internal static ulong Match(ReadOnlySpan<char> text)
     {
@@ -198,18 +201,64 @@ internal static partial class InjectionSignals
         {
             hits.Clear();
             AllAnchors.Scan(text, hits);
-            ulong fired = 0, everything = All.Length == 64 ? ulong.MaxValue : (1UL << All.Length) - 1;
+            Signal[] all = All;
+            ulong fired = 0, open = 0, everything = all.Length == 64 ? ulong.MaxValue : (1UL << all.Length) - 1;
+            Span<int> from = stackalloc int[64];
+            Span<int> to = stackalloc int[64];
             for (int h = 0; h < hits.Count && fired != everything; h++)
             {
+                int at = hits.Start(h);
                 ulong pending = hits.Groups(h) & ~fired;
                 while (pending != 0)
                 {
                     int s = System.Numerics.BitOperations.TrailingZeroCount(pending);
                     pending &= pending - 1;
-                    if (All[s].MayMatchAround(text, hits.Start(h)))
+                    Signal signal = all[s];
+                    ulong bit = 1UL << s;
+                    int start = Math.Max(0, at - signal.Before);
+                    int end = Math.Min(text.Length, at + signal.After);
+                    if (signal.PerAnchor)
                     {
-                        fired |= 1UL << s;
+                        if (signal.MayMatch(text[start..end]))
+                        {
+                            fired |= bit;
+                        }
+
+                        continue;
                     }
+
+                    if ((open & bit) != 0)
+                    {
+                        if (start <= to[s] && end >= from[s])
+                        {
+                            // Overlaps the signal's open window: widen it, the pattern runs once over the union.
+                            from[s] = Math.Min(from[s], start);
+                            to[s] = Math.Max(to[s], end);
+                            continue;
+                        }
+
+                        if (signal.MayMatch(text[from[s]..to[s]]))
+                        {
+                            fired |= bit;
+                            open &= ~bit;
+                            continue;
+                        }
+                    }
+
+                    from[s] = start;
+                    to[s] = end;
+                    open |= bit;
+                }
+            }
+
+            open &= ~fired;
+            while (open != 0)
+            {
+                int s = System.Numerics.BitOperations.TrailingZeroCount(open);
+                open &= open - 1;
+                if (all[s].MayMatch(text[from[s]..to[s]]))
+                {
+                    fired |= 1UL << s;
                 }
             }
 
@@ -275,23 +324,24 @@ internal static partial class InjectionSignals
             }
         }
 
+        /// <summary>
+        /// Gets a value indicating whether the pattern is tried in each anchor's own window rather than once over
+        /// overlapping windows: for patterns that anchor to a line start, which a window's start also is.
+        /// </summary>
+        public bool PerAnchor { get; init; }
+
         /// <summary>Gets characters at least one of which every match contains, or <see langword="null"/> when none is known.</summary>
         public SearchValues<char>? Required { get; init; }
 
-        /// <summary>The same as <see cref="MatchesAround"/>, with a window that lacks every <see cref="Required"/> character skipped.</summary>
-        public bool MayMatchAround(ReadOnlySpan<char> text, int hit)
+        /// <summary>Whether the phrasing occurs in <paramref name="window"/>, one that lacks every <see cref="Required"/> character skipped.</summary>
+        public bool MayMatch(ReadOnlySpan<char> window)
         {
-            if (Required is not null)
+            if (Required is not null && !window.ContainsAny(Required))
             {
-                int start = Math.Max(0, hit - Before);
-                int end = Math.Min(text.Length, hit + After);
-                if (!text[start..end].ContainsAny(Required))
-                {
-                    return false;
-                }
+                return false;
             }
 
-            return MatchesAround(text, hit);
+            return Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window));
         }
 
         /// <summary>Whether the phrasing occurs in the window around an anchor found at <paramref name="hit"/>.</summary>

@@ -5,7 +5,9 @@ namespace Contracts.Ai.Tests.Protection;
 
 /// <summary>
 /// The one-pass anchor automaton finds every place any anchor starts, ignoring ASCII case, and the phrasing
-/// signals matched through it fire exactly as each signal's own anchor search fires them.
+/// signals matched through it (each pattern tried once over overlapping anchor windows) fire exactly as each
+/// signal's own anchor search fires them (the pattern tried in every anchor's window): on every dev row, raw
+/// and normalised, so the verdicts (flag and signals) are those of one window per anchor.
 /// </summary>
 public class AnchorAutomatonTests
 {
