@@ -46,6 +46,13 @@ internal static partial class InjectionSignals
         "omiso", "tiens pas compte", "tenez pas compte", "missacht", "uberschreib", "trascura", "non tenere",
     ];
 
+    // Every verb of RevealSystemPromptEuropean, one of which each match starts with.
+    private static readonly string[] RevealVerbsEuropean =
+    [
+        "revele", "montre", "affiche", "donne", "repete", "zeig", "gib", "verrate", "wiederhole", "revela", "muestra", "dime", "repite",
+        "mostre", "mostra", "rivela", "ripeti", "dimmi", "toon", "geef", "herhaal", "onthul",
+    ];
+
     private static readonly string[] ForgetVerbs = ["oubli", "vergiss", "olvid", "esquec", "dimentic", "vergeet"];
 
     /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern, and the anchors around which the pattern is tried.</summary>
@@ -66,7 +73,7 @@ internal static partial class InjectionSignals
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
         new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60) { PerAnchor = true },
         new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), PerAnchor = true },
-        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120),
+        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { RequiredWords = A("two", "both", "separate", "[") },
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
         new(ModelReference, 0.25, 0.3, ModelNames(), A("gpt", "openai", "bard", "claude", "llama", "language model", "ai model", "ai assistant", "ai language"), 30, 60),
@@ -81,7 +88,7 @@ internal static partial class InjectionSignals
         new(InstructionOverride, 0.6, 0.8, ForgetEverythingEuropean(), A(ForgetVerbs), 1, 80),
         new(InstructionOverride, 0.6, 0.8, NewInstructionsEuropean(), A("instruc", "anweisung", "istruzion", "regles", "regeln", "reglas", "regras", "regole", "regels", "consignes", "opdracht"), 40, 40),
         new(PersonaHijack, 0.5, 0.6, YouAreNowEuropean(), A("maintenant", "jetzt", "ahora", "agora", "adesso", "ora ", "nu ", "vanaf", "d'ora", "partir", "desormais", "ab sofort"), 40, 80),
-        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPromptEuropean(), A("prompt", "instruc", "anweisung", "istruzion"), 100, 60),
+        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPromptEuropean(), A("prompt", "instruc", "anweisung", "istruzion"), 100, 60) { RequiredWords = A(RevealVerbsEuropean) },
     ];
 
 
@@ -132,7 +139,6 @@ internal static partial class InjectionSignals
     private static Regex ConversationTurns() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
 
     private static Regex TwoResponses() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
-
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
@@ -333,10 +339,16 @@ internal static partial class InjectionSignals
         /// <summary>Gets characters at least one of which every match contains, or <see langword="null"/> when none is known.</summary>
         public SearchValues<char>? Required { get; init; }
 
-        /// <summary>Whether the phrasing occurs in <paramref name="window"/>, one that lacks every <see cref="Required"/> character skipped.</summary>
+        /// <summary>
+        /// Gets words at least one of which every match contains besides its anchor (a second word the pattern needs),
+        /// or <see langword="null"/> when none is known: a window without any is skipped before the pattern runs.
+        /// </summary>
+        public Anchors? RequiredWords { get; init; }
+
+        /// <summary>Whether the phrasing occurs in <paramref name="window"/>; a window that lacks every <see cref="Required"/> character or every <see cref="RequiredWords"/> word is skipped.</summary>
         public bool MayMatch(ReadOnlySpan<char> window)
         {
-            if (Required is not null && !window.ContainsAny(Required))
+            if ((Required is not null && !window.ContainsAny(Required)) || (RequiredWords is not null && RequiredWords.IndexIn(window, 0) < 0))
             {
                 return false;
             }
