@@ -141,15 +141,16 @@ public class ProtectionBenchmarks
 
     private sealed class ThroughputConfig : ManualConfig
     {
-        public ThroughputConfig() => AddColumn(new ThroughputColumn());
+        // The fastest iteration beside the mean: on a shared machine other processes only ever add time.
+        public ThroughputConfig() => AddColumn(StatisticColumn.Min, new ThroughputColumn(), new ThroughputColumn(fromMin: true));
     }
 
-    /// <summary>MB/s of the <see cref="Bytes"/> parameter over the mean time.</summary>
-    private sealed class ThroughputColumn : IColumn
+    /// <summary>MB/s of the <see cref="Bytes"/> parameter over the mean time, or over the fastest iteration.</summary>
+    private sealed class ThroughputColumn(bool fromMin = false) : IColumn
     {
-        public string Id => "Throughput";
+        public string Id => fromMin ? "ThroughputBest" : "Throughput";
 
-        public string ColumnName => "MB/s";
+        public string ColumnName => fromMin ? "MB/s (best)" : "MB/s";
 
         public bool AlwaysShow => true;
 
@@ -161,7 +162,7 @@ public class ProtectionBenchmarks
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "Megabytes (10^6) of ASCII text screened per second, from the mean";
+        public string Legend => fromMin ? "Megabytes (10^6) of text screened per second, from the fastest iteration" : "Megabytes (10^6) of ASCII text screened per second, from the mean";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -173,7 +174,7 @@ public class ProtectionBenchmarks
                 return "-";
             }
 
-            double seconds = stats.Mean / 1e9;
+            double seconds = (fromMin ? stats.Min : stats.Mean) / 1e9;
             return (bytes / 1e6 / seconds).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
         }
 

@@ -85,7 +85,7 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
         var scorer = default(Scorer);
         string scanned = text;
-        if (text.AsSpan().ContainsAny(Invisible))
+        if (!Ascii.IsValid(text) && text.AsSpan().ContainsAny(Invisible))
         {
             scanned = InspectInvisible(text, ref scorer);
         }
@@ -116,10 +116,13 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
     private static void MatchPhrasing(string text, bool indirect, ref Scorer scorer)
     {
-        foreach (InjectionSignals.Signal signal in InjectionSignals.All)
+        ulong fired = InjectionSignals.Match(text);
+        InjectionSignals.Signal[] all = InjectionSignals.All;
+        for (int i = 0; fired != 0; i++, fired >>= 1)
         {
-            if (signal.Occurs(text))
+            if ((fired & 1) != 0)
             {
+                InjectionSignals.Signal signal = all[i];
                 scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
             }
         }

@@ -15,7 +15,7 @@ namespace Contracts.Ai;
 /// <remarks>
 /// Features are presence-only and scaled by one over the square root of their count, exactly as the
 /// trainer computes them (its <c>features.py</c> mirrors the tokenizer here). Scoring allocates
-/// nothing: a per-thread bit set removes duplicate features. Immutable after loading; safe to share.
+/// nothing: a per-thread set removes duplicate features. Immutable after loading; safe to share.
 /// </remarks>
 internal sealed class InjectionModel
 {
@@ -29,7 +29,7 @@ internal sealed class InjectionModel
     private static Scratch? t_scratch;
 
     [ThreadStatic]
-    private static Scratch? t_segmentScratch;
+    private static FeatureSet? t_features;
 
     // ASCII: the lower-case form of a token character, 0 for a character that is not one.
     private static readonly char[] AsciiToken = BuildAsciiTokenTable();
@@ -71,28 +71,52 @@ internal sealed class InjectionModel
     /// <summary>The probability that <paramref name="text"/> as a whole is a jailbreak or instruction override.</summary>
     public double ScorePrompt(ReadOnlySpan<char> text)
     {
-        Scratch scratch = t_scratch ??= new Scratch();
+        FeatureSet seen = t_features ?? new FeatureSet();
+        t_features = null;
         double sum = 0;
         int count = 0;
         uint previous = 0;
         bool hasPrevious = false;
         int i = 0;
-        while (NextToken(text, ref i, out int start, out int length))
+        while (true)
         {
-            ReadOnlySpan<char> token = text.Slice(start, length);
-            uint bigram = 0;
-            uint hash = hasPrevious ? HashPair(Step(previous, ' '), token, out bigram) : Hash(token);
-            AddPrompt(scratch, hash, ref sum, ref count);
-            if (hasPrevious)
+            char lower = '\0';
+            while (i < text.Length && (lower = LowerToken(text[i])) == '\0')
             {
-                AddPrompt(scratch, bigram, ref sum, ref count);
+                i++;
+            }
+
+            if (i >= text.Length)
+            {
+                break;
+            }
+
+            // The word's unigram hash and, continued from the previous word's, its bigram, in one walk.
+            uint hash = FnvOffset, bigram = Step(previous, ' ');
+            do
+            {
+                hash = Step(hash, lower);
+                bigram = Step(bigram, lower);
+            }
+            while (++i < text.Length && (lower = LowerToken(text[i])) != '\0');
+
+            if (seen.AddPrompt(hash))
+            {
+                sum += _weights.Prompt(hash);
+                count++;
+            }
+
+            if (hasPrevious && seen.AddPrompt(bigram))
+            {
+                sum += _weights.Prompt(bigram);
+                count++;
             }
 
             previous = hash;
             hasPrevious = true;
         }
 
-        scratch.Clear();
+        Release(seen);
         return Sigmoid(_promptBias, sum, count);
     }
 
@@ -108,74 +132,69 @@ internal sealed class InjectionModel
     /// </remarks>
     public double ScoreBoth(ReadOnlySpan<char> text, out double segments)
     {
-        Scratch prompt = t_scratch ??= new Scratch();
-        Scratch segment = t_segmentScratch ??= new Scratch();
+        FeatureSet seen = t_features ?? new FeatureSet();
+        t_features = null;
         double promptSum = 0, segmentSum = 0, best = 0;
         int promptCount = 0, segmentCount = 0, segmentTokens = 0;
         uint previous = 0;
         bool hasPrevious = false;
-        int scanned = 0;
         int i = 0;
         while (true)
         {
-            bool more = NextToken(text, ref i, out int start, out int length);
-
             // Segment ends between the last word and this one (or the end of the text) close the open segment.
-            int gapEnd = more ? start : text.Length;
-            for (int c = scanned; c < gapEnd; c++)
+            char lower = '\0';
+            while (i < text.Length && (lower = LowerToken(text[i])) == '\0')
             {
-                if (IsSegmentEnd(text, c))
+                if (IsSegmentEnd(text, i))
                 {
-                    best = Math.Max(best, CloseSegment(segment, segmentSum, segmentCount, segmentTokens));
+                    best = Math.Max(best, CloseSegment(seen, segmentSum, segmentCount, segmentTokens));
                     segmentSum = 0;
                     segmentCount = 0;
                     segmentTokens = 0;
                 }
+
+                i++;
             }
 
-            if (!more)
+            if (i >= text.Length)
             {
                 break;
             }
 
-            scanned = i;
-            ReadOnlySpan<char> token = text.Slice(start, length);
+            // The word's unigram hash, its bigram continued from the previous word's hash, and its marked
+            // first-word form, in one walk over its characters.
+            uint hash = FnvOffset, bigram = Step(previous, ' '), first = Step(FnvOffset, '^');
+            do
+            {
+                hash = Step(hash, lower);
+                bigram = Step(bigram, lower);
+                first = Step(first, lower);
+            }
+            while (++i < text.Length && (lower = LowerToken(text[i])) != '\0');
 
-            // The bigram with the previous word, or, for the first word of a segment (when it is not the text's first), its marked form too.
-            uint hash, bigram = 0, first = 0;
-            if (!hasPrevious)
+            // The unigram counts in both models; the bigram in the prompt model, and in the segment model unless
+            // the word opens a segment, where the marked first word counts instead.
+            FeatureSet.Seen news = seen.Add(hash, FeatureSet.Seen.Both);
+            if (news != FeatureSet.Seen.None)
             {
-                hash = HashFirst(token, out first);
-            }
-            else if (segmentTokens == 0)
-            {
-                hash = HashTriple(Step(previous, ' '), token, out bigram, out first);
-            }
-            else
-            {
-                hash = HashPair(Step(previous, ' '), token, out bigram);
+                _weights.Get(hash, out float promptWeight, out float segmentWeight);
+                Count(news, promptWeight, segmentWeight, ref promptSum, ref promptCount, ref segmentSum, ref segmentCount);
             }
 
-            _weights.Get(hash, out float promptWeight, out float segmentWeight);
-            Add(prompt, hash, promptWeight, ref promptSum, ref promptCount);
             if (hasPrevious)
             {
-                _weights.Get(bigram, out float promptBigram, out float segmentBigram);
-                Add(prompt, bigram, promptBigram, ref promptSum, ref promptCount);
-                Add(segment, hash, segmentWeight, ref segmentSum, ref segmentCount);
-                if (segmentTokens == 0)
+                news = seen.Add(bigram, segmentTokens == 0 ? FeatureSet.Seen.Prompt : FeatureSet.Seen.Both);
+                if (news != FeatureSet.Seen.None)
                 {
-                    Add(segment, first, _weights.Segment(first), ref segmentSum, ref segmentCount);
-                }
-                else
-                {
-                    Add(segment, bigram, segmentBigram, ref segmentSum, ref segmentCount);
+                    _weights.Get(bigram, out float promptBigram, out float segmentBigram);
+                    Count(news, promptBigram, segmentBigram, ref promptSum, ref promptCount, ref segmentSum, ref segmentCount);
                 }
             }
-            else
+
+            if (segmentTokens == 0 && seen.Add(first, FeatureSet.Seen.Segment) != FeatureSet.Seen.None)
             {
-                Add(segment, hash, segmentWeight, ref segmentSum, ref segmentCount);
-                Add(segment, first, _weights.Segment(first), ref segmentSum, ref segmentCount);
+                segmentSum += _weights.Segment(first);
+                segmentCount++;
             }
 
             previous = hash;
@@ -183,15 +202,39 @@ internal sealed class InjectionModel
             segmentTokens++;
         }
 
-        best = Math.Max(best, CloseSegment(segment, segmentSum, segmentCount, segmentTokens));
-        prompt.Clear();
+        best = Math.Max(best, CloseSegment(seen, segmentSum, segmentCount, segmentTokens));
+        Release(seen);
         segments = best;
         return Sigmoid(_promptBias, promptSum, promptCount);
     }
 
-    private double CloseSegment(Scratch scratch, double sum, int count, int tokens)
+    private static void Count(FeatureSet.Seen news, float promptWeight, float segmentWeight, ref double promptSum, ref int promptCount, ref double segmentSum, ref int segmentCount)
     {
-        scratch.Clear();
+        if ((news & FeatureSet.Seen.Prompt) != 0)
+        {
+            promptSum += promptWeight;
+            promptCount++;
+        }
+
+        if ((news & FeatureSet.Seen.Segment) != 0)
+        {
+            segmentSum += segmentWeight;
+            segmentCount++;
+        }
+    }
+
+    /// <summary>Keeps <paramref name="seen"/> for the thread's next text, unless a huge text grew it.</summary>
+    private static void Release(FeatureSet seen)
+    {
+        if (seen.Clear())
+        {
+            t_features = seen;
+        }
+    }
+
+    private double CloseSegment(FeatureSet seen, double sum, int count, int tokens)
+    {
+        seen.NextSegment();
         return tokens < MinSegmentTokens ? 0 : Sigmoid(_segmentBias, sum, count);
     }
 
@@ -275,18 +318,6 @@ internal sealed class InjectionModel
         return length > 0;
     }
 
-    /// <summary>The unigram hash of <paramref name="token"/>.</summary>
-    private static uint Hash(ReadOnlySpan<char> token)
-    {
-        uint hash = FnvOffset;
-        foreach (char c in token)
-        {
-            hash = Step(hash, Lower(c));
-        }
-
-        return hash;
-    }
-
     /// <summary>The unigram hash of <paramref name="token"/>, and the hash of the same characters continued from <paramref name="seed"/> (the bigram).</summary>
     private static uint HashPair(uint seed, ReadOnlySpan<char> token, out uint continued)
     {
@@ -305,36 +336,12 @@ internal sealed class InjectionModel
     /// <summary>The unigram hash of <paramref name="token"/>, and its marked first-word form.</summary>
     private static uint HashFirst(ReadOnlySpan<char> token, out uint first) => HashPair(Step(FnvOffset, '^'), token, out first);
 
-    /// <summary>The unigram hash of <paramref name="token"/>, its bigram continued from <paramref name="seed"/>, and its marked first-word form.</summary>
-    private static uint HashTriple(uint seed, ReadOnlySpan<char> token, out uint continued, out uint first)
-    {
-        uint hash = FnvOffset, other = seed, marked = Step(FnvOffset, '^');
-        foreach (char c in token)
-        {
-            char lower = Lower(c);
-            hash = Step(hash, lower);
-            other = Step(other, lower);
-            marked = Step(marked, lower);
-        }
-
-        continued = other;
-        first = marked;
-        return hash;
-    }
+    /// <summary>The lower-case form of a token character, <c>'\0'</c> for a character that is not one.</summary>
+    private static char LowerToken(char c) => c < 128 ? AsciiToken[c] : c < '\uD800' && char.IsLetter(c) ? char.ToLowerInvariant(c) : '\0';
 
     private static char Lower(char c) => c < 128 ? AsciiToken[c] : char.ToLowerInvariant(c);
 
     private static uint Step(uint hash, char c) => (hash ^ c) * FnvPrime;
-
-    private void AddPrompt(Scratch scratch, uint hash, ref double sum, ref int count)
-    {
-        int index = (int)(hash & Mask);
-        if (scratch.TrySet(index))
-        {
-            sum += _weights.Prompt(hash);
-            count++;
-        }
-    }
 
     private static void Add(Scratch scratch, uint hash, float weight, ref double sum, ref int count)
     {
@@ -484,6 +491,124 @@ internal sealed class InjectionModel
         }
 
         private readonly record struct Block(ulong Bits, int Before);
+    }
+
+    /// <summary>
+    /// The features counted so far in a text: in the prompt model, and in the segment model's current segment (a
+    /// segment number per feature, so a new segment forgets without clearing). A small open-addressing table that
+    /// stays in the processor's first-level cache for the texts messages are made of.
+    /// </summary>
+    private sealed class FeatureSet
+    {
+        private const int InitialCapacity = 1024;
+        private const int KeptCapacity = 64 * 1024;
+
+        private int[] _keys = new int[InitialCapacity];
+        private int[] _marks = new int[InitialCapacity];
+        private int _count;
+        private int _shift = 32 - 10;
+        private int _segment = 1;
+
+        /// <summary>Which models count a feature.</summary>
+        [Flags]
+        public enum Seen
+        {
+            None = 0,
+            Prompt = 1,
+            Segment = 2,
+            Both = 3,
+        }
+
+        /// <summary>Marks the feature of <paramref name="hash"/> as counted in <paramref name="models"/>; returns the models that had not counted it.</summary>
+        public Seen Add(uint hash, Seen models)
+        {
+            int key = (int)(hash & Mask) + 1;
+            int mask = _keys.Length - 1;
+            int slot = (int)(((uint)key * 0x9E3779B1u) >> _shift);
+            while (true)
+            {
+                int existing = _keys[slot];
+                if (existing == key)
+                {
+                    break;
+                }
+
+                if (existing == 0)
+                {
+                    _keys[slot] = key;
+                    _marks[slot] = 0;
+                    if (++_count * 2 > _keys.Length)
+                    {
+                        Grow();
+                        return Add(hash, models);
+                    }
+
+                    break;
+                }
+
+                slot = (slot + 1) & mask;
+            }
+
+            int mark = _marks[slot];
+            Seen news = Seen.None;
+            if ((models & Seen.Prompt) != 0 && (mark & 1) == 0)
+            {
+                news |= Seen.Prompt;
+                mark |= 1;
+            }
+
+            if ((models & Seen.Segment) != 0 && (mark >> 1) != _segment)
+            {
+                news |= Seen.Segment;
+                mark = (mark & 1) | (_segment << 1);
+            }
+
+            _marks[slot] = mark;
+            return news;
+        }
+
+        /// <summary>Marks the feature of <paramref name="hash"/> as counted in the prompt model; whether it was not yet.</summary>
+        public bool AddPrompt(uint hash) => Add(hash, Seen.Prompt) != Seen.None;
+
+        /// <summary>Starts a new segment: no feature is counted in it yet.</summary>
+        public void NextSegment() => _segment++;
+
+        /// <summary>Forgets every feature; <see langword="false"/> when the table grew too large to keep.</summary>
+        public bool Clear()
+        {
+            if (_keys.Length > KeptCapacity)
+            {
+                return false;
+            }
+
+            Array.Clear(_keys);
+            _count = 0;
+            _segment = 1;
+            return true;
+        }
+
+        private void Grow()
+        {
+            int[] keys = _keys, marks = _marks;
+            _keys = new int[keys.Length * 2];
+            _marks = new int[keys.Length * 2];
+            _shift--;
+            int mask = _keys.Length - 1;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (keys[i] != 0)
+                {
+                    int slot = (int)(((uint)keys[i] * 0x9E3779B1u) >> _shift);
+                    while (_keys[slot] != 0)
+                    {
+                        slot = (slot + 1) & mask;
+                    }
+
+                    _keys[slot] = keys[i];
+                    _marks[slot] = marks[i];
+                }
+            }
+        }
     }
 
     /// <summary>A bit per feature, and the words set since the last clear.</summary>

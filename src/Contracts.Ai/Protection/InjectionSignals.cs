@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Contracts.Ai;
@@ -45,6 +46,13 @@ internal static partial class InjectionSignals
         "omiso", "tiens pas compte", "tenez pas compte", "missacht", "uberschreib", "trascura", "non tenere",
     ];
 
+    // Every verb of RevealSystemPromptEuropean, one of which each match starts with.
+    private static readonly string[] RevealVerbsEuropean =
+    [
+        "revele", "montre", "affiche", "donne", "repete", "zeig", "gib", "verrate", "wiederhole", "revela", "muestra", "dime", "repite",
+        "mostre", "mostra", "rivela", "ripeti", "dimmi", "toon", "geef", "herhaal", "onthul",
+    ];
+
     private static readonly string[] ForgetVerbs = ["oubli", "vergiss", "olvid", "esquec", "dimentic", "vergeet"];
 
     /// <summary>Every phrasing signal: name, weight in user prompts, weight in indirect content, pattern, and the anchors around which the pattern is tried.</summary>
@@ -63,9 +71,9 @@ internal static partial class InjectionSignals
         new(GuardrailEvasion, 0.35, 0.4, NeverRefuse(), A("refuse", "decline", "deny", "amoral", "unethical", "uncensored", "unfiltered", "unrestricted", "content polic"), 60, 60),
         new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
-        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60),
-        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100),
-        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120),
+        new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60) { PerAnchor = true },
+        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), PerAnchor = true },
+        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { RequiredWords = A("two", "both", "separate", "[") },
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
         new(ModelReference, 0.25, 0.3, ModelNames(), A("gpt", "openai", "bard", "claude", "llama", "language model", "ai model", "ai assistant", "ai language"), 30, 60),
@@ -80,7 +88,7 @@ internal static partial class InjectionSignals
         new(InstructionOverride, 0.6, 0.8, ForgetEverythingEuropean(), A(ForgetVerbs), 1, 80),
         new(InstructionOverride, 0.6, 0.8, NewInstructionsEuropean(), A("instruc", "anweisung", "istruzion", "regles", "regeln", "reglas", "regras", "regole", "regels", "consignes", "opdracht"), 40, 40),
         new(PersonaHijack, 0.5, 0.6, YouAreNowEuropean(), A("maintenant", "jetzt", "ahora", "agora", "adesso", "ora ", "nu ", "vanaf", "d'ora", "partir", "desormais", "ab sofort"), 40, 80),
-        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPromptEuropean(), A("prompt", "instruc", "anweisung", "istruzion"), 100, 60),
+        new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPromptEuropean(), A("prompt", "instruc", "anweisung", "istruzion"), 100, 60) { RequiredWords = A(RevealVerbsEuropean) },
     ];
 
 
@@ -131,7 +139,6 @@ internal static partial class InjectionSignals
     private static Regex ConversationTurns() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
 
     private static Regex TwoResponses() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
-
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
@@ -179,6 +186,110 @@ internal static partial class InjectionSignals
     /// </summary>
     private static Regex Linear(string pattern) => new(pattern, Options | RegexOptions.NonBacktracking);
 
+    /// <summary>The anchors of every signal in <see cref="All"/>, signal <c>i</c> being group <c>i</c>.</summary>
+    internal static readonly AnchorAutomaton AllAnchors = BuildAnchors();
+
+    [ThreadStatic]
+    private static AnchorAutomaton.Hits? t_hits;
+
+    /// <summary>
+    /// Which signals' phrasing occurs in <paramref name="text"/>: bit <c>i</c> for <c>All[i]</c>. The text is read once
+    /// for all the anchors; each signal's pattern is then tried once per run of overlapping windows around its anchors
+    /// (the union of the windows), instead of once per anchor, which reads common words' neighbourhoods only once;
+    /// patterns anchored to line starts keep one window per anchor (<see cref="Signal.PerAnchor"/>).
+    /// On the dev corpora this fires exactly the signals that each signal's own search (<see cref="Signal.Occurs"/>) fires.
+    /// </summary>
+    internal static ulong Match(ReadOnlySpan<char> text)
+    {
+        AnchorAutomaton.Hits hits = t_hits ??= new AnchorAutomaton.Hits(256);
+        t_hits = null;
+        try
+        {
+            hits.Clear();
+            AllAnchors.Scan(text, hits);
+            Signal[] all = All;
+            ulong fired = 0, open = 0, everything = all.Length == 64 ? ulong.MaxValue : (1UL << all.Length) - 1;
+            Span<int> from = stackalloc int[64];
+            Span<int> to = stackalloc int[64];
+            for (int h = 0; h < hits.Count && fired != everything; h++)
+            {
+                int at = hits.Start(h);
+                ulong pending = hits.Groups(h) & ~fired;
+                while (pending != 0)
+                {
+                    int s = System.Numerics.BitOperations.TrailingZeroCount(pending);
+                    pending &= pending - 1;
+                    Signal signal = all[s];
+                    ulong bit = 1UL << s;
+                    int start = Math.Max(0, at - signal.Before);
+                    int end = Math.Min(text.Length, at + signal.After);
+                    if (signal.PerAnchor)
+                    {
+                        if (signal.MayMatch(text[start..end]))
+                        {
+                            fired |= bit;
+                        }
+
+                        continue;
+                    }
+
+                    if ((open & bit) != 0)
+                    {
+                        if (start <= to[s] && end >= from[s])
+                        {
+                            // Overlaps the signal's open window: widen it, the pattern runs once over the union.
+                            from[s] = Math.Min(from[s], start);
+                            to[s] = Math.Max(to[s], end);
+                            continue;
+                        }
+
+                        if (signal.MayMatch(text[from[s]..to[s]]))
+                        {
+                            fired |= bit;
+                            open &= ~bit;
+                            continue;
+                        }
+                    }
+
+                    from[s] = start;
+                    to[s] = end;
+                    open |= bit;
+                }
+            }
+
+            open &= ~fired;
+            while (open != 0)
+            {
+                int s = System.Numerics.BitOperations.TrailingZeroCount(open);
+                open &= open - 1;
+                if (all[s].MayMatch(text[from[s]..to[s]]))
+                {
+                    fired |= 1UL << s;
+                }
+            }
+
+            return fired;
+        }
+        finally
+        {
+            if (hits.Capacity <= 16 * 1024)
+            {
+                t_hits = hits;
+            }
+        }
+    }
+
+    private static AnchorAutomaton BuildAnchors()
+    {
+        var groups = new string[All.Length][];
+        for (int i = 0; i < All.Length; i++)
+        {
+            groups[i] = All[i].Anchors.Literals;
+        }
+
+        return new AnchorAutomaton(groups);
+    }
+
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 
     /// <summary>One phrasing signal.</summary>
@@ -197,7 +308,7 @@ internal static partial class InjectionSignals
         {
         }
 
-        /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors.</summary>
+        /// <summary>Whether the phrasing occurs in <paramref name="text"/>: the pattern is tried only in windows around anchors (each signal's own search; <see cref="Match"/> does all at once).</summary>
         public bool Occurs(string text)
         {
             ReadOnlySpan<char> span = text;
@@ -210,16 +321,48 @@ internal static partial class InjectionSignals
                     return false;
                 }
 
-                int start = Math.Max(0, hit - Before);
-                int end = Math.Min(span.Length, hit + After);
-                ReadOnlySpan<char> window = span[start..end];
-                if (Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window)))
+                if (MatchesAround(span, hit))
                 {
                     return true;
                 }
 
                 from = hit + 1;
             }
+        }
+
+        /// <summary>
+        /// Gets a value indicating whether the pattern is tried in each anchor's own window rather than once over
+        /// overlapping windows: for patterns that anchor to a line start, which a window's start also is.
+        /// </summary>
+        public bool PerAnchor { get; init; }
+
+        /// <summary>Gets characters at least one of which every match contains, or <see langword="null"/> when none is known.</summary>
+        public SearchValues<char>? Required { get; init; }
+
+        /// <summary>
+        /// Gets words at least one of which every match contains besides its anchor (a second word the pattern needs),
+        /// or <see langword="null"/> when none is known: a window without any is skipped before the pattern runs.
+        /// </summary>
+        public Anchors? RequiredWords { get; init; }
+
+        /// <summary>Whether the phrasing occurs in <paramref name="window"/>; a window that lacks every <see cref="Required"/> character or every <see cref="RequiredWords"/> word is skipped.</summary>
+        public bool MayMatch(ReadOnlySpan<char> window)
+        {
+            if ((Required is not null && !window.ContainsAny(Required)) || (RequiredWords is not null && RequiredWords.IndexIn(window, 0) < 0))
+            {
+                return false;
+            }
+
+            return Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window));
+        }
+
+        /// <summary>Whether the phrasing occurs in the window around an anchor found at <paramref name="hit"/>.</summary>
+        public bool MatchesAround(ReadOnlySpan<char> text, int hit)
+        {
+            int start = Math.Max(0, hit - Before);
+            int end = Math.Min(text.Length, hit + After);
+            ReadOnlySpan<char> window = text[start..end];
+            return Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window));
         }
     }
 }

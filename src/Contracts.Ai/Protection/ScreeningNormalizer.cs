@@ -22,6 +22,11 @@ internal static class ScreeningNormalizer
 {
     private const int MaxLayers = 3;
 
+    // Each character's decomposition without combining marks, filled on first sight (a lost race writes the same
+    // string again); this marker for the characters that need the whole-text normalisation.
+    private static readonly string?[] Decompositions = new string?[char.MaxValue + 1];
+    private static readonly string NotByCharacter = new('\uFFFF', 1);
+
     private static readonly SearchValues<char> EncodingMarkers = SearchValues.Create("\\&%");
 
     // The only characters folding changes: Latin-1 and Latin extensions, combining marks, Greek, Cyrillic,
@@ -62,13 +67,16 @@ internal static class ScreeningNormalizer
             current = decoded;
         }
 
-        if (current.AsSpan().ContainsAny(Foldable))
+        if (NeedsFolding(current))
         {
             current = FoldUnicode(current, ref findings);
         }
 
         return current;
     }
+
+    /// <summary>Whether <paramref name="text"/> has a character folding may change.</summary>
+    internal static bool NeedsFolding(string text) => !Ascii.IsValid(text) && text.AsSpan().ContainsAny(Foldable);
 
     private static string Ranges(params (char First, char Last)[] ranges)
     {
@@ -229,55 +237,164 @@ internal static class ScreeningNormalizer
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space.</summary>
+    /// <remarks>
+    /// Decomposes a character at a time from a table filled on first sight of each character with the same
+    /// normalisation, less its combining marks: the same result as normalising the whole text, because NFKD is
+    /// each character's decomposition followed by a canonical reordering that only moves combining marks, and
+    /// those are dropped. A character whose decomposition keeps a spacing combining mark (which reordering could
+    /// move) or a surrogate sends the whole text through the normalisation itself.
+    /// </remarks>
     private static string FoldUnicode(string text, ref Findings findings)
     {
-        string decomposed;
+        var folder = new Folder(text.Length + 16);
         try
         {
-            decomposed = text.Normalize(NormalizationForm.FormKD);
+            if (!FoldByCharacter(text, ref folder))
+            {
+                folder.Reset();
+                string decomposed;
+                try
+                {
+                    decomposed = text.Normalize(NormalizationForm.FormKD);
+                }
+                catch (ArgumentException)
+                {
+                    // Lone surrogates cannot be normalised; fold what is there without decomposing.
+                    decomposed = text;
+                }
+
+                foreach (char c in decomposed)
+                {
+                    if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+                    {
+                        continue;
+                    }
+
+                    folder.Append(c);
+                }
+            }
+
+            return folder.ToString(ref findings);
         }
-        catch (ArgumentException)
+        finally
         {
-            // Lone surrogates cannot be normalised; fold what is there without decomposing.
-            decomposed = text;
+            folder.Dispose();
+        }
+    }
+
+    /// <summary>Folds <paramref name="text"/> a character at a time; <see langword="false"/> when a character needs the whole-text normalisation.</summary>
+    private static bool FoldByCharacter(string text, ref Folder folder)
+    {
+        string?[] table = Decompositions;
+        foreach (char c in text)
+        {
+            if (c < 128)
+            {
+                folder.Append(c);
+                continue;
+            }
+
+            string decomposition = table[c] ?? (table[c] = Decompose(c));
+            if (ReferenceEquals(decomposition, NotByCharacter))
+            {
+                return false;
+            }
+
+            foreach (char d in decomposition)
+            {
+                folder.Append(d);
+            }
         }
 
-        var builder = new StringBuilder(decomposed.Length);
-        bool wordHasLatin = false, wordHasConfusable = false;
-        foreach (char c in decomposed)
+        return true;
+    }
+
+    /// <summary>The NFKD form of <paramref name="c"/> without combining marks, or <see cref="NotByCharacter"/>.</summary>
+    private static string Decompose(char c)
+    {
+        if (char.IsSurrogate(c))
         {
-            if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+            return NotByCharacter;
+        }
+
+        string decomposed = c.ToString().Normalize(NormalizationForm.FormKD);
+        var kept = new StringBuilder(decomposed.Length);
+        foreach (char d in decomposed)
+        {
+            UnicodeCategory category = CharUnicodeInfo.GetUnicodeCategory(d);
+            if (d >= 128 && category is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
             {
                 continue;
             }
 
+            if (category is UnicodeCategory.SpacingCombiningMark || char.IsSurrogate(d))
+            {
+                return NotByCharacter;
+            }
+
+            kept.Append(d);
+        }
+
+        return kept.ToString();
+    }
+
+    /// <summary>Maps confusables to their Latin skeleton into a pooled buffer and notes words that mix Latin letters with confusables.</summary>
+    private struct Folder(int capacity)
+    {
+        private char[] _buffer = ArrayPool<char>.Shared.Rent(capacity);
+        private int _length;
+        private bool _wordHasLatin;
+        private bool _wordHasConfusable;
+        private bool _mixed;
+
+        public void Append(char c)
+        {
             char mapped = Confusables.Map(c);
             if (mapped != c)
             {
-                wordHasConfusable = true;
+                _wordHasConfusable = true;
             }
             else if (char.IsAsciiLetter(c))
             {
-                wordHasLatin = true;
+                _wordHasLatin = true;
             }
             else if (!char.IsLetter(c))
             {
-                if (wordHasLatin && wordHasConfusable)
-                {
-                    findings |= Findings.MixedScript;
-                }
-
-                wordHasLatin = wordHasConfusable = false;
+                _mixed |= _wordHasLatin && _wordHasConfusable;
+                _wordHasLatin = _wordHasConfusable = false;
             }
 
-            builder.Append(mapped);
+            if (_length == _buffer.Length)
+            {
+                char[] larger = ArrayPool<char>.Shared.Rent(_buffer.Length * 2);
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
+            _buffer[_length++] = mapped;
         }
 
-        if (wordHasLatin && wordHasConfusable)
+        public void Reset()
         {
-            findings |= Findings.MixedScript;
+            _length = 0;
+            _wordHasLatin = _wordHasConfusable = _mixed = false;
         }
 
-        return builder.ToString();
+        public readonly string ToString(ref Findings findings)
+        {
+            if (_mixed || (_wordHasLatin && _wordHasConfusable))
+            {
+                findings |= Findings.MixedScript;
+            }
+
+            return new string(_buffer, 0, _length);
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<char>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 }
