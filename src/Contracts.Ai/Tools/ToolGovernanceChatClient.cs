@@ -67,16 +67,33 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? call = CheckApprovals(messages);
-        ToolCallScope? scope = Govern(ref options);
+
+        // The call's own copy of the options (no one else holds it) gets its governed tools in place for this
+        // response only: its tools are put back when the response is done, so a later attempt of the same call
+        // (a contract's re-ask) wraps them again, bound to that attempt.
+        IList<AITool>? callersTools = GovernedCall.OwnsOptions(options) ? options!.Tools : null;
+        ToolCallScope? scope = Govern(ref options, inPlace: callersTools is not null);
         return scope is null
             ? base.GetResponseAsync(messages, options, cancellationToken)
-            : GetGovernedResponseAsync(messages, options, scope, call, cancellationToken);
+            : GetGovernedResponseAsync(messages, options, scope, call, callersTools, cancellationToken);
     }
 
     private async Task<ChatResponse> GetGovernedResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, IList<AITool>? callersTools, CancellationToken cancellationToken)
     {
-        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (callersTools is not null)
+            {
+                options!.Tools = callersTools;
+            }
+        }
+
         scope.ThrowIfRejected();
         foreach (ChatMessage message in response.Messages)
         {
@@ -96,7 +113,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? call = CheckApprovals(messages);
-        ToolCallScope? scope = Govern(ref options);
+        ToolCallScope? scope = Govern(ref options, inPlace: false);
         IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
         // Without functions the loop has nothing to ask approval for, and nothing to reject.
@@ -134,8 +151,11 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         return call;
     }
 
-    /// <summary>Replaces the request's options by a copy whose functions are governed; returns the request's scope, or <see langword="null"/> when it has no functions.</summary>
-    private ToolCallScope? Govern(ref ChatOptions? options)
+    /// <summary>
+    /// Replaces the request's options by a copy whose functions are governed, or, <paramref name="inPlace"/>, gives
+    /// the call's own copy its governed functions; returns the request's scope, or <see langword="null"/> when it has no functions.
+    /// </summary>
+    private ToolCallScope? Govern(ref ChatOptions? options, bool inPlace)
     {
         if (options?.Tools is not { Count: > 0 } tools)
         {
@@ -181,7 +201,11 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
             return null;
         }
 
-        options = options.Clone();
+        if (!inPlace)
+        {
+            options = options.Clone();
+        }
+
         options.Tools = governed;
         return scope;
     }
