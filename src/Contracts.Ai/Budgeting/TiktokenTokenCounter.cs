@@ -195,17 +195,42 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         FindCut(text, checkpoints, tokens, roundUp, out tokensBefore);
 
     /// <inheritdoc />
-    int ITokenCutFinder.CountSpliced(ReadOnlySpan<char> spliced, TokenCheckpoints checkpoints, TokenSplice splice) =>
-        spliced.IsEmpty ? 0 : CountChunks(spliced, null, checkpoints, splice);
+    int ITokenCutFinder.CountSpliced(ReadOnlySpan<char> spliced, TokenCheckpoints checkpoints, TokenSplice splice)
+    {
+        if (spliced.IsEmpty)
+        {
+            return 0;
+        }
 
-    private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints) => CountChunks(text, checkpoints);
+        // A chunk starts where a piece starts whatever comes before or after, so the text splits there into parts counted apart.
+        // The head up to the last chunk start before the head cut (both characters around it kept), and the tail from the first
+        // chunk start after the tail's first character, are the whole text's: their counts are known. Only the junction between is counted.
+        checkpoints.FindChunkBefore(splice.HeadChars, out int junctionStart, out int headTokens);
+        int shift = splice.TailStart - (splice.HeadChars + splice.MiddleChars);
+        int junctionEnd = spliced.Length;
+        int tailTokens = 0;
+        if (checkpoints.FindChunkAfter(splice.TailStart, out int tailChunk, out int tokensBeforeTail))
+        {
+            junctionEnd = tailChunk - shift;
+            tailTokens = checkpoints.Total - tokensBeforeTail;
+        }
+
+        return headTokens + CountChunks(spliced[junctionStart..junctionEnd], null, checkpoints, splice, junctionStart) + tailTokens;
+    }
+
+    private int CountWithCheckpoints(ReadOnlySpan<char> text, TokenCheckpoints checkpoints)
+    {
+        int total = CountChunks(text, checkpoints);
+        checkpoints.Total = total;
+        return total;
+    }
 
     /// <summary>
     /// Counts the text chunk by chunk, remembering where each chunk starts when <paramref name="checkpoints"/> is given; when
     /// <paramref name="known"/> is given, the text is a splice of the text those checkpoints were taken on, and its long pieces
     /// are counted from them where they can be.
     /// </summary>
-    private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints, TokenCheckpoints? known = null, TokenSplice splice = default)
+    private int CountChunks(ReadOnlySpan<char> text, TokenCheckpoints? checkpoints, TokenCheckpoints? known = null, TokenSplice splice = default, int offset = 0)
     {
         int count = 0;
         int newPieces = NewPiecesPerText;
@@ -225,8 +250,8 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                 }
                 else
                 {
-                    checkpoints?.Add(start, count);
-                    count += CountUtf8(utf8, checkpoints, known, splice, start, count, ref joins, ref newPieces);
+                    checkpoints?.AddChunk(start, count);
+                    count += CountUtf8(utf8, checkpoints, known, splice, start + offset, count, ref joins, ref newPieces);
                 }
 
                 start = end;

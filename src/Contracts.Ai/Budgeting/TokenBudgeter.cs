@@ -441,6 +441,12 @@ internal sealed partial class TokenBudgeter
             int newTotal = total - counts[largest] + newTokens;
             if (newTotal <= limit)
             {
+                if (finder is not null)
+                {
+                    // Counted without counting the message: remembered, so the cut message sent again is not counted anew.
+                    _cache.Remember(truncated, counter, _options.ImageTokens, newTokens);
+                }
+
                 result[position] = truncated;
                 return newTotal;
             }

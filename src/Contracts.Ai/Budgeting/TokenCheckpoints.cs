@@ -26,8 +26,81 @@ internal sealed class TokenCheckpoints
     private int[] _pieceCounts = new int[4];
     private int _pieces;
 
+    // Where each chunk starts (a character index where a piece starts whatever comes before or after) and the tokens before it.
+    private int[] _chunkChars = new int[16];
+    private int[] _chunkTokens = new int[16];
+    private int _chunks;
+
     /// <summary>Gets the number of checkpoints.</summary>
     public int Count { get; private set; }
+
+    /// <summary>Gets or sets the token count of the whole counted text.</summary>
+    public int Total { get; set; }
+
+    /// <summary>Remembers that a chunk starts at the character index <paramref name="chars"/>, after <paramref name="tokens"/> tokens (a checkpoint too).</summary>
+    public void AddChunk(int chars, int tokens)
+    {
+        if (_chunks == _chunkChars.Length)
+        {
+            Array.Resize(ref _chunkChars, _chunks * 2);
+            Array.Resize(ref _chunkTokens, _chunks * 2);
+        }
+
+        _chunkChars[_chunks] = chars;
+        _chunkTokens[_chunks] = tokens;
+        _chunks++;
+        Add(chars, tokens);
+    }
+
+    /// <summary>
+    /// Finds the last chunk start before the character index <paramref name="chars"/> (0 when none), and the tokens before it.
+    /// </summary>
+    public void FindChunkBefore(int chars, out int start, out int tokens)
+    {
+        int low = 0, high = _chunks - 1;
+        start = 0;
+        tokens = 0;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            if (_chunkChars[mid] < chars)
+            {
+                start = _chunkChars[mid];
+                tokens = _chunkTokens[mid];
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finds the first chunk start after the character index <paramref name="chars"/> and the tokens before it.
+    /// </summary>
+    /// <returns><see langword="false"/> when no chunk starts after it.</returns>
+    public bool FindChunkAfter(int chars, out int start, out int tokens)
+    {
+        int low = 0, high = _chunks - 1, found = -1;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            if (_chunkChars[mid] > chars)
+            {
+                found = mid;
+                high = mid - 1;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        start = found < 0 ? 0 : _chunkChars[found];
+        tokens = found < 0 ? 0 : _chunkTokens[found];
+        return found >= 0;
+    }
 
     /// <summary>Remembers that <paramref name="tokens"/> tokens come before the character index <paramref name="chars"/>, where a piece starts.</summary>
     public void Add(int chars, int tokens) => Add(chars, tokens, default);

@@ -80,6 +80,13 @@ internal sealed class TokenCountCache
         return CountAndRemember(message, counter, imageTokens, out memo);
     }
 
+    /// <summary>
+    /// Remembers <paramref name="tokens"/> as the count of <paramref name="message"/> (as <see cref="CountMessage(ChatMessage, ITokenCounter, int)"/>
+    /// would count it), when it is not known yet: for a message whose count was found without counting it, such as a truncated one.
+    /// </summary>
+    public void Remember(ChatMessage message, ITokenCounter counter, int imageTokens, int tokens) =>
+        CountAndRemember(message, counter, imageTokens, out _, tokens);
+
     /// <summary>Counts the instructions as a system message (0 when there are none).</summary>
     public int CountInstructions(string? instructions, ITokenCounter counter)
     {
@@ -183,7 +190,7 @@ internal sealed class TokenCountCache
     private static ulong EncodingSeed(ITokenCounter counter) =>
         XxHash3.HashToUInt64(MemoryMarshal.AsBytes(counter.Encoding.AsSpan())) ^ counter.Overhead.Fingerprint;
 
-    private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens, out MessageMemo? memo)
+    private int CountAndRemember(ChatMessage message, ITokenCounter counter, int imageTokens, out MessageMemo? memo, int knownTokens = -1)
     {
         var parts = new PooledList<string>(8);
         var state = new PooledList<object?>(8);
@@ -266,11 +273,14 @@ internal sealed class TokenCountCache
             UInt128 key = Hash(counter.Encoding, imageTokens, fixedTokens, parts.AsSpan());
             if (!_counts.TryGet(key, out int tokens))
             {
-                // The role (the first part) is already in the fixed tokens.
-                tokens = fixedTokens;
-                foreach (string part in parts.AsSpan()[1..])
+                // A count found without counting is taken as it is; otherwise the role (the first part) is already in the fixed tokens.
+                tokens = knownTokens >= 0 ? knownTokens : fixedTokens;
+                if (knownTokens < 0)
                 {
-                    tokens += CountText(part, counter);
+                    foreach (string part in parts.AsSpan()[1..])
+                    {
+                        tokens += CountText(part, counter);
+                    }
                 }
 
                 _counts.Store(key, tokens);

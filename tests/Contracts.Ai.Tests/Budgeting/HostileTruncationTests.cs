@@ -193,8 +193,22 @@ public class HostileTruncationTests
         Assert.Same(result, ((FunctionResultContent)messages[3].Contents[0]).Result);
     }
 
+    public static TheoryData<string, string> EncodingsAndSplicedKinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string encoding in new[] { TiktokenTokenCounter.O200kBase, TiktokenTokenCounter.Cl100kBase })
+        {
+            foreach (string kind in new[] { "letters", "lowercase", "letter", "spaces", "base64", "digits", "emoji", "unicode", "mixed" })
+            {
+                data.Add(encoding, kind);
+            }
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(EncodingsAndKinds))]
+    [MemberData(nameof(EncodingsAndSplicedKinds))]
     public void A_spliced_text_counted_from_the_whole_texts_checkpoints_counts_what_counting_it_anew_counts(string encoding, string kind)
     {
         // Cuts inside long pieces (the whole text is one piece for letters in cl100k_base, digits split every three), joined by
@@ -351,6 +365,23 @@ public class HostileTruncationTests
                     break;
                 case "cjk":
                     text.Append((char)random.Next(0x4E00, 0x9FA5));
+                    break;
+                case "lowercase":
+                    text.Append((char)('a' + random.Next(26)));
+                    break;
+                case "letter":
+                    text.Append('a');
+                    break;
+                case "spaces":
+                    text.Append(' ');
+                    break;
+                case "mixed":
+                    string[] parts =
+                    [
+                        "The quick brown fox jumps over the lazy dog. ", "{\"id\": 12345, \"tags\": [\"a\", \"b\"]}\n", "if (x > 0) { return y; }\n",
+                        "你好世界，这是测试。", "😀🎉 ", "\n\n", "   indented\n", "QUJDREVGR0g=", "2026-12-01T19:45:00Z ", "naïve café\r\n",
+                    ];
+                    text.Append(parts[random.Next(parts.Length)]);
                     break;
                 case "base64":
                     text.Append("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[random.Next(64)]);

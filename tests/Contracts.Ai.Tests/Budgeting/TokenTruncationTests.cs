@@ -79,6 +79,27 @@ public class TokenTruncationTests
     [Theory]
     [InlineData("gpt-4o")]
     [InlineData("gpt-4")]
+    public void The_cut_message_is_remembered_with_its_exact_count_so_sending_it_again_does_not_count_it(string model)
+    {
+        string text = MixedText(300_000);
+        ITokenCounter counter = TiktokenTokenCounter.ForModel(model);
+        int tokens = counter.CountTokens(text);
+        var options = new TokenBudgetOptions { ContextWindowTokens = tokens / 2, ReservedOutputTokens = 0, SafetyMarginTokens = 0, TruncateOversizeMessage = true };
+        var cache = new TokenCountCache();
+        var budgeter = new TokenBudgeter(options, null, cache);
+
+        List<ChatMessage> sent = budgeter.Fit([new ChatMessage(ChatRole.System, "Summarize."), new ChatMessage(ChatRole.User, text)], null, model).ToList();
+        long calls = cache.TokenizerCalls;
+        var resent = new ChatMessage(ChatRole.User, new string(sent[1].Text.AsSpan()));
+        int remembered = cache.CountMessage(resent, counter, options.ImageTokens);
+
+        Assert.Equal(calls, cache.TokenizerCalls);
+        Assert.Equal(new TokenCountCache().CountMessage(resent, counter, options.ImageTokens), remembered);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o")]
+    [InlineData("gpt-4")]
     public async Task A_message_of_a_megabyte_is_cut_from_the_middle_to_fit(string model)
     {
         string text = MixedText(1 << 20);
