@@ -57,23 +57,11 @@ internal sealed class TokenCheckpoints
     /// </summary>
     public void FindChunkBefore(int chars, out int start, out int tokens)
     {
-        int low = 0, high = _chunks - 1;
-        start = 0;
-        tokens = 0;
-        while (low <= high)
-        {
-            int mid = (low + high) / 2;
-            if (_chunkChars[mid] < chars)
-            {
-                start = _chunkChars[mid];
-                tokens = _chunkTokens[mid];
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
+        // Chunk starts ascend strictly: the one before is just below where chars is or would be.
+        int found = _chunkChars.AsSpan(0, _chunks).BinarySearch(chars);
+        found = (found >= 0 ? found : ~found) - 1;
+        start = found < 0 ? 0 : _chunkChars[found];
+        tokens = found < 0 ? 0 : _chunkTokens[found];
     }
 
     /// <summary>
@@ -82,24 +70,12 @@ internal sealed class TokenCheckpoints
     /// <returns><see langword="false"/> when no chunk starts after it.</returns>
     public bool FindChunkAfter(int chars, out int start, out int tokens)
     {
-        int low = 0, high = _chunks - 1, found = -1;
-        while (low <= high)
-        {
-            int mid = (low + high) / 2;
-            if (_chunkChars[mid] > chars)
-            {
-                found = mid;
-                high = mid - 1;
-            }
-            else
-            {
-                low = mid + 1;
-            }
-        }
-
-        start = found < 0 ? 0 : _chunkChars[found];
-        tokens = found < 0 ? 0 : _chunkTokens[found];
-        return found >= 0;
+        int found = _chunkChars.AsSpan(0, _chunks).BinarySearch(chars);
+        found = found >= 0 ? found + 1 : ~found;
+        bool exists = found < _chunks;
+        start = exists ? _chunkChars[found] : 0;
+        tokens = exists ? _chunkTokens[found] : 0;
+        return exists;
     }
 
     /// <summary>Remembers that <paramref name="tokens"/> tokens come before the character index <paramref name="chars"/>, where a piece starts.</summary>
