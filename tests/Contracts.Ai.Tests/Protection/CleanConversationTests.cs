@@ -2,6 +2,7 @@ using Contracts.Ai;
 using Contracts.Ai.Testing;
 using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Contracts.Ai.Tests.Protection;
 
@@ -165,5 +166,26 @@ public class CleanConversationTests
         });
 
         Assert.Equal(200, blocked);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Through_AddGovernedAi_over_the_apps_tool_loop_a_history_changed_in_place_is_screened_again(bool streaming)
+    {
+        var model = new ScriptedChatClient(_ => ScriptedTurn.Reply("ok"));
+        var services = new ServiceCollection();
+        services.AddChatClient(model).UseFunctionInvocation();
+        services.AddGovernedAi(o => o.DataProtection.Policy.UserPrompts = InjectionAction.Block);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        IChatClient client = provider.GetRequiredService<IChatClient>();
+        List<ChatMessage> history = History();
+        await client.AskAsync(history, null, streaming);
+        await client.AskAsync(history, null, streaming);
+
+        ((TextContent)history[1].Contents[0]).Text = Injection;
+
+        await Assert.ThrowsAsync<UnsafeContentException>(() => client.AskAsync(history, null, streaming));
+        Assert.Equal(2, model.CallCount);
     }
 }
