@@ -8,8 +8,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Contracts.Ai;
 
-/// <summary>What a governed request ended with: the response, and the streamed updates when they can be replayed unchanged.</summary>
-internal sealed record ContractOutcome(ChatResponse Response, List<ChatResponseUpdate>? Updates);
+/// <summary>The streamed updates of a buffered streaming request, kept when the response they make can be replayed unchanged.</summary>
+internal sealed class StreamedAttempt
+{
+    /// <summary>Gets or sets the updates of the attempt the response came from; <see langword="null"/> when the response changed since.</summary>
+    public List<ChatResponseUpdate>? Updates { get; set; }
+}
 
 /// <summary>
 /// The contract's on-failure policy: asks the model, validates the final answer, and re-asks with the violations,
@@ -24,8 +28,9 @@ internal sealed record ContractOutcome(ChatResponse Response, List<ChatResponseU
 /// </remarks>
 internal static class ContractAttempts
 {
-    public static async Task<ContractOutcome> RunAsync(
-        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, bool streaming, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Runs the request's attempts; <paramref name="streamed"/>, when given, streams each attempt and gets the updates of the response when they can be replayed unchanged.</summary>
+    public static async Task<ChatResponse> RunAsync(
+        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, StreamedAttempt? streamed, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         PromptContract contract = request.Contract;
         List<ChatMessage>? conversation = null;
@@ -39,7 +44,7 @@ internal static class ContractAttempts
             IEnumerable<ChatMessage> sent = conversation ?? messages;
             List<ChatResponseUpdate>? updates = null;
             ChatResponse response;
-            if (streaming)
+            if (streamed is not null)
             {
                 updates = new List<ChatResponseUpdate>();
                 await foreach (ChatResponseUpdate update in inner.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
@@ -54,7 +59,7 @@ internal static class ContractAttempts
                 response = await inner.GetResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false);
             }
 
-            total = Sum(total, response.Usage);
+            total = Sum(total, response.Usage, attempt);
             foreach (ChatMessage message in response.Messages)
             {
                 ContractViolations.CheckToolCalls(request, message.Contents, attempt, total, logger);
@@ -62,7 +67,12 @@ internal static class ContractAttempts
 
             if (CallsTools(response))
             {
-                return reasked is null ? new ContractOutcome(response, updates) : new ContractOutcome(WithHistory(response, reasked, total), null);
+                if (reasked is null)
+                {
+                    return Replayable(response, streamed, updates);
+                }
+
+                return Replayable(WithHistory(response, reasked, total), streamed, null);
             }
 
             OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
@@ -71,7 +81,7 @@ internal static class ContractAttempts
                 string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
                 request.RecordValidation(outcome, attempt);
                 bool changed = Accept(response, result, outcome, total, attempt);
-                return new ContractOutcome(ValidatedChatResponse.WithOutput(response, result.Value), changed ? null : updates);
+                return Replayable(ValidatedChatResponse.WithOutput(response, result.Value), streamed, changed ? null : updates);
             }
 
             List<ContractViolation> violations = result.Violations!;
@@ -113,12 +123,22 @@ internal static class ContractAttempts
             if (contract.OnFailure == ContractFailurePolicy.Fallback)
             {
                 request.RecordValidation(ValidationOutcomes.Fallback, attempt);
-                return new ContractOutcome(Fallback(contract, response, total), null);
+                return Replayable(Fallback(contract, response, total), streamed, null);
             }
 
             request.RecordValidation(ValidationOutcomes.Failed, attempt);
             throw new ContractViolationException(contract.Id, contract.Version, failures, total) { Kinds = kinds ?? [] };
         }
+    }
+
+    private static ChatResponse Replayable(ChatResponse response, StreamedAttempt? streamed, List<ChatResponseUpdate>? updates)
+    {
+        if (streamed is not null)
+        {
+            streamed.Updates = updates;
+        }
+
+        return response;
     }
 
     /// <summary>Whether the response's last message calls a tool or asks the caller to approve one: not an answer yet.</summary>
@@ -205,16 +225,30 @@ internal static class ContractAttempts
         return builder.ToString();
     }
 
-    private static UsageDetails? Sum(UsageDetails? total, UsageDetails? usage)
+    /// <summary>
+    /// The usage of the attempts so far: the first attempt's own object while it is the only one (the response carries
+    /// it anyway), a sum of its own from the second attempt on, so no attempt's response has its usage changed.
+    /// </summary>
+    private static UsageDetails? Sum(UsageDetails? total, UsageDetails? usage, int attempt)
     {
         if (usage is null)
         {
             return total;
         }
 
-        total ??= new UsageDetails();
-        total.Add(usage);
-        return total;
+        if (attempt == 1)
+        {
+            return usage;
+        }
+
+        var sum = new UsageDetails();
+        if (total is not null)
+        {
+            sum.Add(total);
+        }
+
+        sum.Add(usage);
+        return sum;
     }
 
     private static long Tokens(UsageDetails? usage) =>

@@ -13,8 +13,9 @@ public sealed partial class ContractEnforcingChatClient
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ContractRequest request = Prepare(context, messages, options);
-        ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: true, Options, _logger, cancellationToken).ConfigureAwait(false);
-        foreach (ChatResponseUpdate update in outcome.Updates ?? (IEnumerable<ChatResponseUpdate>)outcome.Response.ToChatResponseUpdates())
+        var streamed = new StreamedAttempt();
+        ChatResponse response = await ContractAttempts.RunAsync(InnerClient, request, messages, streamed, Options, _logger, cancellationToken).ConfigureAwait(false);
+        foreach (ChatResponseUpdate update in streamed.Updates ?? (IEnumerable<ChatResponseUpdate>)response.ToChatResponseUpdates())
         {
             _approvals?.SignRequests(request, update.Contents);
             yield return update;

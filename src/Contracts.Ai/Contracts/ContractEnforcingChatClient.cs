@@ -141,20 +141,34 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
             : base.GetResponseAsync(messages, options, cancellationToken);
     }
 
-    private async Task<ChatResponse> GetContractResponseAsync(
+    private Task<ChatResponse> GetContractResponseAsync(
         GovernanceContext context, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
-        ContractRequest request = Prepare(context, messages, options);
-        ContractOutcome outcome = await ContractAttempts.RunAsync(InnerClient, request, messages, streaming: false, Options, _logger, cancellationToken).ConfigureAwait(false);
-        if (_approvals is not null)
+        ContractRequest request;
+        try
         {
-            foreach (ChatMessage message in outcome.Response.Messages)
-            {
-                _approvals.SignRequests(request, message.Contents);
-            }
+            request = Prepare(context, messages, options);
+        }
+        catch (Exception ex)
+        {
+            // Broken inputs or an unknown contract fail the returned task, as they would in an async method.
+            return Task.FromException<ChatResponse>(ex);
         }
 
-        return outcome.Response;
+        // Nothing to sign on the way out: the attempts' task is the response, without a state machine of this stage.
+        Task<ChatResponse> attempts = ContractAttempts.RunAsync(InnerClient, request, messages, streamed: null, Options, _logger, cancellationToken);
+        return _approvals is null ? attempts : SignApprovalRequestsAsync(attempts, request);
+    }
+
+    private async Task<ChatResponse> SignApprovalRequestsAsync(Task<ChatResponse> attempts, ContractRequest request)
+    {
+        ChatResponse response = await attempts.ConfigureAwait(false);
+        foreach (ChatMessage message in response.Messages)
+        {
+            _approvals!.SignRequests(request, message.Contents);
+        }
+
+        return response;
     }
 
     /// <inheritdoc />

@@ -98,14 +98,54 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     public DataProtectionOptions Options => _screen.Options;
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? call = GovernedCall.Observed;
         DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
-        IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
-        ChatResponse response = await base.GetResponseAsync(outgoing, options, cancellationToken).ConfigureAwait(false);
+        ValueTask<IEnumerable<ChatMessage>> outgoing = ProtectOutgoingAsync(messages, policy, call, cancellationToken);
+        if (!outgoing.IsCompletedSuccessfully)
+        {
+            return GetProtectedResponseAsync(outgoing, options, policy, call, cancellationToken);
+        }
+
+        Task<ChatResponse> pending = base.GetResponseAsync(outgoing.Result, options, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return ProtectAnswerAsync(pending, policy, call);
+        }
+
+        // Screened and answered at once: the answer is protected in place, without a state machine of this stage.
+        try
+        {
+            ProtectAnswer(pending.Result, policy, call);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        return pending;
+    }
+
+    private async Task<ChatResponse> GetProtectedResponseAsync(
+        ValueTask<IEnumerable<ChatMessage>> outgoing, ChatOptions? options, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
+    {
+        ChatResponse response = await base.GetResponseAsync(await outgoing.ConfigureAwait(false), options, cancellationToken).ConfigureAwait(false);
+        ProtectAnswer(response, policy, call);
+        return response;
+    }
+
+    private async Task<ChatResponse> ProtectAnswerAsync(Task<ChatResponse> pending, DataProtectionPolicy policy, GovernedCall? call)
+    {
+        ChatResponse response = await pending.ConfigureAwait(false);
+        ProtectAnswer(response, policy, call);
+        return response;
+    }
+
+    private void ProtectAnswer(ChatResponse response, DataProtectionPolicy policy, GovernedCall? call)
+    {
         IList<ChatMessage> answer = response.Messages;
         for (int m = 0; m < answer.Count; m++)
         {
@@ -115,8 +155,6 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                 contents[i] = ProtectModelContent(contents[i], policy, call);
             }
         }
-
-        return response;
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -129,6 +130,27 @@ internal sealed class ToolApprovalSigner
     /// <exception cref="UnsafeContentException">An approval's request was not signed here, or its call was changed since.</exception>
     public void CheckApprovals(IEnumerable<ChatMessage> messages)
     {
+        if (messages is List<ChatMessage> concrete)
+        {
+            // The usual shape, read without interface calls: this runs over the whole conversation on every request.
+            foreach (ChatMessage message in CollectionsMarshal.AsSpan(concrete))
+            {
+                if (message.Contents is List<AIContent> contents)
+                {
+                    foreach (AIContent content in CollectionsMarshal.AsSpan(contents))
+                    {
+                        CheckApproval(content);
+                    }
+                }
+                else
+                {
+                    CheckApprovals(message.Contents);
+                }
+            }
+
+            return;
+        }
+
         if (messages is IReadOnlyList<ChatMessage> list)
         {
             // The usual shape: no enumerator to allocate.
@@ -150,15 +172,20 @@ internal sealed class ToolApprovalSigner
     {
         for (int i = 0; i < contents.Count; i++)
         {
-            if (contents[i] is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
-            {
-                throw new UnsafeContentException(
-                    $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
-                    "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
-                    "GovernedAi:Tools:ApprovalSigningKey on each).",
-                    [],
-                    ["unsigned_tool_approval"]);
-            }
+            CheckApproval(contents[i]);
+        }
+    }
+
+    private void CheckApproval(AIContent content)
+    {
+        if (content is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
+        {
+            throw new UnsafeContentException(
+                $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
+                "changed since. Send back the approval request the call returned, unchanged (with several instances, set the same " +
+                "GovernedAi:Tools:ApprovalSigningKey on each).",
+                [],
+                ["unsigned_tool_approval"]);
         }
     }
 

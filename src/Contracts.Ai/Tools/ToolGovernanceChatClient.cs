@@ -78,30 +78,74 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
             : GetGovernedResponseAsync(messages, options, scope, call, callersTools, cancellationToken);
     }
 
-    private async Task<ChatResponse> GetGovernedResponseAsync(
+    private Task<ChatResponse> GetGovernedResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, IList<AITool>? callersTools, CancellationToken cancellationToken)
+    {
+        Task<ChatResponse> pending;
+        try
+        {
+            pending = base.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch
+        {
+            RestoreTools(options, callersTools);
+            throw;
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitGovernedResponseAsync(pending, options, scope, call, callersTools);
+        }
+
+        // Answered at once (the tool loop ran no tool, or ran them without awaiting): no state machine of this stage.
+        RestoreTools(options, callersTools);
+        try
+        {
+            Finish(pending.Result, scope, call);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        return pending;
+    }
+
+    private async Task<ChatResponse> AwaitGovernedResponseAsync(
+        Task<ChatResponse> pending, ChatOptions? options, ToolCallScope scope, GovernedCall? call, IList<AITool>? callersTools)
     {
         ChatResponse response;
         try
         {
-            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            response = await pending.ConfigureAwait(false);
         }
         finally
         {
-            if (callersTools is not null)
-            {
-                options!.Tools = callersTools;
-            }
+            RestoreTools(options, callersTools);
         }
 
+        Finish(response, scope, call);
+        return response;
+    }
+
+    /// <summary>Puts the request's tools back on the call's own options, so a later attempt of the call wraps them again, bound to that attempt.</summary>
+    private static void RestoreTools(ChatOptions? options, IList<AITool>? callersTools)
+    {
+        if (callersTools is not null)
+        {
+            options!.Tools = callersTools;
+        }
+    }
+
+    /// <summary>Throws a rejection the policy says to throw, and signs and records the approval requests of the response.</summary>
+    private void Finish(ChatResponse response, ToolCallScope scope, GovernedCall? call)
+    {
         scope.ThrowIfRejected();
         foreach (ChatMessage message in response.Messages)
         {
             _approvals.SignRequests(message.Contents);
             ToolApproval.RecordRequests(call, message.Contents);
         }
-
-        return response;
     }
 
     /// <inheritdoc />
@@ -167,12 +211,15 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         for (int i = 0; i < tools.Count; i++)
         {
             AITool tool = tools[i];
-            AIFunction? function = tool switch
+
+            // A function seen before has its runtime: it was found then not to wrap a governed tool (what a function wraps does not change).
+            AIFunction? function = tool as AIFunction;
+            ToolRuntime? runtime = null;
+            if (function is not null && function is not GovernedAIFunction &&
+                !_runtimes.TryGetValue(function, out runtime) && function.GetService<GovernedAIFunction>() is not null)
             {
-                GovernedAIFunction => (AIFunction)tool,
-                AIFunction plain when plain.GetService<GovernedAIFunction>() is null => plain,
-                _ => null,
-            };
+                function = null;
+            }
 
             if (function is null)
             {
@@ -191,7 +238,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
             scope ??= new ToolCallScope(GovernedCall.Observed, GovernedCall.ContextOf(options), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
-            ToolRuntime runtime = RuntimeOf(function);
+            runtime ??= RuntimeOf(function);
             var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
             governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
         }
