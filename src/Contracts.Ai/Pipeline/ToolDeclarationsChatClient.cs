@@ -37,56 +37,20 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
         _next = innerClient.GetType() == typeof(FunctionInvokingChatClient) ? InnerClientOf((FunctionInvokingChatClient)innerClient) : innerClient;
     }
 
-    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        if (!GovernedCall.OwnsOptions(options) || Declared(options!.Tools) is not { } declared)
-        {
-            return _next.GetResponseAsync(messages, Declare(options), cancellationToken);
-        }
-
-        // The call's own options (no one else holds them, and the tool loop awaits this model call before it reads them
-        // again): the declarations go in for this model call only, and the governed functions are put back after it.
-        IList<AITool>? governed = options.Tools;
-        options.Tools = declared;
-        Task<ChatResponse> response;
-        try
-        {
-            response = _next.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch
-        {
-            options.Tools = governed;
-            throw;
-        }
-
-        if (response.IsCompleted)
-        {
-            options.Tools = governed;
-            return response;
-        }
-
-        return RestoreToolsAsync(response, options, governed);
-    }
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        _next.GetResponseAsync(messages, Declare(options), cancellationToken);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         _next.GetStreamingResponseAsync(messages, Declare(options), cancellationToken);
 
-    private static async Task<ChatResponse> RestoreToolsAsync(Task<ChatResponse> response, ChatOptions options, IList<AITool>? governed)
-    {
-        try
-        {
-            return await response.ConfigureAwait(false);
-        }
-        finally
-        {
-            options.Tools = governed;
-        }
-    }
-
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_InnerClient")]
     private static extern IChatClient InnerClientOf(DelegatingChatClient client);
 
-    /// <summary>A copy of <paramref name="options"/> whose functions are declarations only, or the options themselves when they hold no function.</summary>
+    /// <summary>
+    /// A copy of <paramref name="options"/> whose functions are declarations only, or the options themselves when they
+    /// hold no function. Always a copy, never the call's own options changed for the model call and put back after it:
+    /// whatever holds on to the options it was given (a provider, a test double, a middleware below) keeps declarations only.
+    /// </summary>
     private static ChatOptions? Declare(ChatOptions? options)
     {
         if (Declared(options?.Tools) is not { } declared)

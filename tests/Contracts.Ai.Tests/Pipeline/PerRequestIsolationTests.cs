@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using Contracts.Ai.Testing;
+using Contracts.Ai.Tests.TestUtilities;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Contracts.Ai.Tests.Pipeline;
+
+/// <summary>
+/// The governed path apps take (options built per request, tools shared by every request, the app's own MEAI loop
+/// below <c>AddGovernedAi()</c>): what one request's stages shape on their way down never reaches another request,
+/// the caller's options, or what the provider was handed.
+/// </summary>
+public class PerRequestIsolationTests
+{
+    private static readonly PromptContract AgentA = new()
+    {
+        Id = "agent.a",
+        Version = "1.0.0",
+        Template = "You are agent A for {{product}}.",
+        Inputs = [new ContractInput { Name = "product" }],
+    };
+
+    private static readonly PromptContract AgentB = new()
+    {
+        Id = "agent.b",
+        Version = "2.0.0",
+        Template = "You are agent B for {{product}}.",
+        Inputs = [new ContractInput { Name = "product" }],
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Concurrent_requests_with_different_tenants_and_contracts_through_the_same_tools_each_see_only_their_own(bool streaming)
+    {
+        var seen = new ConcurrentBag<string>();
+        var provider = new ScriptedChatClient(request =>
+        {
+            // Every model call of a request (the first and the one after its tool round) carries that request's contract only.
+            GovernanceContext context = GovernanceContext.Current!;
+            string marker = request.Messages.First(m => m.Role == ChatRole.User).Text;
+            string agent = context.ContractId == AgentA.Id ? "A" : "B";
+            Assert.Equal($"You are agent {agent} for {marker}.", request.Options!.Instructions);
+            Assert.StartsWith($"tenant-{agent}", context.TenantId, StringComparison.Ordinal);
+            Assert.All(request.Options.Tools!, t => Assert.False(t is AIFunction, $"{t.Name} reached the provider invocable."));
+            FunctionResultContent? result = request.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().SingleOrDefault();
+            if (result is null)
+            {
+                return ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = marker }, "call-" + marker);
+            }
+
+            // The tool result (isolated as untrusted text) is this request's own call's.
+            Assert.Equal("call-" + marker, result.CallId);
+            Assert.Contains("order " + marker + "\"", result.Result?.ToString(), StringComparison.Ordinal);
+            seen.Add(marker);
+            return ScriptedTurn.Reply($"{marker}: done");
+        });
+        AIFunction lookup = AIFunctionFactory.Create(
+            async (string id) =>
+            {
+                await Task.Yield();
+                return "order " + id;
+            },
+            "lookup");
+        AIFunction other = AIFunctionFactory.Create((string id) => "unused " + id, "other");
+        AIFunction[] sharedTools = [lookup, other];
+        using ServiceProvider services = GovernedOverAppLoop(provider);
+        IChatClient client = services.GetRequiredService<IChatClient>();
+
+        var requests = new Task<ChatResponse>[40];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            bool a = i % 2 == 0;
+            string marker = "m" + i;
+            ChatOptions options = new ChatOptions { Tools = sharedTools }
+                .WithContract(a ? AgentA.Id : AgentB.Id, new Dictionary<string, object?> { ["product"] = marker })
+                .WithTenant((a ? "tenant-A" : "tenant-B") + i, "user-" + i);
+            requests[i] = Task.Run(() => client.AskAsync(marker, options, streaming));
+        }
+
+        ChatResponse[] responses = await Task.WhenAll(requests);
+
+        for (int i = 0; i < responses.Length; i++)
+        {
+            Assert.Equal($"m{i}: done", responses[i].Text);
+        }
+
+        Assert.Equal(40, seen.Count);
+        Assert.Equal(80, provider.CallCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Options_the_caller_reuses_across_requests_are_unchanged_after_each_call(bool streaming)
+    {
+        var provider = new ScriptedChatClient(request =>
+            request.Messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())
+                ? ScriptedTurn.Reply("done")
+                : ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = "7" }));
+        AIFunction lookup = AIFunctionFactory.Create((string id) => "order " + id, "lookup");
+        using ServiceProvider services = GovernedOverAppLoop(provider);
+        IChatClient client = services.GetRequiredService<IChatClient>();
+        var tools = new List<AITool> { lookup };
+        ChatOptions options = new ChatOptions { Tools = tools, Instructions = "Be brief.", MaxOutputTokens = 500 }
+            .WithContract(AgentA.Id, new Dictionary<string, object?> { ["product"] = "Contoso" })
+            .WithTenant("tenant-1", "user-1");
+        GovernanceContext context = options.GetGovernanceContext()!;
+
+        for (int call = 0; call < 3; call++)
+        {
+            ChatResponse response = await client.AskAsync("where is my order?", options, streaming);
+
+            Assert.Equal("done", response.Text);
+            Assert.Same(tools, options.Tools);
+            Assert.Same(lookup, Assert.Single(tools));
+            Assert.Equal("Be brief.", options.Instructions);
+            Assert.Equal(500, options.MaxOutputTokens);
+            Assert.Null(options.ResponseFormat);
+            KeyValuePair<string, object?> entry = Assert.Single(options.AdditionalProperties!);
+            Assert.Equal(GovernanceContext.PropertyKey, entry.Key);
+            Assert.Same(context, entry.Value);
+            Assert.Equal(AgentA.Id, context.ContractId);
+            Assert.Null(context.ContractVersion);
+            Assert.Equal("tenant-1", context.TenantId);
+        }
+
+        // Each request's model calls got the rendered prompt before the caller's instructions, every time.
+        Assert.Equal(6, provider.CallCount);
+        Assert.All(provider.Requests, r => Assert.Equal("You are agent A for Contoso.\n\nBe brief.", r.Options!.Instructions));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task What_the_provider_was_handed_still_holds_declarations_only_after_the_call(bool streaming)
+    {
+        var provider = new ScriptedChatClient(request =>
+            request.Messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())
+                ? ScriptedTurn.Reply("done")
+                : ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = "7" }));
+        int runs = 0;
+        AIFunction lookup = AIFunctionFactory.Create((string id) => { Interlocked.Increment(ref runs); return "order " + id; }, "lookup");
+        using ServiceProvider services = GovernedOverAppLoop(provider);
+        IChatClient client = services.GetRequiredService<IChatClient>();
+        ChatOptions options = new ChatOptions { Tools = [lookup] }
+            .WithContract(AgentA.Id, new Dictionary<string, object?> { ["product"] = "Contoso" })
+            .WithTenant("tenant-1");
+
+        ChatResponse response = await client.AskAsync("go", options, streaming);
+
+        // A provider (or a middleware below) that holds on to the options it was handed can never find an invocable tool in them.
+        Assert.Equal("done", response.Text);
+        Assert.Equal(1, runs);
+        Assert.Equal(2, provider.Requests.Count);
+        Assert.All(provider.Requests, r => Assert.All(r.Options!.Tools!, t => Assert.False(t is AIFunction, $"{t.Name} is invocable in the provider's options.")));
+        Assert.NotSame(provider.Requests[0].Options, provider.Requests[1].Options);
+    }
+
+    [Fact]
+    public async Task A_rejection_from_a_response_answered_at_once_fails_the_returned_task_instead_of_the_call()
+    {
+        var provider = new ScriptedChatClient(
+            ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = 12 }),
+            ScriptedTurn.Reply("never asked"));
+        AIFunction lookup = AIFunctionFactory.Create((string id) => "order " + id, "lookup");
+        var services = new ServiceCollection();
+        services.AddChatClient(provider).UseFunctionInvocation();
+        services.AddGovernedAi(o => o.Tools.OnRejection = ToolRejectionPolicy.Throw).AddContract(AgentA);
+        using ServiceProvider sp = services.BuildServiceProvider();
+        IChatClient client = sp.GetRequiredService<IChatClient>();
+        ChatOptions options = new ChatOptions { Tools = [lookup] }.WithContract(AgentA.Id, new Dictionary<string, object?> { ["product"] = "Contoso" });
+
+        Task<ChatResponse> pending = client.GetResponseAsync("go", options);
+
+        ToolArgumentViolationException error = await Assert.ThrowsAsync<ToolArgumentViolationException>(() => pending);
+        Assert.Equal("lookup", error.ToolName);
+        Assert.Equal(1, provider.CallCount);
+    }
+
+    private static ServiceProvider GovernedOverAppLoop(ScriptedChatClient provider)
+    {
+        var services = new ServiceCollection();
+        services.AddChatClient(provider).UseFunctionInvocation();
+        services.AddGovernedAi().AddContract(AgentA).AddContract(AgentB);
+        return services.BuildServiceProvider();
+    }
+}
