@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Contracts.Ai.Testing;
 using Contracts.Ai.Tests.TestUtilities;
 using Microsoft.Extensions.AI;
@@ -177,6 +178,42 @@ public class PerRequestIsolationTests
         ToolArgumentViolationException error = await Assert.ThrowsAsync<ToolArgumentViolationException>(() => pending);
         Assert.Equal("lookup", error.ToolName);
         Assert.Equal(1, provider.CallCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reask_sums_the_usage_of_its_attempts_without_changing_the_usage_a_model_answer_carried(bool streaming)
+    {
+        var contract = new PromptContract
+        {
+            Id = "ticket",
+            Version = "1.0.0",
+            Template = "Classify the ticket.",
+            OutputSchema = JsonDocument.Parse("""{"type":"object","properties":{"queue":{"type":"string"}},"required":["queue"]}""").RootElement,
+            OnFailure = ContractFailurePolicy.Reask,
+        };
+        ScriptedTurn prose = ScriptedTurn.Reply("It is billing.").WithUsage(100, 10);
+        ScriptedTurn valid = ScriptedTurn.Reply("""{"queue":"billing"}""").WithUsage(140, 8);
+        var provider = new ScriptedChatClient(prose, valid, prose, valid);
+        var services = new ServiceCollection();
+        services.AddChatClient(provider).UseFunctionInvocation();
+        services.AddGovernedAi(o => o.Contracts.BufferStreaming = true).AddContract(contract);
+        using ServiceProvider sp = services.BuildServiceProvider();
+        IChatClient client = sp.GetRequiredService<IChatClient>();
+
+        for (int request = 0; request < 2; request++)
+        {
+            ChatResponse response = await client.AskAsync("My invoice is wrong.", new ChatOptions().WithContract("ticket"), streaming);
+
+            Assert.Equal("""{"queue":"billing"}""", response.Text);
+            Assert.Equal(258, response.Usage!.TotalTokenCount);
+        }
+
+        // The turns' own usage objects went to the pipeline twice each and were never added to.
+        Assert.Equal(110, prose.Usage!.TotalTokenCount);
+        Assert.Equal(148, valid.Usage!.TotalTokenCount);
+        Assert.Equal(4, provider.CallCount);
     }
 
     private static ServiceProvider GovernedOverAppLoop(ScriptedChatClient provider)
