@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 
 namespace Contracts.Ai;
@@ -118,29 +119,64 @@ internal sealed class CleanConversation
             return false;
         }
 
+        // The usual shapes (lists of messages and of contents) are read as spans: this runs on every model call.
+        ReadOnlySpan<ChatMessage> list = messages is List<ChatMessage> concrete ? CollectionsMarshal.AsSpan(concrete) : default;
         int c = 0;
         for (int i = 0; i < _messages.Length; i++)
         {
-            ChatMessage message = messages[i];
+            ChatMessage message = list.IsEmpty ? messages[i] : list[i];
             if (!ReferenceEquals(message, _messages[i]) || !SameRole(message.Role, _roles[i]) || message.IsRetrievedDocument())
             {
                 return false;
             }
 
             IList<AIContent> contents = message.Contents;
-            int count = _contentEnds[i] - c;
-            if (contents.Count != count)
+            int end = _contentEnds[i];
+            if (contents is List<AIContent> items)
+            {
+                if (!SameContents(CollectionsMarshal.AsSpan(items), c, end))
+                {
+                    return false;
+                }
+            }
+            else if (contents.Count != end - c || !SameContents(contents, c, end))
             {
                 return false;
             }
 
-            for (int j = 0; j < count; j++, c++)
+            c = end;
+        }
+
+        return true;
+    }
+
+    private bool SameContents(ReadOnlySpan<AIContent> contents, int start, int end)
+    {
+        if (contents.Length != end - start)
+        {
+            return false;
+        }
+
+        for (int j = 0; j < contents.Length; j++)
+        {
+            AIContent content = contents[j];
+            if (!ReferenceEquals(content, _contents[start + j]) || !ReferenceEquals(((TextContent)content).Text, _texts[start + j]))
             {
-                AIContent content = contents[j];
-                if (!ReferenceEquals(content, _contents[c]) || !ReferenceEquals(((TextContent)content).Text, _texts[c]))
-                {
-                    return false;
-                }
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool SameContents(IList<AIContent> contents, int start, int end)
+    {
+        for (int j = 0; j < end - start; j++)
+        {
+            AIContent content = contents[j];
+            if (!ReferenceEquals(content, _contents[start + j]) || !ReferenceEquals(((TextContent)content).Text, _texts[start + j]))
+            {
+                return false;
             }
         }
 
