@@ -8,8 +8,9 @@ namespace Contracts.Ai.Benchmarks;
 
 /// <summary>
 /// TruncateOversizeMessage: one user message of 1, 5 or 10 MB, in a window that holds about half of it,
-/// so each operation cuts it from the middle at token boundaries (the cut message is new on every
-/// operation and counted again). <c>Mixed</c> is prose, code, JSON, CJK and emoji; <c>NoWhitespace</c> is
+/// so each operation cuts it from the middle at token boundaries. <c>TruncateToHalfFirstTime</c> does it with a new
+/// reducer, which counts the message (once, keeping the checkpoints the cut needs); <c>TruncateToHalf</c> reuses one reducer,
+/// which remembers the message's count and checkpoints, so it measures the cut, the count of the cut message and the copy. <c>Mixed</c> is prose, code, JSON, CJK and emoji; <c>NoWhitespace</c> is
 /// one run of random lowercase letters, a single pre-tokenizer piece of the whole size (the case where a
 /// byte-pair merge of the whole piece is superlinear). The other kinds are single pieces too, of text an
 /// attacker may send: <c>RepeatedLetter</c> (one letter repeated), <c>Spaces</c>, <c>Base64</c> (random
@@ -20,6 +21,7 @@ namespace Contracts.Ai.Benchmarks;
 public class TruncationBenchmarks
 {
     private List<ChatMessage> _conversation = null!;
+    private TokenBudgetOptions _options = null!;
     private TokenBudgetChatReducer _reducer = null!;
 
     /// <summary>Gets or sets the size of the oversize message in MB.</summary>
@@ -36,19 +38,27 @@ public class TruncationBenchmarks
         string text = Text(Kind, Megabytes << 20);
         int tokens = TiktokenTokenCounter.ForEncoding(TiktokenTokenCounter.O200kBase).CountTokens(text);
         _conversation = [new ChatMessage(ChatRole.System, "You are a summarizer."), new ChatMessage(ChatRole.User, text)];
-        _reducer = new TokenBudgetChatReducer("gpt-4o", new TokenBudgetOptions
+        _options = new TokenBudgetOptions
         {
             ContextWindowTokens = tokens / 2,
             ReservedOutputTokens = 1_000,
             SafetyMarginTokens = 0,
             TruncateOversizeMessage = true,
-        });
+        };
+        _reducer = new TokenBudgetChatReducer("gpt-4o", _options);
     }
 
+    /// <summary>The same conversation again: the message's count is remembered, and so are the checkpoints taken when it was counted.</summary>
     [Benchmark(Description = "Truncate one oversize message to half (TokenBudgetChatReducer)")]
-    public int TruncateToHalf()
+    public int TruncateToHalf() => Reduce(_reducer);
+
+    /// <summary>A reducer with nothing remembered: the message is counted (the only byte-pair merge of the whole text) and cut.</summary>
+    [Benchmark(Description = "Truncate one oversize message to half, first time (new TokenBudgetChatReducer)")]
+    public int TruncateToHalfFirstTime() => Reduce(new TokenBudgetChatReducer("gpt-4o", _options));
+
+    private int Reduce(TokenBudgetChatReducer reducer)
     {
-        IEnumerable<ChatMessage> reduced = _reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult();
+        IEnumerable<ChatMessage> reduced = reducer.ReduceAsync(_conversation, CancellationToken.None).GetAwaiter().GetResult();
         int length = 0;
         foreach (ChatMessage message in reduced)
         {

@@ -61,6 +61,14 @@ internal static class BytePairMerge
         return Windowed(vocabulary, piece, default, 0, int.MaxValue, joins, default);
     }
 
+    /// <summary>
+    /// Counts the tokens of a piece longer than <see cref="WindowBytes"/> from a join: <paramref name="resume"/> was remembered by
+    /// <see cref="CountWindowed"/> for a piece whose bytes equal these up to the end of the join's window, so the merge goes on
+    /// from there as a merge from the start would (from the start when the join does not fit this piece).
+    /// </summary>
+    public static int CountFrom(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece, WindowJoin resume) =>
+        Windowed(vocabulary, piece, default, 0, int.MaxValue, null, resume);
+
     /// <summary>Counts the tokens of a piece with one merge of the whole piece, never by windows: the reference the windowed merge must equal.</summary>
     internal static int CountWhole(TiktokenVocabulary vocabulary, ReadOnlySpan<byte> piece) =>
         piece.Length < 2 ? piece.Length : Heap(vocabulary, piece, default);

@@ -310,7 +310,15 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
                 // The piece's start and end as character indexes, found by counting on from the last long piece (linear over the chunk).
                 countedChars += CharCount(text[countedBytes..i]);
                 int pieceEnd = countedChars + CharCount(piece);
-                if (known is null || !known.TryCountSplicedPiece(countedChars, pieceEnd, splice, out int tokens))
+                int tokens;
+                if (known is not null && countedChars < splice.HeadChars && pieceEnd > splice.HeadChars &&
+                    known.TryFindHeadJoin(countedChars, splice.HeadChars, SharedHeadBytes(piece, splice.HeadChars - countedChars), out WindowJoin join))
+                {
+                    // A long piece of the head that the middle extends (spaces before the marker's line feed): merged again from
+                    // the remembered join nearest the head cut, not from its start.
+                    tokens = BytePairMerge.CountFrom(_vocabulary, piece, join);
+                }
+                else if (known is null || !known.TryCountSplicedPiece(countedChars, pieceEnd, splice, out tokens))
                 {
                     joins ??= new WindowJoins();
                     tokens = BytePairMerge.CountWindowed(_vocabulary, piece, joins);
@@ -502,6 +510,30 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
         return chars;
     }
 
+    /// <summary>
+    /// How many of the first bytes of <paramref name="utf8"/> (a piece of a spliced text) are the UTF-8 of its first
+    /// <paramref name="chars"/> characters in the counted text too: the bytes of the whole characters before that index, less
+    /// one character's bytes, in case the cut left half a surrogate pair (U+FFFD in one text, not in the other).
+    /// </summary>
+    private static int SharedHeadBytes(ReadOnlySpan<byte> utf8, int chars)
+    {
+        int seen = 0;
+        int i = 0;
+        while (i < utf8.Length)
+        {
+            int width = utf8[i] < 0x80 ? 1 : utf8[i] < 0xE0 ? 2 : utf8[i] < 0xF0 ? 3 : 4;
+            seen += width == 4 ? 2 : 1;
+            if (seen > chars)
+            {
+                break;
+            }
+
+            i += width;
+        }
+
+        return Math.Max(0, i - 4);
+    }
+
     private static int ToUtf8(ReadOnlySpan<char> text, Span<byte> utf8)
     {
         // Lone surrogates become U+FFFD, as tiktoken receives them.
@@ -545,10 +577,12 @@ public sealed class TiktokenTokenCounter : ITokenCounter, ITokenCutFinder
 
         return text.Length;
 
-        // A space after a letter, or anything but white space or '/' after a line feed, always starts a piece:
-        // no alternative of either pattern runs from a letter into a space, or from a line feed into such a character.
+        // A space or a digit after a letter, or anything but white space or '/' after a line feed, always starts a piece: no
+        // alternative of either pattern runs from a letter into a space or a digit, or from a line feed into such a character,
+        // and none that ends at the letter or the line feed reads past the next character. Base64 has no white space, but
+        // a digit after a letter every few characters.
         static bool StartsPiece(ReadOnlySpan<char> text, int p) =>
-            (text[p] == ' ' && char.IsAsciiLetter(text[p - 1])) ||
+            ((text[p] == ' ' || char.IsAsciiDigit(text[p])) && char.IsAsciiLetter(text[p - 1])) ||
             (text[p - 1] == '\n' && text[p] != '/' && !char.IsWhiteSpace(text[p]));
     }
 }

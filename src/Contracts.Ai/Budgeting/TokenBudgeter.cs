@@ -391,10 +391,26 @@ internal sealed partial class TokenBudgeter
 
         string text = TextOf(original.Contents[textIndex]);
 
-        // A counter that finds boundaries itself counts the text once and cuts it near checkpoints; any other is searched with counts.
+        // A counter that finds boundaries itself counts the text once and cuts it near checkpoints, taken when the message was
+        // counted (or now, when its count was found by content); any other counter is searched with counts.
         ITokenCutFinder? finder = counter as ITokenCutFinder;
-        TokenCheckpoints? checkpoints = finder is null ? null : new TokenCheckpoints();
-        int textTokens = finder is null ? counter.CountTokens(text) : finder.CountWithCheckpoints(text, checkpoints!);
+        TokenCheckpoints? checkpoints = finder is null ? null : _cache.CheckpointsOf(text, counter);
+        int textTokens;
+        if (finder is null)
+        {
+            textTokens = counter.CountTokens(text);
+        }
+        else if (checkpoints is not null)
+        {
+            textTokens = checkpoints.Total;
+        }
+        else
+        {
+            checkpoints = new TokenCheckpoints();
+            textTokens = finder.CountWithCheckpoints(text, checkpoints);
+            _cache.RememberCheckpoints(text, counter, checkpoints);
+        }
+
         int position = result.IndexOf(original);
         int overshoot = total - limit;
         for (int attempt = 0; attempt < TruncationAttempts; attempt++)

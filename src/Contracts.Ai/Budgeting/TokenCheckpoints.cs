@@ -174,6 +174,71 @@ internal sealed class TokenCheckpoints
         return false;
     }
 
+    /// <summary>
+    /// Finds where the merge of a piece of a spliced text can resume: the piece starts at the character <paramref name="start"/>,
+    /// where a remembered piece of the counted text starts, and both run past the head cut, the character <paramref name="headChars"/>;
+    /// the spliced piece shares its first <paramref name="headBytes"/> bytes with that piece. The join found is the last one of the remembered piece whose window lies in those bytes,
+    /// so the merge of the spliced piece from there makes the merges a merge from its start makes (up to that window, both
+    /// pieces hold the same bytes).
+    /// </summary>
+    /// <returns><see langword="false"/> when no remembered piece starts there or none of its joins lies in the shared bytes.</returns>
+    public bool TryFindHeadJoin(int start, int headChars, int headBytes, out WindowJoin join)
+    {
+        join = default;
+        int k = FindPiece(start);
+        if (k < 0 || _pieceStarts[k] != start || _pieceEnds[k] < headChars)
+        {
+            return false;
+        }
+
+        // The piece's joins were remembered one after another, after the tokens before it and before its last token.
+        int before = _piecesBefore[k];
+        int first = FirstAbove(before);
+        int last = FirstAbove(before + _pieceCounts[k] - 1) - 1;
+        int low = first, high = last, found = -1;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            if (_windows[mid] * (BytePairMerge.WindowBytes - BytePairMerge.OverlapBytes) + BytePairMerge.WindowBytes <= headBytes)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        if (found < 0 || _chars[found] != start || _pieceTokens[found] == 0)
+        {
+            return false;
+        }
+
+        join = new WindowJoin(_windows[found], _nextBytes[found], _pieceTokens[found]);
+        return true;
+    }
+
+    /// <summary>The first checkpoint before which more than <paramref name="tokens"/> tokens come (<see cref="Count"/> when none).</summary>
+    private int FirstAbove(int tokens)
+    {
+        int low = 0, high = Count;
+        while (low < high)
+        {
+            int mid = (low + high) / 2;
+            if (_tokens[mid] <= tokens)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
+    }
+
     /// <summary>The last remembered piece that starts at or before the character <paramref name="chars"/>, or -1.</summary>
     private int FindPiece(int chars)
     {

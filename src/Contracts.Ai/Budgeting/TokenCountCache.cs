@@ -33,11 +33,15 @@ internal sealed class TokenCountCache
 
     private const int MaxRememberedRoles = 32;
 
+    /// <summary>Texts of at least this many characters are counted with the checkpoints that cutting them needs (kept while the string lives, about 2% of its size).</summary>
+    internal const int CheckpointedChars = 32 * 1024;
+
     // As providers send JSON: MEAI's defaults indent, which would count whitespace the model never sees.
     private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private readonly ConditionalWeakTable<ChatMessage, MessageMemo> _messages = new();
     private readonly ConditionalWeakTable<object, FixedMemo> _fixed = new();
+    private readonly ConditionalWeakTable<string, CountedText> _checkpoints = new();
     private readonly ContentHashCache<int> _counts;
     private RoleCount[] _roles = [];
     private long _tokenizerCalls;
@@ -331,8 +335,28 @@ internal sealed class TokenCountCache
         }
 
         Interlocked.Increment(ref _tokenizerCalls);
+        if (text.Length >= CheckpointedChars && counter is ITokenCutFinder finder)
+        {
+            // A text this long may have to be cut: counted with its checkpoints, so the cut does not merge it a second time.
+            var checkpoints = new TokenCheckpoints();
+            int tokens = finder.CountWithCheckpoints(text, checkpoints);
+            RememberCheckpoints(text, counter, checkpoints);
+            return tokens;
+        }
+
         return counter.CountTokens(text);
     }
+
+    /// <summary>
+    /// Gets the checkpoints taken when <paramref name="text"/> (this very string) was counted by <paramref name="counter"/>, or
+    /// <see langword="null"/>; they are read only from then on, so one truncation or many at once may use them.
+    /// </summary>
+    public TokenCheckpoints? CheckpointsOf(string text, ITokenCounter counter) =>
+        _checkpoints.TryGetValue(text, out CountedText? counted) && ReferenceEquals(counted.Counter, counter) ? counted.Checkpoints : null;
+
+    /// <summary>Remembers the checkpoints of a text counted by <paramref name="counter"/>, for as long as the string lives.</summary>
+    public void RememberCheckpoints(string text, ITokenCounter counter, TokenCheckpoints checkpoints) =>
+        _checkpoints.AddOrUpdate(text, new CountedText(counter, checkpoints));
 
     private static UInt128 Hash(string encoding, int imageTokens, int fixedTokens, ReadOnlySpan<string> parts)
     {
@@ -578,6 +602,8 @@ internal sealed class TokenCountCache
     }
 
     private sealed record FixedMemo(ITokenCounter Counter, int Tokens);
+
+    private sealed record CountedText(ITokenCounter Counter, TokenCheckpoints Checkpoints);
 
     private sealed record RoleCount(ITokenCounter Counter, string Role, int Tokens);
 
