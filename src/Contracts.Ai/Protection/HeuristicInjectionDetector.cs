@@ -244,46 +244,11 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
     }
 
     /// <summary>Decodes long base64 runs and scores them when the decoded text carries injection phrasing.</summary>
-    /// <remarks>
-    /// Skips ahead by the minimum run length: a run that long starting after a non-base64 character
-    /// must cover the character that far ahead, so most of clean prose is never looked at.
-    /// </remarks>
     private static void FindEncodedPayloads(ReadOnlySpan<char> text, bool indirect, ref Scorer scorer)
     {
-        int runs = 0, previous = -1;
-        while (runs < MaxEncodedRuns)
+        int previous = -1;
+        for (int runs = 0; runs < MaxEncodedRuns && NextEncodedRun(text, ref previous, out int start, out int end); runs++)
         {
-            int probe = previous + MinEncodedRun;
-            if (probe >= text.Length)
-            {
-                return;
-            }
-
-            if (!IsBase64(text[probe]))
-            {
-                previous = probe;
-                continue;
-            }
-
-            int start = probe;
-            while (start - 1 > previous && IsBase64(text[start - 1]))
-            {
-                start--;
-            }
-
-            int end = probe + 1;
-            while (end < text.Length && IsBase64(text[end]))
-            {
-                end++;
-            }
-
-            previous = end;
-            if (end - start < MinEncodedRun)
-            {
-                continue;
-            }
-
-            runs++;
             int padded = end;
             while (padded < text.Length && padded - end < 2 && text[padded] == '=')
             {
@@ -302,7 +267,38 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
         }
     }
 
-    private static bool IsBase64(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '-' or '_';
+    /// <summary>
+    /// Finds the next maximal run of at least <see cref="MinEncodedRun"/> base64 characters after <paramref name="previous"/>
+    /// (a position that holds no base64 character, or -1), and moves <paramref name="previous"/> to the run's end.
+    /// </summary>
+    /// <remarks>
+    /// Looks at <see cref="MinEncodedRun"/> characters at a time from the last character known not to be base64: the last
+    /// such character among them (a vectorized search) is where the next look starts, so prose, with a space every few
+    /// characters, is crossed a look per stretch; a look without one starts a run.
+    /// </remarks>
+    internal static bool NextEncodedRun(ReadOnlySpan<char> text, ref int previous, out int start, out int end)
+    {
+        while (previous + MinEncodedRun < text.Length)
+        {
+            int notBase64 = text.Slice(previous + 1, MinEncodedRun).LastIndexOfAnyExcept(Base64Chars);
+            if (notBase64 >= 0)
+            {
+                previous += notBase64 + 1;
+                continue;
+            }
+
+            start = previous + 1;
+            int after = text[(start + MinEncodedRun)..].IndexOfAnyExcept(Base64Chars);
+            end = after < 0 ? text.Length : start + MinEncodedRun + after;
+            previous = end;
+            return true;
+        }
+
+        start = end = 0;
+        return false;
+    }
+
+    private static readonly SearchValues<char> Base64Chars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
     private static bool TryDecode(ReadOnlySpan<char> run, [NotNullWhen(true)] out string? decoded)
     {
