@@ -1,6 +1,5 @@
 using System;
-using System.Globalization;
-using System.Text;
+using static Contracts.Ai.PhrasingText;
 
 namespace Contracts.Ai;
 
@@ -154,43 +153,5 @@ internal static class ConversationTurns
                 }
             }
         }
-    }
-
-    /// <summary>Whether <paramref name="word"/> (lower-case ASCII) is at <paramref name="at"/>, ignoring ASCII case only (as the pattern does: "\u017Fystem" is not "system").</summary>
-    private static bool WordAt(ReadOnlySpan<char> text, int at, string word) =>
-        at + word.Length <= text.Length && Ascii.EqualsIgnoreCase(text.Slice(at, word.Length), word);
-
-    private static int SkipSpacesAndTabs(ReadOnlySpan<char> text, int at)
-    {
-        while (at < text.Length && text[at] is ' ' or '\t')
-        {
-            at++;
-        }
-
-        return at;
-    }
-
-    /// <summary>Skips <c>\s</c>: the white space of <see cref="char.IsWhiteSpace(char)"/>, the same set.</summary>
-    private static int SkipWhiteSpace(ReadOnlySpan<char> text, int at)
-    {
-        while (at < text.Length && char.IsWhiteSpace(text[at]))
-        {
-            at++;
-        }
-
-        return at;
-    }
-
-    /// <summary>A character of <c>\w</c> (letters, decimal digits, non-spacing marks, connector punctuation) or a zero-width joiner, as <c>\b</c> reads them.</summary>
-    private static bool IsWordChar(char c)
-    {
-        if (c < 128)
-        {
-            return char.IsAsciiLetterOrDigit(c) || c == '_';
-        }
-
-        return c is '\u200C' or '\u200D' || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
-            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.NonSpacingMark
-            or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
     }
 }

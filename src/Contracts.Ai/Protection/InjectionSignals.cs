@@ -73,7 +73,7 @@ internal static partial class InjectionSignals
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
         new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60) { PerAnchor = true },
         new(FakeConversation, 0.45, 0.6, ConversationTurnsPattern(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), WholeText = ConversationTurns.Occur },
-        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { RequiredWords = A("two", "both", "separate", "[") },
+        new(DualResponse, 0.45, 0.4, TwoResponsesPattern(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { WholeText = DualResponses.Occur },
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
         new(ModelReference, 0.25, 0.3, ModelNames(), A("gpt", "openai", "bard", "claude", "llama", "language model", "ai model", "ai assistant", "ai language"), 30, 60),
@@ -139,7 +139,8 @@ internal static partial class InjectionSignals
     // Read directly by ConversationTurns.Occur (the signal's WholeText); the pattern is its definition.
     private static Regex ConversationTurnsPattern() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
 
-    private static Regex TwoResponses() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
+    // Read directly by DualResponses.Occur (the signal's WholeText); the pattern is its definition.
+    private static Regex TwoResponsesPattern() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
