@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Threading;
@@ -84,37 +86,59 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
         bool indirect = origin != ContentOrigin.UserPrompt;
 
         var scorer = default(Scorer);
-        string scanned = text;
-        if (!Ascii.IsValid(text) && text.AsSpan().ContainsAny(Invisible))
+        string visible = HasInvisible(text) ? InspectInvisible(text, ref scorer) : text;
+        ReadOnlySpan<char> scanned = ScreeningNormalizer.Normalize(visible, out ScreeningNormalizer.Findings findings, out char[]? rented);
+        try
         {
-            scanned = InspectInvisible(text, ref scorer);
+            if ((findings & ScreeningNormalizer.Findings.Decoded) != 0 && !scorer.Fired && scanned.ContainsAny(Invisible))
+            {
+                scanned = InspectInvisible(scanned.ToString(), ref scorer);
+            }
+
+            if ((findings & ScreeningNormalizer.Findings.MixedScript) != 0)
+            {
+                scorer.Add(Source.MixedScript, 0.3);
+            }
+
+            MatchPhrasing(scanned, indirect, ref scorer);
+            FindEncodedPayloads(scanned, indirect, ref scorer);
+            ScoreLearned(scanned, indirect, ref scorer);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
         }
 
-        scanned = ScreeningNormalizer.Normalize(scanned, out ScreeningNormalizer.Findings findings);
-        if ((findings & ScreeningNormalizer.Findings.Decoded) != 0 && scorer.Names is null && scanned.AsSpan().ContainsAny(Invisible))
-        {
-            scanned = InspectInvisible(scanned, ref scorer);
-        }
-
-        if ((findings & ScreeningNormalizer.Findings.MixedScript) != 0)
-        {
-            scorer.Add(InjectionSignals.MixedScript, 0.3);
-        }
-
-        MatchPhrasing(scanned, indirect, ref scorer);
-        FindEncodedPayloads(scanned, indirect, ref scorer);
-        ScoreLearned(scanned, indirect, ref scorer);
-
-        if (scorer.Names is null)
+        if (!scorer.Fired)
         {
             return InjectionVerdict.Clean;
         }
 
         double score = scorer.Score;
-        return new InjectionVerdict(score >= threshold, score, scorer.Names);
+        return new InjectionVerdict(score >= threshold, score, scorer.Names());
     }
 
-    private static void MatchPhrasing(string text, bool indirect, ref Scorer scorer)
+    /// <summary>Whether <paramref name="text"/> holds an invisible character: a vectorized search for what is not ASCII, then a look at each such character.</summary>
+    private static bool HasInvisible(ReadOnlySpan<char> text)
+    {
+        int at;
+        while ((at = text.IndexOfAnyExceptInRange('\0', '\u007F')) >= 0)
+        {
+            if (Invisible.Contains(text[at]))
+            {
+                return true;
+            }
+
+            text = text[(at + 1)..];
+        }
+
+        return false;
+    }
+
+    private static void MatchPhrasing(ReadOnlySpan<char> text, bool indirect, ref Scorer scorer)
     {
         ulong fired = InjectionSignals.Match(text);
         InjectionSignals.Signal[] all = InjectionSignals.All;
@@ -123,27 +147,27 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
             if ((fired & 1) != 0)
             {
                 InjectionSignals.Signal signal = all[i];
-                scorer.Add(signal.Name, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
+                scorer.AddPhrasing(i, indirect ? signal.IndirectWeight : signal.UserPromptWeight);
             }
         }
     }
 
     /// <summary>Adds the learned models' verdicts: the whole text as a prompt, and for indirect content each line or sentence as an instruction.</summary>
-    private static void ScoreLearned(string text, bool indirect, ref Scorer scorer)
+    private static void ScoreLearned(ReadOnlySpan<char> text, bool indirect, ref Scorer scorer)
     {
         InjectionModel model = InjectionModel.Default;
         double instruction = 0;
         double prompt = indirect ? model.ScoreBoth(text, out instruction) : model.ScorePrompt(text);
         if (prompt >= LearnedFloor)
         {
-            scorer.Add(InjectionSignals.LearnedPrompt, prompt);
+            scorer.Add(Source.LearnedPrompt, prompt);
         }
 
         if (indirect)
         {
             if (instruction >= LearnedFloor)
             {
-                scorer.Add(InjectionSignals.LearnedInstruction, instruction);
+                scorer.Add(Source.LearnedInstruction, instruction);
             }
         }
     }
@@ -191,18 +215,18 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
 
         if (hidden is not null)
         {
-            scorer.Add(InjectionSignals.InvisibleTagCharacters, 0.8);
+            scorer.Add(Source.InvisibleTagCharacters, 0.8);
             visible.Append('\n').Append(hidden);
         }
 
         if (insideWord > 0)
         {
-            scorer.Add(InjectionSignals.InvisibleZeroWidth, 0.4);
+            scorer.Add(Source.InvisibleZeroWidth, 0.4);
         }
 
         if (bidi > 0)
         {
-            scorer.Add(InjectionSignals.BidiControls, 0.4);
+            scorer.Add(Source.BidiControls, 0.4);
         }
 
         return visible.ToString();
@@ -220,65 +244,61 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
     }
 
     /// <summary>Decodes long base64 runs and scores them when the decoded text carries injection phrasing.</summary>
-    /// <remarks>
-    /// Skips ahead by the minimum run length: a run that long starting after a non-base64 character
-    /// must cover the character that far ahead, so most of clean prose is never looked at.
-    /// </remarks>
-    private static void FindEncodedPayloads(string text, bool indirect, ref Scorer scorer)
+    private static void FindEncodedPayloads(ReadOnlySpan<char> text, bool indirect, ref Scorer scorer)
     {
-        int runs = 0, previous = -1;
-        while (runs < MaxEncodedRuns)
+        int previous = -1;
+        for (int runs = 0; runs < MaxEncodedRuns && NextEncodedRun(text, ref previous, out int start, out int end); runs++)
         {
-            int probe = previous + MinEncodedRun;
-            if (probe >= text.Length)
-            {
-                return;
-            }
-
-            if (!IsBase64(text[probe]))
-            {
-                previous = probe;
-                continue;
-            }
-
-            int start = probe;
-            while (start - 1 > previous && IsBase64(text[start - 1]))
-            {
-                start--;
-            }
-
-            int end = probe + 1;
-            while (end < text.Length && IsBase64(text[end]))
-            {
-                end++;
-            }
-
-            previous = end;
-            if (end - start < MinEncodedRun)
-            {
-                continue;
-            }
-
-            runs++;
             int padded = end;
             while (padded < text.Length && padded - end < 2 && text[padded] == '=')
             {
                 padded++;
             }
 
-            if (TryDecode(text.AsSpan(start, padded - start), out string? decoded))
+            if (TryDecode(text.Slice(start, padded - start), out string? decoded))
             {
                 var inner = default(Scorer);
                 MatchPhrasing(decoded, indirect, ref inner);
-                if (inner.Names is not null && inner.Score >= 0.3)
+                if (inner.Fired && inner.Score >= 0.3)
                 {
-                    scorer.Add(InjectionSignals.EncodedPayload, Math.Max(0.6, inner.Score));
+                    scorer.Add(Source.EncodedPayload, Math.Max(0.6, inner.Score));
                 }
             }
         }
     }
 
-    private static bool IsBase64(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '-' or '_';
+    /// <summary>
+    /// Finds the next maximal run of at least <see cref="MinEncodedRun"/> base64 characters after <paramref name="previous"/>
+    /// (a position that holds no base64 character, or -1), and moves <paramref name="previous"/> to the run's end.
+    /// </summary>
+    /// <remarks>
+    /// Looks at <see cref="MinEncodedRun"/> characters at a time from the last character known not to be base64: the last
+    /// such character among them (a vectorized search) is where the next look starts, so prose, with a space every few
+    /// characters, is crossed a look per stretch; a look without one starts a run.
+    /// </remarks>
+    internal static bool NextEncodedRun(ReadOnlySpan<char> text, ref int previous, out int start, out int end)
+    {
+        while (previous + MinEncodedRun < text.Length)
+        {
+            int notBase64 = text.Slice(previous + 1, MinEncodedRun).LastIndexOfAnyExcept(Base64Chars);
+            if (notBase64 >= 0)
+            {
+                previous += notBase64 + 1;
+                continue;
+            }
+
+            start = previous + 1;
+            int after = text[(start + MinEncodedRun)..].IndexOfAnyExcept(Base64Chars);
+            end = after < 0 ? text.Length : start + MinEncodedRun + after;
+            previous = end;
+            return true;
+        }
+
+        start = end = 0;
+        return false;
+    }
+
+    private static readonly SearchValues<char> Base64Chars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
     private static bool TryDecode(ReadOnlySpan<char> run, [NotNullWhen(true)] out string? decoded)
     {
@@ -333,27 +353,111 @@ public sealed class HeuristicInjectionDetector : IInjectionDetector
         }
     }
 
-    /// <summary>Accumulates fired signals: noisy-or of the weights, names once each.</summary>
+    /// <summary>Accumulates fired signals: noisy-or of the weights, in the order they fire; which fired, for their names.</summary>
     private struct Scorer
     {
         private double _clean;
+        private ulong _phrasing;
+        private Source _sources;
 
-        public List<string>? Names { get; private set; }
+        /// <summary>Gets a value indicating whether any signal fired.</summary>
+        public readonly bool Fired => _phrasing != 0 || _sources != Source.None;
 
-        public readonly double Score => Names is null ? 0 : 1 - _clean;
+        public readonly double Score => Fired ? 1 - _clean : 0;
 
-        public void Add(string name, double weight)
+        public void Add(Source source, double weight)
         {
-            if (Names is null)
+            Start();
+            _clean *= 1 - weight;
+            _sources |= source;
+        }
+
+        /// <summary>Adds the phrasing signal <c>InjectionSignals.All[index]</c>.</summary>
+        public void AddPhrasing(int index, double weight)
+        {
+            Start();
+            _clean *= 1 - weight;
+            _phrasing |= 1UL << index;
+        }
+
+        /// <summary>The names of the signals that fired, once each, in the order they fire.</summary>
+        public readonly IReadOnlyList<string> Names() => SignalNames.Of(_phrasing, _sources);
+
+        private void Start()
+        {
+            if (!Fired)
             {
-                Names = [];
                 _clean = 1;
             }
+        }
+    }
 
-            _clean *= 1 - weight;
-            if (!Names.Contains(name))
+    /// <summary>The signals besides phrasing, in the order the detector adds them.</summary>
+    [Flags]
+    private enum Source
+    {
+        None = 0,
+        InvisibleTagCharacters = 1,
+        InvisibleZeroWidth = 2,
+        BidiControls = 4,
+        MixedScript = 8,
+        EncodedPayload = 16,
+        LearnedPrompt = 32,
+        LearnedInstruction = 64,
+    }
+
+    /// <summary>
+    /// The lists of signal names, shared between verdicts (read-only) for each set of signals that fired, so a
+    /// verdict costs no list of its own; a bounded number of sets is kept, later ones get a list each.
+    /// </summary>
+    private static class SignalNames
+    {
+        private const int MaxKept = 1024;
+        private static readonly ConcurrentDictionary<(ulong Phrasing, Source Sources), IReadOnlyList<string>> Kept = new();
+
+        public static IReadOnlyList<string> Of(ulong phrasing, Source sources)
+        {
+            if (Kept.TryGetValue((phrasing, sources), out IReadOnlyList<string>? names))
             {
-                Names.Add(name);
+                return names;
+            }
+
+            names = Build(phrasing, sources);
+            if (Kept.Count < MaxKept)
+            {
+                Kept.TryAdd((phrasing, sources), names);
+            }
+
+            return names;
+        }
+
+        private static ReadOnlyCollection<string> Build(ulong phrasing, Source sources)
+        {
+            var names = new List<string>();
+            AddIf(names, sources, Source.InvisibleTagCharacters, InjectionSignals.InvisibleTagCharacters);
+            AddIf(names, sources, Source.InvisibleZeroWidth, InjectionSignals.InvisibleZeroWidth);
+            AddIf(names, sources, Source.BidiControls, InjectionSignals.BidiControls);
+            AddIf(names, sources, Source.MixedScript, InjectionSignals.MixedScript);
+            InjectionSignals.Signal[] all = InjectionSignals.All;
+            for (int i = 0; phrasing != 0; i++, phrasing >>= 1)
+            {
+                if ((phrasing & 1) != 0 && !names.Contains(all[i].Name))
+                {
+                    names.Add(all[i].Name);
+                }
+            }
+
+            AddIf(names, sources, Source.EncodedPayload, InjectionSignals.EncodedPayload);
+            AddIf(names, sources, Source.LearnedPrompt, InjectionSignals.LearnedPrompt);
+            AddIf(names, sources, Source.LearnedInstruction, InjectionSignals.LearnedInstruction);
+            return names.AsReadOnly();
+        }
+
+        private static void AddIf(List<string> names, Source sources, Source source, string name)
+        {
+            if ((sources & source) != 0)
+            {
+                names.Add(name);
             }
         }
     }

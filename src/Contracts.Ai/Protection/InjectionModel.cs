@@ -15,7 +15,8 @@ namespace Contracts.Ai;
 /// <remarks>
 /// Features are presence-only and scaled by one over the square root of their count, exactly as the
 /// trainer computes them (its <c>features.py</c> mirrors the tokenizer here). Scoring allocates
-/// nothing: a per-thread set removes duplicate features. Immutable after loading; safe to share.
+/// nothing: per-thread bits (a bit per feature) remove duplicate features, without a branch per feature.
+/// Immutable after loading; safe to share.
 /// </remarks>
 internal sealed class InjectionModel
 {
@@ -29,7 +30,7 @@ internal sealed class InjectionModel
     private static Scratch? t_scratch;
 
     [ThreadStatic]
-    private static FeatureSet? t_features;
+    private static FeatureMarks? t_marks;
 
     // ASCII: the lower-case form of a token character, 0 for a character that is not one.
     private static readonly char[] AsciiToken = BuildAsciiTokenTable();
@@ -71,8 +72,10 @@ internal sealed class InjectionModel
     /// <summary>The probability that <paramref name="text"/> as a whole is a jailbreak or instruction override.</summary>
     public double ScorePrompt(ReadOnlySpan<char> text)
     {
-        FeatureSet seen = t_features ?? new FeatureSet();
-        t_features = null;
+        FeatureMarks marks = t_marks ??= new FeatureMarks();
+        ulong[] seen = marks.Prompt;
+        int[] touched = marks.PromptTouched(text.Length + 1);
+        int marked = 0;
         double sum = 0;
         int count = 0;
         uint previous = 0;
@@ -100,23 +103,21 @@ internal sealed class InjectionModel
             }
             while (++i < text.Length && (lower = LowerToken(text[i])) != '\0');
 
-            if (seen.AddPrompt(hash))
+            int fresh = Mark(seen, touched, ref marked, hash);
+            sum += (double)_weights.Prompt(hash) * fresh;
+            count += fresh;
+            if (hasPrevious)
             {
-                sum += _weights.Prompt(hash);
-                count++;
-            }
-
-            if (hasPrevious && seen.AddPrompt(bigram))
-            {
-                sum += _weights.Prompt(bigram);
-                count++;
+                fresh = Mark(seen, touched, ref marked, bigram);
+                sum += (double)_weights.Prompt(bigram) * fresh;
+                count += fresh;
             }
 
             previous = hash;
             hasPrevious = true;
         }
 
-        Release(seen);
+        FeatureMarks.Clear(seen, touched, marked);
         return Sigmoid(_promptBias, sum, count);
     }
 
@@ -132,8 +133,10 @@ internal sealed class InjectionModel
     /// </remarks>
     public double ScoreBoth(ReadOnlySpan<char> text, out double segments)
     {
-        FeatureSet seen = t_features ?? new FeatureSet();
-        t_features = null;
+        FeatureMarks marks = t_marks ??= new FeatureMarks();
+        ulong[] promptSeen = marks.Prompt, segmentSeen = marks.Segment;
+        int[] promptTouched = marks.PromptTouched(text.Length + 1), segmentTouched = marks.SegmentTouched(text.Length + 1);
+        int promptMarked = 0, segmentMarked = 0;
         double promptSum = 0, segmentSum = 0, best = 0;
         int promptCount = 0, segmentCount = 0, segmentTokens = 0;
         uint previous = 0;
@@ -147,7 +150,9 @@ internal sealed class InjectionModel
             {
                 if (IsSegmentEnd(text, i))
                 {
-                    best = Math.Max(best, CloseSegment(seen, segmentSum, segmentCount, segmentTokens));
+                    best = Math.Max(best, CloseSegment(segmentSum, segmentCount, segmentTokens));
+                    FeatureMarks.Clear(segmentSeen, segmentTouched, segmentMarked);
+                    segmentMarked = 0;
                     segmentSum = 0;
                     segmentCount = 0;
                     segmentTokens = 0;
@@ -174,27 +179,33 @@ internal sealed class InjectionModel
 
             // The unigram counts in both models; the bigram in the prompt model, and in the segment model unless
             // the word opens a segment, where the marked first word counts instead.
-            FeatureSet.Seen news = seen.Add(hash, FeatureSet.Seen.Both);
-            if (news != FeatureSet.Seen.None)
-            {
-                _weights.Get(hash, out float promptWeight, out float segmentWeight);
-                Count(news, promptWeight, segmentWeight, ref promptSum, ref promptCount, ref segmentSum, ref segmentCount);
-            }
+            _weights.Get(hash, out float promptWeight, out float segmentWeight);
+            int fresh = Mark(promptSeen, promptTouched, ref promptMarked, hash);
+            promptSum += (double)promptWeight * fresh;
+            promptCount += fresh;
+            fresh = Mark(segmentSeen, segmentTouched, ref segmentMarked, hash);
+            segmentSum += (double)segmentWeight * fresh;
+            segmentCount += fresh;
 
             if (hasPrevious)
             {
-                news = seen.Add(bigram, segmentTokens == 0 ? FeatureSet.Seen.Prompt : FeatureSet.Seen.Both);
-                if (news != FeatureSet.Seen.None)
+                _weights.Get(bigram, out promptWeight, out segmentWeight);
+                fresh = Mark(promptSeen, promptTouched, ref promptMarked, bigram);
+                promptSum += (double)promptWeight * fresh;
+                promptCount += fresh;
+                if (segmentTokens != 0)
                 {
-                    _weights.Get(bigram, out float promptBigram, out float segmentBigram);
-                    Count(news, promptBigram, segmentBigram, ref promptSum, ref promptCount, ref segmentSum, ref segmentCount);
+                    fresh = Mark(segmentSeen, segmentTouched, ref segmentMarked, bigram);
+                    segmentSum += (double)segmentWeight * fresh;
+                    segmentCount += fresh;
                 }
             }
 
-            if (segmentTokens == 0 && seen.Add(first, FeatureSet.Seen.Segment) != FeatureSet.Seen.None)
+            if (segmentTokens == 0)
             {
-                segmentSum += _weights.Segment(first);
-                segmentCount++;
+                fresh = Mark(segmentSeen, segmentTouched, ref segmentMarked, first);
+                segmentSum += (double)_weights.Segment(first) * fresh;
+                segmentCount += fresh;
             }
 
             previous = hash;
@@ -202,41 +213,29 @@ internal sealed class InjectionModel
             segmentTokens++;
         }
 
-        best = Math.Max(best, CloseSegment(seen, segmentSum, segmentCount, segmentTokens));
-        Release(seen);
+        best = Math.Max(best, CloseSegment(segmentSum, segmentCount, segmentTokens));
+        FeatureMarks.Clear(segmentSeen, segmentTouched, segmentMarked);
+        FeatureMarks.Clear(promptSeen, promptTouched, promptMarked);
         segments = best;
         return Sigmoid(_promptBias, promptSum, promptCount);
     }
 
-    private static void Count(FeatureSet.Seen news, float promptWeight, float segmentWeight, ref double promptSum, ref int promptCount, ref double segmentSum, ref int segmentCount)
+    /// <summary>
+    /// Marks the feature of <paramref name="hash"/> as counted and notes its word for clearing; returns 1 when it
+    /// was not counted yet, else 0. Without branches: whether a feature repeats is unpredictable, and the caller
+    /// multiplies its weight by the result instead of testing it (a weight times 1 is the weight exactly, times 0 adds zero).
+    /// </summary>
+    private static int Mark(ulong[] seen, int[] touched, ref int marked, uint hash)
     {
-        if ((news & FeatureSet.Seen.Prompt) != 0)
-        {
-            promptSum += promptWeight;
-            promptCount++;
-        }
-
-        if ((news & FeatureSet.Seen.Segment) != 0)
-        {
-            segmentSum += segmentWeight;
-            segmentCount++;
-        }
+        int index = (int)(hash & Mask);
+        ref ulong word = ref seen[index >> 6];
+        ulong value = word;
+        word = value | (1UL << index);
+        touched[marked++] = index >> 6;
+        return (int)(~(value >> index) & 1);
     }
 
-    /// <summary>Keeps <paramref name="seen"/> for the thread's next text, unless a huge text grew it.</summary>
-    private static void Release(FeatureSet seen)
-    {
-        if (seen.Clear())
-        {
-            t_features = seen;
-        }
-    }
-
-    private double CloseSegment(FeatureSet seen, double sum, int count, int tokens)
-    {
-        seen.NextSegment();
-        return tokens < MinSegmentTokens ? 0 : Sigmoid(_segmentBias, sum, count);
-    }
+    private double CloseSegment(double sum, int count, int tokens) => tokens < MinSegmentTokens ? 0 : Sigmoid(_segmentBias, sum, count);
 
     /// <summary>The highest probability, over the lines and sentences of <paramref name="text"/>, that one is an instruction to the assistant.</summary>
     public double ScoreSegments(ReadOnlySpan<char> text)
@@ -444,8 +443,9 @@ internal sealed class InjectionModel
                 weighed += BitOperations.PopCount(bits);
             }
 
-            _pairs = new float[weighed * 2];
-            for (int index = 0, n = 0; index < prompt.Length; index++)
+            // Pair 0 holds two zeros, the weights of every feature neither model weighs.
+            _pairs = new float[(weighed + 1) * 2];
+            for (int index = 0, n = 2; index < prompt.Length; index++)
             {
                 if (prompt[index] != 0 || segment[index] != 0)
                 {
@@ -459,13 +459,6 @@ internal sealed class InjectionModel
         public void Get(uint hash, out float prompt, out float segment)
         {
             int slot = Slot(hash);
-            if (slot < 0)
-            {
-                prompt = 0;
-                segment = 0;
-                return;
-            }
-
             prompt = _pairs[slot];
             segment = _pairs[slot + 1];
         }
@@ -473,141 +466,66 @@ internal sealed class InjectionModel
         public float Prompt(uint hash)
         {
             int slot = Slot(hash);
-            return slot < 0 ? 0 : _pairs[slot];
+            return _pairs[slot];
         }
 
         public float Segment(uint hash)
         {
             int slot = Slot(hash);
-            return slot < 0 ? 0 : _pairs[slot + 1];
+            return _pairs[slot + 1];
         }
 
+        /// <summary>The offset of the feature's pair of weights, 0 (the pair of zeros) for a feature neither model weighs; without branches.</summary>
         private int Slot(uint hash)
         {
             int index = (int)(hash & Mask);
             Block block = _blocks[index >> 6];
-            ulong bit = 1UL << (index & 63);
-            return (block.Bits & bit) == 0 ? -1 : (block.Before + BitOperations.PopCount(block.Bits & (bit - 1))) * 2;
+            int weighed = (int)(block.Bits >> index) & 1;
+            return (block.Before + BitOperations.PopCount(block.Bits & ((1UL << index) - 1)) + 1) * 2 * weighed;
         }
 
         private readonly record struct Block(ulong Bits, int Before);
     }
 
     /// <summary>
-    /// The features counted so far in a text: in the prompt model, and in the segment model's current segment (a
-    /// segment number per feature, so a new segment forgets without clearing). A small open-addressing table that
-    /// stays in the processor's first-level cache for the texts messages are made of.
+    /// The features counted so far in a text, a bit per feature: for the prompt model over the whole text, and for
+    /// the segment model in the current segment; with the words set, so a clear touches only those. Reused per thread.
     /// </summary>
-    private sealed class FeatureSet
+    private sealed class FeatureMarks
     {
-        private const int InitialCapacity = 1024;
-        private const int KeptCapacity = 64 * 1024;
+        private int[] _promptTouched = new int[1024];
+        private int[] _segmentTouched = new int[1024];
 
-        private int[] _keys = new int[InitialCapacity];
-        private int[] _marks = new int[InitialCapacity];
-        private int _count;
-        private int _shift = 32 - 10;
-        private int _segment = 1;
+        /// <summary>Gets the prompt model's bits.</summary>
+        public ulong[] Prompt { get; } = new ulong[(1 << Bits) / 64];
 
-        /// <summary>Which models count a feature.</summary>
-        [Flags]
-        public enum Seen
+        /// <summary>Gets the segment model's bits.</summary>
+        public ulong[] Segment { get; } = new ulong[(1 << Bits) / 64];
+
+        /// <summary>Clears the words of <paramref name="seen"/> noted in the first <paramref name="marked"/> entries of <paramref name="touched"/>.</summary>
+        public static void Clear(ulong[] seen, int[] touched, int marked)
         {
-            None = 0,
-            Prompt = 1,
-            Segment = 2,
-            Both = 3,
+            for (int i = 0; i < marked; i++)
+            {
+                seen[touched[i]] = 0;
+            }
         }
 
-        /// <summary>Marks the feature of <paramref name="hash"/> as counted in <paramref name="models"/>; returns the models that had not counted it.</summary>
-        public Seen Add(uint hash, Seen models)
+        /// <summary>Room to note <paramref name="capacity"/> marks of the prompt model (a text of n characters has at most n + 1 features).</summary>
+        public int[] PromptTouched(int capacity) => Ensure(ref _promptTouched, capacity);
+
+        /// <summary>Room to note <paramref name="capacity"/> marks of the segment model.</summary>
+        public int[] SegmentTouched(int capacity) => Ensure(ref _segmentTouched, capacity);
+
+        private static int[] Ensure(ref int[] touched, int capacity)
         {
-            int key = (int)(hash & Mask) + 1;
-            int mask = _keys.Length - 1;
-            int slot = (int)(((uint)key * 0x9E3779B1u) >> _shift);
-            while (true)
+            if (touched.Length < capacity)
             {
-                int existing = _keys[slot];
-                if (existing == key)
-                {
-                    break;
-                }
-
-                if (existing == 0)
-                {
-                    _keys[slot] = key;
-                    _marks[slot] = 0;
-                    if (++_count * 2 > _keys.Length)
-                    {
-                        Grow();
-                        return Add(hash, models);
-                    }
-
-                    break;
-                }
-
-                slot = (slot + 1) & mask;
+                // A huge text needs a large list once; later texts of message size get a small one back.
+                return capacity > 64 * 1024 ? new int[capacity] : touched = new int[Math.Max(capacity, touched.Length * 2)];
             }
 
-            int mark = _marks[slot];
-            Seen news = Seen.None;
-            if ((models & Seen.Prompt) != 0 && (mark & 1) == 0)
-            {
-                news |= Seen.Prompt;
-                mark |= 1;
-            }
-
-            if ((models & Seen.Segment) != 0 && (mark >> 1) != _segment)
-            {
-                news |= Seen.Segment;
-                mark = (mark & 1) | (_segment << 1);
-            }
-
-            _marks[slot] = mark;
-            return news;
-        }
-
-        /// <summary>Marks the feature of <paramref name="hash"/> as counted in the prompt model; whether it was not yet.</summary>
-        public bool AddPrompt(uint hash) => Add(hash, Seen.Prompt) != Seen.None;
-
-        /// <summary>Starts a new segment: no feature is counted in it yet.</summary>
-        public void NextSegment() => _segment++;
-
-        /// <summary>Forgets every feature; <see langword="false"/> when the table grew too large to keep.</summary>
-        public bool Clear()
-        {
-            if (_keys.Length > KeptCapacity)
-            {
-                return false;
-            }
-
-            Array.Clear(_keys);
-            _count = 0;
-            _segment = 1;
-            return true;
-        }
-
-        private void Grow()
-        {
-            int[] keys = _keys, marks = _marks;
-            _keys = new int[keys.Length * 2];
-            _marks = new int[keys.Length * 2];
-            _shift--;
-            int mask = _keys.Length - 1;
-            for (int i = 0; i < keys.Length; i++)
-            {
-                if (keys[i] != 0)
-                {
-                    int slot = (int)(((uint)keys[i] * 0x9E3779B1u) >> _shift);
-                    while (_keys[slot] != 0)
-                    {
-                        slot = (slot + 1) & mask;
-                    }
-
-                    _keys[slot] = keys[i];
-                    _marks[slot] = marks[i];
-                }
-            }
+            return touched;
         }
     }
 

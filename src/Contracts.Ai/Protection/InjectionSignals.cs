@@ -72,8 +72,8 @@ internal static partial class InjectionSignals
         new(GuardrailEvasion, 0.35, 0.4, NoMatterWhat(), A("no matter", "regardless of", "even if"), 1, 140),
         new(SystemPromptExfiltration, 0.6, 0.8, RevealSystemPrompt(), A("prompt", "instructions", "message", "above", "before", "prior"), 100, 60),
         new(FakeMarkup, 0.6, 0.8, ChatTemplateMarkup(), A("<|", "inst]", "<<sys>>", "<</sys>>", "<system", "</system", "<assistant", "</assistant", "<tool", "</tool", "<function_call", "</function_call", "##"), 40, 60) { PerAnchor = true },
-        new(FakeConversation, 0.45, 0.6, ConversationTurns(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), PerAnchor = true },
-        new(DualResponse, 0.45, 0.4, TwoResponses(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { RequiredWords = A("two", "both", "separate", "[") },
+        new(FakeConversation, 0.45, 0.6, ConversationTurnsPattern(), A("human", "user", "assistant", "system", "ai:", "ai :", "chatgpt", "[admin", "[developer", "[debug"), 60, 100) { Required = SearchValues.Create(":]"), WholeText = ConversationTurns.Occur },
+        new(DualResponse, 0.45, 0.4, TwoResponsesPattern(), A("responses", "answers", "paragraphs", "classic", "jailbreak", "normal", "developer mode"), 100, 120) { WholeText = DualResponses.Occur },
         new(OutputDirective, 0.1, 0.6, InYourResponse(), A("your response", "your answer", "your repl", "your output", "the response", "the answer", "the repl", "the output", "your final", "your next", "the final", "the next"), 80, 40),
         new(CodeDirective, 0.1, 0.6, IncludeFollowingCode(), A("incorporate", "integrate", "append", "insert", "embed", "meld", "merge", "utilize", "enlist", "ensure", "execute"), 1, 200),
         new(ModelReference, 0.25, 0.3, ModelNames(), A("gpt", "openai", "bard", "claude", "llama", "language model", "ai model", "ai assistant", "ai language"), 30, 60),
@@ -136,9 +136,11 @@ internal static partial class InjectionSignals
     [GeneratedRegex(@"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|tool_call|function_call|tool)>|(?m:^\s*#{2,}\s*(?:system|instruction|assistant)s?\b)", Options)]
     private static partial Regex ChatTemplateMarkup();
 
-    private static Regex ConversationTurns() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
+    // Read directly by ConversationTurns.Occur (the signal's WholeText); the pattern is its definition.
+    private static Regex ConversationTurnsPattern() => Linear(@"(?m:^[ \t]*(?:human|user|assistant|system|ai|chatgpt)[ \t]*:)|\[(?:system|admin|developer|user\s+left|debug)[^\]\n]{0,60}\]|\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]");
 
-    private static Regex TwoResponses() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
+    // Read directly by DualResponses.Occur (the signal's WholeText); the pattern is its definition.
+    private static Regex TwoResponsesPattern() => Linear(@"\b(?:two|both|separate)\s+(?:different\s+|distinct\s+)?(?:responses|answers|paragraphs)\b.{0,80}\b(?:one|first)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|normal|developer\s+mode)\s*(?:output)?\]");
     [GeneratedRegex(@"\b(?:in|to|into|within|throughout|at\s+the\s+(?:end|beginning|start)\s+of|before|after)\s+(?:each\s+of\s+|every\s+|all\s+)?(?:your|the)\s+(?:final\s+|next\s+)?(?:response|responses|answer|answers|reply|replies|output)\b", Options)]
     private static partial Regex InYourResponse();
 
@@ -196,7 +198,8 @@ internal static partial class InjectionSignals
     /// Which signals' phrasing occurs in <paramref name="text"/>: bit <c>i</c> for <c>All[i]</c>. The text is read once
     /// for all the anchors; each signal's pattern is then tried once per run of overlapping windows around its anchors
     /// (the union of the windows), instead of once per anchor, which reads common words' neighbourhoods only once;
-    /// patterns anchored to line starts keep one window per anchor (<see cref="Signal.PerAnchor"/>).
+    /// patterns anchored to line starts keep one window per anchor (<see cref="Signal.PerAnchor"/>), and a signal read
+    /// directly (<see cref="Signal.WholeText"/>) reads the whole text once, at its first anchor.
     /// On the dev corpora this fires exactly the signals that each signal's own search (<see cref="Signal.Occurs"/>) fires.
     /// </summary>
     internal static ulong Match(ReadOnlySpan<char> text)
@@ -208,19 +211,27 @@ internal static partial class InjectionSignals
             hits.Clear();
             AllAnchors.Scan(text, hits);
             Signal[] all = All;
-            ulong fired = 0, open = 0, everything = all.Length == 64 ? ulong.MaxValue : (1UL << all.Length) - 1;
+            ulong fired = 0, open = 0, tried = 0, everything = all.Length == 64 ? ulong.MaxValue : (1UL << all.Length) - 1;
             Span<int> from = stackalloc int[64];
             Span<int> to = stackalloc int[64];
             for (int h = 0; h < hits.Count && fired != everything; h++)
             {
                 int at = hits.Start(h);
-                ulong pending = hits.Groups(h) & ~fired;
+                ulong pending = hits.Groups(h) & ~(fired | tried);
                 while (pending != 0)
                 {
                     int s = System.Numerics.BitOperations.TrailingZeroCount(pending);
                     pending &= pending - 1;
                     Signal signal = all[s];
                     ulong bit = 1UL << s;
+                    if (signal.WholeText is not null)
+                    {
+                        // Read once over the whole text, at its first anchor.
+                        fired |= signal.MayMatch(text) ? bit : 0;
+                        tried |= bit;
+                        continue;
+                    }
+
                     int start = Math.Max(0, at - signal.Before);
                     int end = Math.Min(text.Length, at + signal.After);
                     if (signal.PerAnchor)
@@ -292,6 +303,9 @@ internal static partial class InjectionSignals
 
     private static Anchors A(params string[] literals) => new(ignoreCase: true, literals);
 
+    /// <summary>Whether a phrasing occurs in <paramref name="text"/>.</summary>
+    internal delegate bool TextTest(ReadOnlySpan<char> text);
+
     /// <summary>One phrasing signal.</summary>
     /// <param name="Name">The signal's name, reported in verdicts.</param>
     /// <param name="UserPromptWeight">Its weight in user prompts.</param>
@@ -312,6 +326,11 @@ internal static partial class InjectionSignals
         public bool Occurs(string text)
         {
             ReadOnlySpan<char> span = text;
+            if (WholeText is not null)
+            {
+                return Anchors.IndexIn(span, 0) >= 0 && MayMatch(span);
+            }
+
             int from = 0;
             while (true)
             {
@@ -336,6 +355,12 @@ internal static partial class InjectionSignals
         /// </summary>
         public bool PerAnchor { get; init; }
 
+        /// <summary>
+        /// Gets the direct reading of <see cref="Pattern"/> over a whole text, or <see langword="null"/> when the pattern runs in
+        /// windows around anchors: it finds what the pattern finds in the whole text, once the text holds an anchor.
+        /// </summary>
+        public TextTest? WholeText { get; init; }
+
         /// <summary>Gets characters at least one of which every match contains, or <see langword="null"/> when none is known.</summary>
         public SearchValues<char>? Required { get; init; }
 
@@ -351,6 +376,11 @@ internal static partial class InjectionSignals
             if ((Required is not null && !window.ContainsAny(Required)) || (RequiredWords is not null && RequiredWords.IndexIn(window, 0) < 0))
             {
                 return false;
+            }
+
+            if (WholeText is not null)
+            {
+                return WholeText(window);
             }
 
             return Pattern.IsMatch(window) || (Alternative is not null && Alternative.IsMatch(window));

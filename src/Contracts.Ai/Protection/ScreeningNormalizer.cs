@@ -54,6 +54,33 @@ internal static class ScreeningNormalizer
     public static string Normalize(string text, out Findings findings)
     {
         findings = Findings.None;
+        string decoded = Decode(text, ref findings);
+        if (!NeedsFolding(decoded))
+        {
+            return decoded;
+        }
+
+        string folded = FoldUnicode(decoded, ref findings, out char[] rented).ToString();
+        ArrayPool<char>.Shared.Return(rented);
+        return folded;
+    }
+
+    /// <summary>
+    /// Returns the text to match phrasing on, and what was found on the way, without copying folded text into a
+    /// string: a folded form is in <paramref name="rented"/>, a buffer of the shared array pool that the caller
+    /// returns once done with the span (<see langword="null"/> when nothing was folded).
+    /// </summary>
+    public static ReadOnlySpan<char> Normalize(string text, out Findings findings, out char[]? rented)
+    {
+        findings = Findings.None;
+        rented = null;
+        string decoded = Decode(text, ref findings);
+        return NeedsFolding(decoded) ? FoldUnicode(decoded, ref findings, out rented) : decoded;
+    }
+
+    /// <summary>Decodes up to <see cref="MaxLayers"/> encoding layers; returns <paramref name="text"/> itself when none applies.</summary>
+    private static string Decode(string text, ref Findings findings)
+    {
         string current = text;
         for (int layer = 0; layer < MaxLayers && current.AsSpan().ContainsAny(EncodingMarkers); layer++)
         {
@@ -65,11 +92,6 @@ internal static class ScreeningNormalizer
 
             findings |= Findings.Decoded;
             current = decoded;
-        }
-
-        if (NeedsFolding(current))
-        {
-            current = FoldUnicode(current, ref findings);
         }
 
         return current;
@@ -236,7 +258,7 @@ internal static class ScreeningNormalizer
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
-    /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space.</summary>
+    /// <summary>NFKD without combining marks, then confusables to their Latin skeleton, odd spaces to a space; into <paramref name="rented"/>, a pooled buffer the caller returns.</summary>
     /// <remarks>
     /// Decomposes a character at a time from a table filled on first sight of each character with the same
     /// normalisation, less its combining marks: the same result as normalising the whole text, because NFKD is
@@ -244,9 +266,10 @@ internal static class ScreeningNormalizer
     /// those are dropped. A character whose decomposition keeps a spacing combining mark (which reordering could
     /// move) or a surrogate sends the whole text through the normalisation itself.
     /// </remarks>
-    private static string FoldUnicode(string text, ref Findings findings)
+    private static ReadOnlySpan<char> FoldUnicode(string text, scoped ref Findings findings, out char[] rented)
     {
         var folder = new Folder(text.Length + 16);
+        bool kept = false;
         try
         {
             if (!FoldByCharacter(text, ref folder))
@@ -274,11 +297,16 @@ internal static class ScreeningNormalizer
                 }
             }
 
-            return folder.ToString(ref findings);
+            ReadOnlySpan<char> folded = folder.Detach(ref findings, out rented);
+            kept = true;
+            return folded;
         }
         finally
         {
-            folder.Dispose();
+            if (!kept)
+            {
+                folder.Dispose();
+            }
         }
     }
 
@@ -381,14 +409,17 @@ internal static class ScreeningNormalizer
             _wordHasLatin = _wordHasConfusable = _mixed = false;
         }
 
-        public readonly string ToString(ref Findings findings)
+        /// <summary>Hands the folded characters over: the buffer goes to the caller, who returns it to the pool.</summary>
+        public ReadOnlySpan<char> Detach(scoped ref Findings findings, out char[] buffer)
         {
             if (_mixed || (_wordHasLatin && _wordHasConfusable))
             {
                 findings |= Findings.MixedScript;
             }
 
-            return new string(_buffer, 0, _length);
+            buffer = _buffer;
+            _buffer = [];
+            return buffer.AsSpan(0, _length);
         }
 
         public void Dispose()
