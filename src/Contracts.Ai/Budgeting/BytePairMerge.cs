@@ -11,8 +11,12 @@ namespace Contracts.Ai;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Short pieces use tiktoken's own scan over a small array; longer ones a heap ordered by (rank, position),
-/// which makes the same merges in the same order in O(n log n) instead of O(n²). The heap is 4-ary and holds
+/// Short pieces use tiktoken's own scan over a small array. Pieces (and windows) of up to <see cref="WindowBytes"/>
+/// bytes keep each part's key (rank, position) in blocks whose minimums sit beside them: a merge takes the lowest
+/// key with vector minimums over the block minimums and recomputes the few blocks it changed, with no branch that
+/// depends on the ranks (a heap's sifts mispredict about once a level on random text). Runs of one repeated byte,
+/// which merge in position order, and longer pieces merged at once use a heap ordered by (rank, position). Both make
+/// the same merges in the same order as the scan, in far fewer steps than O(n²). The heap is 4-ary and holds
 /// one entry per part, changed in place when a merge changes the part's pair, so it never fills with stale
 /// entries; the vocabulary answers most lookups from tables that stay in cache (two-byte tokens, and a
 /// filter that rules out most byte sequences that are no token).
