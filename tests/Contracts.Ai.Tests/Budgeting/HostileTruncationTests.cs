@@ -401,7 +401,7 @@ public class HostileTruncationTests
         return text.ToString(0, end);
     }
 
-    private static byte[] PieceBytes(string kind, int seed, int length)
+    internal static byte[] PieceBytes(string kind, int seed, int length)
     {
         var random = new Random(seed);
         switch (kind)
