@@ -356,7 +356,7 @@ internal static class BytePairMerge
             lowest.Fill(NoKey);
             for (int b = 0; b < blocks; b++)
             {
-                lowest[b] = Minimum(keys.Slice(b * BlockKeys, BlockKeys));
+                lowest[b] = BlockMinimum(keys, b);
             }
 
             int parts = n;
@@ -388,31 +388,21 @@ internal static class BytePairMerge
                 }
 
                 int startBlock = start / BlockKeys;
-                lowest[startBlock] = Minimum(keys.Slice(startBlock * BlockKeys, BlockKeys));
+                lowest[startBlock] = BlockMinimum(keys, startBlock);
                 int absorbedBlock = absorbed / BlockKeys;
                 if (absorbedBlock != startBlock)
                 {
-                    lowest[absorbedBlock] = Minimum(keys.Slice(absorbedBlock * BlockKeys, BlockKeys));
+                    lowest[absorbedBlock] = BlockMinimum(keys, absorbedBlock);
                 }
 
                 int beforeBlock = before / BlockKeys;
                 if (before >= 0 && beforeBlock != startBlock)
                 {
-                    lowest[beforeBlock] = Minimum(keys.Slice(beforeBlock * BlockKeys, BlockKeys));
+                    lowest[beforeBlock] = BlockMinimum(keys, beforeBlock);
                 }
             }
 
-            if (!starts.IsEmpty)
-            {
-                int j = 0;
-                for (int part = 0; part < n; part = next[part])
-                {
-                    starts[j++] = part;
-                }
-
-                starts[j] = n;
-            }
-
+            WriteStarts(next, n, starts);
             return parts;
         }
         finally
@@ -426,6 +416,26 @@ internal static class BytePairMerge
 
     /// <summary>The key of a part in <see cref="Blocks"/>: its pair's rank, then its position; <see cref="NoKey"/> when the pair is no token.</summary>
     private static long BlockKey(int rank, int start) => rank == TiktokenVocabulary.NotAToken ? NoKey : Key(rank, start);
+
+    /// <summary>The lowest key of block <paramref name="block"/>.</summary>
+    private static long BlockMinimum(ReadOnlySpan<long> keys, int block) => Minimum(keys.Slice(block * BlockKeys, BlockKeys));
+
+    /// <summary>Writes where each part left by a merge starts, then <paramref name="n"/>, when <paramref name="starts"/> is wanted.</summary>
+    private static void WriteStarts(ReadOnlySpan<int> next, int n, Span<int> starts)
+    {
+        if (starts.IsEmpty)
+        {
+            return;
+        }
+
+        int j = 0;
+        for (int part = 0; part < n; part = next[part])
+        {
+            starts[j++] = part;
+        }
+
+        starts[j] = n;
+    }
 
     /// <summary>The lowest of some keys, whose count is a multiple of the vector width.</summary>
     private static long Minimum(ReadOnlySpan<long> keys)
@@ -493,17 +503,7 @@ internal static class BytePairMerge
                 }
             }
 
-            if (!starts.IsEmpty)
-            {
-                int j = 0;
-                for (int part = 0; part < n; part = next[part])
-                {
-                    starts[j++] = part;
-                }
-
-                starts[j] = n;
-            }
-
+            WriteStarts(next, n, starts);
             return parts;
         }
         finally

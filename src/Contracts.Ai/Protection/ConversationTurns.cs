@@ -88,27 +88,7 @@ internal static class ConversationTurns
     }
 
     /// <summary>Where the tag word at <paramref name="at"/> ends, or -1 when none starts there.</summary>
-    private static int TagEnd(ReadOnlySpan<char> text, int at)
-    {
-        foreach (string tag in Tags)
-        {
-            if (WordAt(text, at, tag))
-            {
-                return at + tag.Length;
-            }
-        }
-
-        if (WordAt(text, at, "user"))
-        {
-            int left = SkipWhiteSpace(text, at + 4);
-            if (left > at + 4 && WordAt(text, left, "left"))
-            {
-                return left + 4;
-            }
-        }
-
-        return -1;
-    }
+    private static int TagEnd(ReadOnlySpan<char> text, int at) => PhrasingText.LabelEnd(text, at, Tags, "user", "left");
 
     /// <summary><c>\bsystem\s+(?:instruction|message|prompt|override|note)s?\s*[:\]]</c>.</summary>
     private static bool SystemHeading(ReadOnlySpan<char> text)

@@ -129,25 +129,5 @@ internal static class DualResponses
         }
     }
 
-    private static int LabelEnd(ReadOnlySpan<char> text, int at)
-    {
-        foreach (string label in Labels)
-        {
-            if (WordAt(text, at, label))
-            {
-                return at + label.Length;
-            }
-        }
-
-        if (WordAt(text, at, "developer"))
-        {
-            int mode = SkipWhiteSpace(text, at + 9);
-            if (mode > at + 9 && WordAt(text, mode, "mode"))
-            {
-                return mode + 4;
-            }
-        }
-
-        return -1;
-    }
+    private static int LabelEnd(ReadOnlySpan<char> text, int at) => PhrasingText.LabelEnd(text, at, Labels, "developer", "mode");
 }

@@ -14,6 +14,32 @@ internal static class PhrasingText
     public static bool WordAt(ReadOnlySpan<char> text, int at, string word) =>
         at >= 0 && at + word.Length <= text.Length && Ascii.EqualsIgnoreCase(text.Slice(at, word.Length), word);
 
+    /// <summary>
+    /// Where a label at <paramref name="at"/> ends: one of <paramref name="words"/>, or <paramref name="first"/> and
+    /// <paramref name="second"/> with white space between them; -1 when none starts there.
+    /// </summary>
+    public static int LabelEnd(ReadOnlySpan<char> text, int at, string[] words, string first, string second)
+    {
+        foreach (string word in words)
+        {
+            if (WordAt(text, at, word))
+            {
+                return at + word.Length;
+            }
+        }
+
+        if (WordAt(text, at, first))
+        {
+            int then = SkipWhiteSpace(text, at + first.Length);
+            if (then > at + first.Length && WordAt(text, then, second))
+            {
+                return then + second.Length;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Skips <c>\s</c>: the white space of <see cref="char.IsWhiteSpace(char)"/>, the same set.</summary>
     public static int SkipWhiteSpace(ReadOnlySpan<char> text, int at)
     {
