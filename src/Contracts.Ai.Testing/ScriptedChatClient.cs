@@ -89,13 +89,13 @@ public sealed class ScriptedChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ScriptedTurn turn = await NextAsync(messages, options, streaming: false, cancellationToken).ConfigureAwait(false);
-        var message = new ChatMessage(ChatRole.Assistant, BuildContents(turn)) { MessageId = Guid.NewGuid().ToString("N") };
+        var message = new ChatMessage(ChatRole.Assistant, BuildContents(turn)) { MessageId = ScriptedIds.Next() };
         return new ChatResponse(message)
         {
             ModelId = turn.ModelId ?? options?.ModelId ?? ModelId,
             Usage = turn.Usage,
             FinishReason = turn.ToolCalls.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
-            ResponseId = Guid.NewGuid().ToString("N"),
+            ResponseId = ScriptedIds.Next(),
             CreatedAt = DateTimeOffset.UtcNow,
         };
     }
@@ -104,8 +104,8 @@ public sealed class ScriptedChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ScriptedTurn turn = await NextAsync(messages, options, streaming: true, cancellationToken).ConfigureAwait(false);
-        string responseId = Guid.NewGuid().ToString("N");
-        string messageId = Guid.NewGuid().ToString("N");
+        string responseId = ScriptedIds.Next();
+        string messageId = ScriptedIds.Next();
         string modelId = turn.ModelId ?? options?.ModelId ?? ModelId;
         foreach (string chunk in SplitText(turn.Text, turn.Chunks))
         {

@@ -59,7 +59,7 @@ public sealed class GovernanceContext
     /// although the context never travels in the provider's <c>ChatOptions</c>. A governed tool's own code runs outside
     /// the call and sees <see langword="null"/>. Read it; changing it changes the rest of the call.
     /// </value>
-    public static GovernanceContext? Current => GovernedCall.Current?.Context;
+    public static GovernanceContext? Current => GovernedCall.Current?.OwnContext();
 
     /// <summary>Gets a value indicating whether any context source is attached, without creating the list.</summary>
     internal bool HasContextSources => _contextSources is { Count: > 0 };

@@ -30,8 +30,9 @@ internal static class GovernanceOptions
     }
 
     /// <summary>
-    /// Replaces <paramref name="options"/> by a copy without any Contracts.Ai entry and returns a copy of the
-    /// governance context it carried, so that stages may change the call's context without touching the caller's.
+    /// Replaces <paramref name="options"/> by a copy without any Contracts.Ai entry and returns the governance context
+    /// it carried: the caller's own object, which the pipeline's stages only read (a call shares it, see
+    /// <see cref="GovernedCall.ShareCallersContext"/>).
     /// </summary>
     public static GovernanceContext? TakeGovernanceData(ref ChatOptions? options, out int? maxInputTokens)
     {
@@ -51,7 +52,7 @@ internal static class GovernanceOptions
             }
             else if (property.Key == GovernanceContext.PropertyKey && property.Value is GovernanceContext found)
             {
-                context = found.Clone();
+                context = found;
             }
             else if (property.Key == TokenBudgetOptions.MaxInputTokensKey && property.Value is int cap && cap > 0)
             {
@@ -59,8 +60,9 @@ internal static class GovernanceOptions
             }
         }
 
-        options = options.Clone();
-        options.AdditionalProperties = kept;
+        // The copy holds the caller's tool list itself: no stage changes a list it was handed (tool governance and
+        // contracts give the call's options lists of their own), so copying it would only be replaced.
+        options = ChatOptionsCopy.With(options, options.Tools, kept);
         return context;
     }
 }

@@ -21,6 +21,8 @@ internal sealed class GovernedCall
     private static readonly AsyncLocal<GovernedCall?> CurrentCall = new();
 
     private CallRecord? _record;
+    private GovernanceContext? _ownContext;
+    private GovernanceContext? _callersContext;
     private bool _observed;
     private bool _recordsDecisions;
 
@@ -79,8 +81,38 @@ internal sealed class GovernedCall
     /// <summary>Gets what the stages decided, when the call is observed.</summary>
     public CallRecord? Record => _record;
 
-    /// <summary>Gets or sets the call's own copy of the request's governance context (the caller's is never changed); routing may pin its version.</summary>
-    public GovernanceContext? Context { get; set; }
+    /// <summary>
+    /// Gets or sets the request's governance context as the call's stages read it; routing may replace it (pinning a version).
+    /// Set, it is the call's own; shared with the caller (<see cref="ShareCallersContext"/>), it is copied the first time
+    /// code outside the pipeline's stages asks for it (<see cref="OwnContext"/>), so the caller's is never changed.
+    /// </summary>
+    public GovernanceContext? Context
+    {
+        get => _ownContext ?? _callersContext;
+        set
+        {
+            _ownContext = value;
+            _callersContext = null;
+        }
+    }
+
+    /// <summary>Lets the call's stages read the caller's own context, which they never change, until someone outside them asks for it.</summary>
+    public void ShareCallersContext(GovernanceContext? context)
+    {
+        _ownContext = null;
+        _callersContext = context;
+    }
+
+    /// <summary>The call's own context, copied from the caller's on first use (by one thread only, whoever asks first).</summary>
+    public GovernanceContext? OwnContext()
+    {
+        if (_ownContext is null && _callersContext is { } callers)
+        {
+            Interlocked.CompareExchange(ref _ownContext, callers.Clone(), null);
+        }
+
+        return _ownContext;
+    }
 
     /// <summary>Gets or sets a cap on input tokens that a stage (the contract's <c>MaxInputTokens</c>) set for this call's model calls.</summary>
     public int? MaxInputTokens { get; set; }

@@ -94,9 +94,9 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
 
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        NeedsCall(options, out bool observed)
-            ? GetGovernedResponseAsync(messages, options, observed, cancellationToken)
-            : base.GetResponseAsync(messages, options, cancellationToken);
+        !NeedsCall(options, out bool observed) ? base.GetResponseAsync(messages, options, cancellationToken)
+        : observed ? GetGovernedResponseAsync(messages, options, cancellationToken)
+        : GetUnobservedResponse(messages, options, cancellationToken);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -117,10 +117,40 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
         GovernedAiTelemetry.RequestDuration.Enabled ||
         _logger.IsEnabled(LogLevel.Debug);
 
-    private async Task<ChatResponse> GetGovernedResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, bool observed, CancellationToken cancellationToken)
+    /// <summary>
+    /// A call nothing observes has nothing to record when it ends: its state is made current for the stages below, and the
+    /// caller's put back as soon as they have returned their task (an async stage below has captured the call's state by
+    /// then), so this stage runs no state machine of its own.
+    /// </summary>
+    private Task<ChatResponse> GetUnobservedResponse(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        GovernedCall call = Begin(ref options, observed, streaming: false);
+        GovernedCall? outer = GovernedCall.Current;
+        try
+        {
+            _ = Begin(ref options, observed: false, streaming: false);
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (OperationCanceledException ex)
+        {
+            // As an async method would: a cancellation cancels the returned task, anything else fails it.
+            var cancelled = new TaskCompletionSource<ChatResponse>();
+            cancelled.SetCanceled(ex.CancellationToken);
+            return cancelled.Task;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+        finally
+        {
+            GovernedCall.Current = outer;
+        }
+    }
+
+    private async Task<ChatResponse> GetGovernedResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        GovernedCall call = Begin(ref options, observed: true, streaming: false);
         CallRecord? record = call.Record;
         try
         {
@@ -238,12 +268,12 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
         GovernanceContext? context = GovernanceOptions.TakeGovernanceData(ref options, out int? maxInputTokens);
         var call = new GovernedCall
         {
-            Context = context,
             MaxInputTokens = maxInputTokens,
             IsObserved = observed,
             Streaming = streaming,
             OwnedOptions = ReferenceEquals(options, callers) ? null : options,
         };
+        call.ShareCallersContext(context);
         GovernedCall.Current = call;
         if (!observed)
         {

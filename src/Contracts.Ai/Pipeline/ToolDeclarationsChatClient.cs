@@ -58,9 +58,7 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
             return options;
         }
 
-        ChatOptions copy = options!.Clone();
-        copy.Tools = declared;
-        return copy;
+        return ChatOptionsCopy.With(options!, declared, options!.AdditionalProperties?.Clone());
     }
 
     /// <summary>The tools with every function as a declaration only; <see langword="null"/> when they hold no function.</summary>
