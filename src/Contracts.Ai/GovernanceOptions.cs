@@ -37,26 +37,48 @@ internal static class GovernanceOptions
     public static GovernanceContext? TakeGovernanceData(ref ChatOptions? options, out int? maxInputTokens)
     {
         maxInputTokens = null;
-        if (!HasGovernanceData(options))
+        if (options?.AdditionalProperties is not { Count: > 0 } properties)
         {
             return null;
         }
 
         GovernanceContext? context = null;
-        AdditionalPropertiesDictionary? kept = null;
-        foreach (KeyValuePair<string, object?> property in options!.AdditionalProperties!)
+        bool ours = false;
+        int others = 0;
+        foreach (KeyValuePair<string, object?> property in properties)
         {
             if (!property.Key.StartsWith(KeyPrefix, StringComparison.Ordinal))
             {
-                (kept ??= new AdditionalPropertiesDictionary())[property.Key] = property.Value;
+                others++;
+                continue;
             }
-            else if (property.Key == GovernanceContext.PropertyKey && property.Value is GovernanceContext found)
+
+            ours = true;
+            if (property.Key == GovernanceContext.PropertyKey && property.Value is GovernanceContext found)
             {
                 context = found;
             }
             else if (property.Key == TokenBudgetOptions.MaxInputTokensKey && property.Value is int cap && cap > 0)
             {
                 maxInputTokens = cap;
+            }
+        }
+
+        if (!ours)
+        {
+            return null;
+        }
+
+        AdditionalPropertiesDictionary? kept = null;
+        if (others > 0)
+        {
+            kept = new AdditionalPropertiesDictionary();
+            foreach (KeyValuePair<string, object?> property in properties)
+            {
+                if (!property.Key.StartsWith(KeyPrefix, StringComparison.Ordinal))
+                {
+                    kept[property.Key] = property.Value;
+                }
             }
         }
 

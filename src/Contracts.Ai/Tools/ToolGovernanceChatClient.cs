@@ -35,6 +35,9 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     private readonly IToolOutputScreen? _screen;
     private readonly ToolApprovalSigner _approvals;
 
+    // The tools of the last request governed, with their runtimes: apps mostly offer the same tools to every request.
+    private ToolSet? _lastTools;
+
     /// <summary>Initializes a new instance of the <see cref="ToolGovernanceChatClient"/> class.</summary>
     /// <param name="innerClient">The client the stage wraps.</param>
     /// <param name="options">The stage's options; <see langword="null"/> for defaults.</param>
@@ -208,17 +211,42 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
         ToolCallScope? scope = null;
         List<AITool>? governed = null;
+        ToolSet? known = Volatile.Read(ref _lastTools);
+        if (known is not null && !known.Holds(tools))
+        {
+            known = null;
+        }
+
+        ToolRuntime?[]? found = known is null ? new ToolRuntime?[tools.Count] : null;
+        bool seenBefore = true;
         for (int i = 0; i < tools.Count; i++)
         {
             AITool tool = tools[i];
-
-            // A function seen before has its runtime: it was found then not to wrap a governed tool (what a function wraps does not change).
             AIFunction? function = tool as AIFunction;
-            ToolRuntime? runtime = null;
-            if (function is not null && function is not GovernedAIFunction &&
-                !_runtimes.TryGetValue(function, out runtime) && function.GetService<GovernedAIFunction>() is not null)
+            ToolRuntime? runtime;
+            if (known is not null)
             {
-                function = null;
+                runtime = known.Runtimes[i];
+                function = runtime is null ? null : function;
+            }
+            else
+            {
+                // A function seen before has its runtime: it was found then not to wrap a governed tool (what a function wraps does not change).
+                runtime = null;
+                if (function is not null && !_runtimes.TryGetValue(function, out runtime))
+                {
+                    seenBefore = false;
+                    if (function is not GovernedAIFunction && function.GetService<GovernedAIFunction>() is not null)
+                    {
+                        function = null;
+                    }
+                    else
+                    {
+                        runtime = RuntimeOf(function);
+                    }
+                }
+
+                found![i] = runtime;
             }
 
             if (function is null)
@@ -238,9 +266,14 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
 
             scope ??= new ToolCallScope(GovernedCall.Observed, GovernedCall.ContextOf(options), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
-            runtime ??= RuntimeOf(function);
-            var wrapped = new GovernedAIFunction(inner, policy, runtime, scope);
-            governed.Add(runtime.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
+            var wrapped = new GovernedAIFunction(inner, policy, runtime!, scope);
+            governed.Add(runtime!.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
+        }
+
+        if (found is not null && seenBefore)
+        {
+            // Kept only once every tool has been seen before: tools created per request never churn it.
+            Volatile.Write(ref _lastTools, new ToolSet(tools, found));
         }
 
         if (governed is null)
@@ -298,4 +331,40 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     /// <summary>The original function and the settings made on it: a governed tool is rebound, never wrapped again.</summary>
     private static (AIFunction Inner, ToolPolicy Policy) Unwrap(AIFunction function) =>
         function is GovernedAIFunction governed ? (governed.Inner, governed.Policy) : (function, ToolPolicy.Empty);
+
+    /// <summary>
+    /// A request's tools and the runtime of each (<see langword="null"/> for a tool offered as it is), so the next request
+    /// offering the very same tool objects in the same order finds their runtimes without a lookup per tool.
+    /// </summary>
+    private sealed class ToolSet
+    {
+        private readonly AITool[] _tools;
+
+        public ToolSet(IList<AITool> tools, ToolRuntime?[] runtimes)
+        {
+            _tools = new AITool[tools.Count];
+            tools.CopyTo(_tools, 0);
+            Runtimes = runtimes;
+        }
+
+        public ToolRuntime?[] Runtimes { get; }
+
+        public bool Holds(IList<AITool> tools)
+        {
+            if (tools.Count != _tools.Length)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < _tools.Length; i++)
+            {
+                if (!ReferenceEquals(tools[i], _tools[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 }
