@@ -69,13 +69,14 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = CheckApprovals(messages);
+        GovernedCall? current = GovernedCall.Current;
+        GovernedCall? call = CheckApprovals(messages, current);
 
         // The call's own copy of the options (no one else holds it) gets its governed tools in place for this
         // response only: its tools are put back when the response is done, so a later attempt of the same call
         // (a contract's re-ask) wraps them again, bound to that attempt.
-        IList<AITool>? callersTools = GovernedCall.OwnsOptions(options) ? options!.Tools : null;
-        ToolCallScope? scope = Govern(ref options, inPlace: callersTools is not null);
+        IList<AITool>? callersTools = options is not null && ReferenceEquals(current?.OwnedOptions, options) ? options.Tools : null;
+        ToolCallScope? scope = Govern(ref options, inPlace: callersTools is not null, current);
         return scope is null
             ? base.GetResponseAsync(messages, options, cancellationToken)
             : GetGovernedResponseAsync(messages, options, scope, call, callersTools, cancellationToken);
@@ -159,8 +160,9 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = CheckApprovals(messages);
-        ToolCallScope? scope = Govern(ref options, inPlace: false);
+        GovernedCall? current = GovernedCall.Current;
+        GovernedCall? call = CheckApprovals(messages, current);
+        ToolCallScope? scope = Govern(ref options, inPlace: false, current);
         IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
         // Without functions the loop has nothing to ask approval for, and nothing to reject.
@@ -190,10 +192,11 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     }
 
     /// <summary>Refuses approvals this stage did not sign, and records the caller's decisions; returns the observed call.</summary>
-    private GovernedCall? CheckApprovals(IEnumerable<ChatMessage> messages)
+    /// <summary>Checks the approvals in <paramref name="messages"/> and records the decisions; returns the call when it is observed.</summary>
+    private GovernedCall? CheckApprovals(IEnumerable<ChatMessage> messages, GovernedCall? current)
     {
         _approvals.CheckApprovals(messages);
-        GovernedCall? call = GovernedCall.Observed;
+        GovernedCall? call = current?.Record is not null ? current : null;
         ToolApproval.RecordDecisions(call, messages);
         return call;
     }
@@ -202,7 +205,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     /// Replaces the request's options by a copy whose functions are governed, or, <paramref name="inPlace"/>, gives
     /// the call's own copy its governed functions; returns the request's scope, or <see langword="null"/> when it has no functions.
     /// </summary>
-    private ToolCallScope? Govern(ref ChatOptions? options, bool inPlace)
+    private ToolCallScope? Govern(ref ChatOptions? options, bool inPlace, GovernedCall? current)
     {
         if (options?.Tools is not { Count: > 0 } tools)
         {
@@ -264,7 +267,8 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
                 }
             }
 
-            scope ??= new ToolCallScope(GovernedCall.Observed, GovernedCall.ContextOf(options), _coordinator, _screen, bound: true);
+            scope ??= new ToolCallScope(
+                current?.Record is not null ? current : null, current?.Context ?? options.GetGovernanceContext(), _coordinator, _screen, bound: true);
             (AIFunction inner, ToolPolicy policy) = Unwrap(function);
             var wrapped = new GovernedAIFunction(inner, policy, runtime!, scope);
             governed.Add(runtime!.RequiresApproval && function.GetService<ApprovalRequiredAIFunction>() is null ? RequireApproval(wrapped) : wrapped);
