@@ -28,9 +28,80 @@ internal sealed class StreamedAttempt
 /// </remarks>
 internal static class ContractAttempts
 {
+    /// <summary>Runs the request's attempts without streaming.</summary>
+    /// <remarks>
+    /// When the model answers at once and the answer's check needs no await (no validator awaits), the first attempt
+    /// finishes here, without a state machine: a response that calls tools or passes goes back as the inner client's
+    /// task when nothing changed it. Anything else (an attempt still running, a validator that awaits, an answer that
+    /// failed) goes on in <see cref="RunAsync(IChatClient, ContractRequest, IEnumerable{ChatMessage}, StreamedAttempt?, ContractOptions, ILogger, CancellationToken)"/>
+    /// from where the first attempt stands, so every outcome is the one the loop gives.
+    /// </remarks>
+    public static Task<ChatResponse> Run(
+        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        Task<ChatResponse> pending;
+        try
+        {
+            pending = inner.GetResponseAsync(messages, request.Options, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return FailedAsync(ex);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return RunAsync(inner, request, messages, null, options, logger, new FirstAttempt(pending, null), cancellationToken);
+        }
+
+        ChatResponse response = pending.Result;
+        ValueTask<OutputResult> validation;
+        try
+        {
+            // The first attempt's usage is the response's own (see Sum).
+            CheckToolCalls(request, response, 1, response.Usage, logger);
+            if (CallsTools(response))
+            {
+                return pending;
+            }
+
+            validation = ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken);
+            if (validation.IsCompletedSuccessfully)
+            {
+                OutputResult result = validation.Result;
+                if (result.IsValid)
+                {
+                    ChatResponse accepted = Pass(request, response, result, response.Usage, 1, streamed: null, updates: null);
+                    return ReferenceEquals(accepted, response) ? pending : Task.FromResult(accepted);
+                }
+
+                validation = new ValueTask<OutputResult>(result);
+            }
+        }
+        catch (Exception ex)
+        {
+            return FailedAsync(ex);
+        }
+
+        // A failed answer (re-ask, fallback or throw) or a validator still running: the loop takes over from the check.
+        return RunAsync(inner, request, messages, null, options, logger, new FirstAttempt(pending, validation), cancellationToken);
+    }
+
     /// <summary>Runs the request's attempts; <paramref name="streamed"/>, when given, streams each attempt and gets the updates of the response when they can be replayed unchanged.</summary>
-    public static async Task<ChatResponse> RunAsync(
-        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, StreamedAttempt? streamed, ContractOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static Task<ChatResponse> RunAsync(
+        IChatClient inner, ContractRequest request, IEnumerable<ChatMessage> messages, StreamedAttempt? streamed, ContractOptions options, ILogger logger, CancellationToken cancellationToken) =>
+        RunAsync(inner, request, messages, streamed, options, logger, default, cancellationToken);
+
+    /// <summary>The attempts' loop; <paramref name="first"/>, when set, is the first attempt already sent (and its check, when begun).</summary>
+    private static async Task<ChatResponse> RunAsync(
+        IChatClient inner,
+        ContractRequest request,
+        IEnumerable<ChatMessage> messages,
+        StreamedAttempt? streamed,
+        ContractOptions options,
+        ILogger logger,
+        FirstAttempt first,
+        CancellationToken cancellationToken)
     {
         PromptContract contract = request.Contract;
         List<ChatMessage>? conversation = null;
@@ -44,7 +115,11 @@ internal static class ContractAttempts
             IEnumerable<ChatMessage> sent = conversation ?? messages;
             List<ChatResponseUpdate>? updates = null;
             ChatResponse response;
-            if (streamed is not null)
+            if (attempt == 1 && first.Response is { } sentFirst)
+            {
+                response = await sentFirst.ConfigureAwait(false);
+            }
+            else if (streamed is not null)
             {
                 updates = new List<ChatResponseUpdate>();
                 await foreach (ChatResponseUpdate update in inner.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
@@ -60,10 +135,7 @@ internal static class ContractAttempts
             }
 
             total = Sum(total, response.Usage, attempt);
-            foreach (ChatMessage message in response.Messages)
-            {
-                ContractViolations.CheckToolCalls(request, message.Contents, attempt, total, logger);
-            }
+            CheckToolCalls(request, response, attempt, total, logger);
 
             if (CallsTools(response))
             {
@@ -75,13 +147,10 @@ internal static class ContractAttempts
                 return Replayable(WithHistory(response, reasked, total), streamed, null);
             }
 
-            OutputResult result = await ContractOutputCheck.ValidateAsync(request.Plan, response, cancellationToken).ConfigureAwait(false);
+            OutputResult result = await first.CheckAsync(attempt, request.Plan, response, cancellationToken).ConfigureAwait(false);
             if (result.IsValid)
             {
-                string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
-                request.RecordValidation(outcome, attempt);
-                bool changed = Accept(response, result, outcome, total, attempt);
-                return Replayable(ValidatedChatResponse.WithOutput(response, result.Value), streamed, changed ? null : updates);
+                return Pass(request, response, result, total, attempt, streamed, updates);
             }
 
             List<ContractViolation> violations = result.Violations!;
@@ -131,6 +200,51 @@ internal static class ContractAttempts
         }
     }
 
+    /// <summary>A response whose answer passed: records the outcome and marks the response with it.</summary>
+    private static ChatResponse Pass(
+        ContractRequest request, ChatResponse response, OutputResult result, UsageDetails? total, int attempt, StreamedAttempt? streamed, List<ChatResponseUpdate>? updates)
+    {
+        string outcome = attempt == 1 ? ValidationOutcomes.Passed : ValidationOutcomes.Reasked;
+        request.RecordValidation(outcome, attempt);
+        bool changed = Accept(response, result, outcome, total, attempt);
+        return Replayable(ValidatedChatResponse.WithOutput(response, result.Value), streamed, changed ? null : updates);
+    }
+
+    /// <summary>Rejects a response that calls a tool outside the contract's allow-list.</summary>
+    private static void CheckToolCalls(ContractRequest request, ChatResponse response, int attempt, UsageDetails? total, ILogger logger)
+    {
+        if (request.Plan.AllowedTools is null)
+        {
+            // Without an allow-list no call is outside it.
+            return;
+        }
+
+        IList<ChatMessage> messages = response.Messages;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            ContractViolations.CheckToolCalls(request, messages[i].Contents, attempt, total, logger);
+        }
+    }
+
+    /// <summary>The task of an attempt that threw instead of returning its task: faulted (or canceled) as the loop's own task would be.</summary>
+    private static async Task<ChatResponse> FailedAsync(Exception exception) =>
+        await Task.FromException<ChatResponse>(exception).ConfigureAwait(false);
+
+    /// <summary>The first attempt when it was sent before the loop: its task, and its answer's check when that began.</summary>
+    private readonly record struct FirstAttempt(Task<ChatResponse>? Response, ValueTask<OutputResult>? Check)
+    {
+        /// <summary>Checks an attempt's answer: the first attempt's check when it began before the loop, else a new one.</summary>
+        public ValueTask<OutputResult> CheckAsync(int attempt, ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
+        {
+            if (attempt == 1 && Check is { } begun)
+            {
+                return begun;
+            }
+
+            return ContractOutputCheck.ValidateAsync(plan, response, cancellationToken);
+        }
+    }
+
     private static ChatResponse Replayable(ChatResponse response, StreamedAttempt? streamed, List<ChatResponseUpdate>? updates)
     {
         if (streamed is not null)
@@ -149,9 +263,10 @@ internal static class ContractAttempts
             return false;
         }
 
-        foreach (AIContent content in response.Messages[^1].Contents)
+        IList<AIContent> contents = response.Messages[^1].Contents;
+        for (int i = 0; i < contents.Count; i++)
         {
-            if (content is FunctionCallContent || ToolApproval.IsRequest(content))
+            if (contents[i] is FunctionCallContent || ToolApproval.IsRequest(contents[i]))
             {
                 return true;
             }

@@ -156,19 +156,44 @@ public sealed partial class ContractEnforcingChatClient : DelegatingChatClient
         }
 
         // Nothing to sign on the way out: the attempts' task is the response, without a state machine of this stage.
-        Task<ChatResponse> attempts = ContractAttempts.RunAsync(InnerClient, request, messages, streamed: null, Options, _logger, cancellationToken);
-        return _approvals is null ? attempts : SignApprovalRequestsAsync(attempts, request);
+        Task<ChatResponse> attempts = ContractAttempts.Run(InnerClient, request, messages, Options, _logger, cancellationToken);
+        if (_approvals is null)
+        {
+            return attempts;
+        }
+
+        if (!attempts.IsCompletedSuccessfully)
+        {
+            return SignApprovalRequestsAsync(attempts, request);
+        }
+
+        // Answered at once: signed here, without a state machine.
+        try
+        {
+            SignApprovalRequests(attempts.Result, request);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        return attempts;
     }
 
     private async Task<ChatResponse> SignApprovalRequestsAsync(Task<ChatResponse> attempts, ContractRequest request)
     {
         ChatResponse response = await attempts.ConfigureAwait(false);
-        foreach (ChatMessage message in response.Messages)
-        {
-            _approvals!.SignRequests(request, message.Contents);
-        }
-
+        SignApprovalRequests(response, request);
         return response;
+    }
+
+    private void SignApprovalRequests(ChatResponse response, ContractRequest request)
+    {
+        IList<ChatMessage> messages = response.Messages;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            _approvals!.SignRequests(request, messages[i].Contents);
+        }
     }
 
     /// <inheritdoc />

@@ -27,59 +27,63 @@ internal static class ContractInputValues
     }
 
     // The values of the request being prepared on this thread: read, rendered and dropped in one synchronous step,
-    // so one dictionary per thread serves every request instead of one per request.
+    // so one array per thread serves every request instead of one per request.
     [ThreadStatic]
-    private static Dictionary<string, string>? t_values;
+    private static string?[]? t_values;
 
-    /// <summary>Reads and checks the inputs; returns their text values (absent and null ones left out) and adds every violation found.</summary>
+    /// <summary>
+    /// Reads and checks the inputs; returns their text values by declared input (<see cref="InputRule.Index"/>; absent
+    /// and null ones left <see langword="null"/>) and adds every violation found to <paramref name="violations"/>, created when the first is.
+    /// </summary>
     /// <remarks>
-    /// The dictionary returned is valid until the next call on the same thread: read it (render the template) before
-    /// anything else prepares a request, and keep no reference to it.
+    /// The array returned is valid until the next call on the same thread: read it (render the template) before
+    /// anything else prepares a request, and keep no reference to it. It may be longer than the contract's inputs.
     /// </remarks>
-    public static Dictionary<string, string> Read(ContractPlan plan, object? inputs, List<ContractViolation> violations)
+    public static string?[] Read(ContractPlan plan, object? inputs, ref List<ContractViolation>? violations)
     {
-        Dictionary<string, string> values = t_values ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        values.Clear();
+        int declared = plan.InputList.Length;
+        string?[] values = t_values is { } held && held.Length >= declared ? held : t_values = new string?[Math.Max(declared, 8)];
+        values.AsSpan(0, declared).Clear();
         switch (inputs)
         {
             case null:
                 break;
             case JsonElement element:
-                ReadElement(plan, element, values, violations);
+                ReadElement(plan, element, values, ref violations);
                 break;
             case Dictionary<string, object?> dictionary:
                 // The usual shape, enumerated without boxing its enumerator.
                 foreach (KeyValuePair<string, object?> pair in dictionary)
                 {
-                    Add(plan, pair.Key, pair.Value, values, violations);
+                    Add(plan, pair.Key, pair.Value, values, ref violations);
                 }
 
                 break;
             case IReadOnlyDictionary<string, object?> dictionary:
                 foreach (KeyValuePair<string, object?> pair in dictionary)
                 {
-                    Add(plan, pair.Key, pair.Value, values, violations);
+                    Add(plan, pair.Key, pair.Value, values, ref violations);
                 }
 
                 break;
             case IEnumerable<KeyValuePair<string, object?>> pairs:
                 foreach (KeyValuePair<string, object?> pair in pairs)
                 {
-                    Add(plan, pair.Key, pair.Value, values, violations);
+                    Add(plan, pair.Key, pair.Value, values, ref violations);
                 }
 
                 break;
             case IEnumerable<KeyValuePair<string, string?>> pairs:
                 foreach (KeyValuePair<string, string?> pair in pairs)
                 {
-                    Add(plan, pair.Key, pair.Value, values, violations);
+                    Add(plan, pair.Key, pair.Value, values, ref violations);
                 }
 
                 break;
             case IDictionary dictionary:
                 foreach (DictionaryEntry entry in dictionary)
                 {
-                    Add(plan, Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty, entry.Value, values, violations);
+                    Add(plan, Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty, entry.Value, values, ref violations);
                 }
 
                 break;
@@ -99,22 +103,23 @@ internal static class ContractInputValues
                         ex);
                 }
 
-                ReadElement(plan, converted, values, violations);
+                ReadElement(plan, converted, values, ref violations);
                 break;
         }
 
-        foreach (KeyValuePair<string, InputRule> declared in plan.Inputs)
+        InputRule[] rules = plan.InputList;
+        for (int i = 0; i < rules.Length; i++)
         {
-            if (declared.Value.Input.Required && !values.ContainsKey(declared.Key))
+            if (rules[i].Input.Required && values[i] is null)
             {
-                violations.Add(new(ContractViolationKinds.InputMissing, $"input '{declared.Key}' is required but missing"));
+                (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.InputMissing, $"input '{rules[i].Input.Name}' is required but missing"));
             }
         }
 
         return values;
     }
 
-    private static void ReadElement(ContractPlan plan, JsonElement element, Dictionary<string, string> values, List<ContractViolation> violations)
+    private static void ReadElement(ContractPlan plan, JsonElement element, string?[] values, ref List<ContractViolation>? violations)
     {
         if (element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
@@ -129,15 +134,15 @@ internal static class ContractInputValues
 
         foreach (JsonProperty property in element.EnumerateObject())
         {
-            Add(plan, property.Name, property.Value, values, violations);
+            Add(plan, property.Name, property.Value, values, ref violations);
         }
     }
 
-    private static void Add(ContractPlan plan, string name, object? value, Dictionary<string, string> values, List<ContractViolation> violations)
+    private static void Add(ContractPlan plan, string name, object? value, string?[] values, ref List<ContractViolation>? violations)
     {
-        if (!plan.Inputs.TryGetValue(name, out InputRule? rule))
+        if (FindRule(plan, name) is not { } rule)
         {
-            violations.Add(new(ContractViolationKinds.InputUnknown, $"input '{name}' is not declared by the contract"));
+            (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.InputUnknown, $"input '{name}' is not declared by the contract"));
             return;
         }
 
@@ -171,12 +176,12 @@ internal static class ContractInputValues
         };
         if ((kinds & expected) == 0)
         {
-            violations.Add(new(ContractViolationKinds.InputType, $"input '{name}' must be {input.Type} but was {Name(kinds)}"));
+            (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.InputType, $"input '{name}' must be {input.Type} but was {Name(kinds)}"));
         }
 
         if (input.MaxLength is int maxLength && text.Length > maxLength)
         {
-            violations.Add(new(ContractViolationKinds.InputLength, $"input '{name}' is {text.Length} characters long; at most {maxLength} are allowed"));
+            (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.InputLength, $"input '{name}' is {text.Length} characters long; at most {maxLength} are allowed"));
         }
 
         if (rule.Pattern is Regex pattern)
@@ -193,11 +198,31 @@ internal static class ContractInputValues
 
             if (!matches)
             {
-                violations.Add(new(ContractViolationKinds.InputPattern, $"input '{name}' does not match its pattern"));
+                (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.InputPattern, $"input '{name}' does not match its pattern"));
             }
         }
 
-        values[name] = text;
+        values[rule.Index] = text;
+    }
+
+    /// <summary>The declared input named <paramref name="name"/>: compared one by one when there are few, so no name is hashed.</summary>
+    private static InputRule? FindRule(ContractPlan plan, string name)
+    {
+        InputRule[] rules = plan.InputList;
+        if (rules.Length > 8)
+        {
+            return plan.Inputs.TryGetValue(name, out InputRule? found) ? found : null;
+        }
+
+        for (int i = 0; i < rules.Length; i++)
+        {
+            if (string.Equals(rules[i].Input.Name, name, StringComparison.Ordinal))
+            {
+                return rules[i];
+            }
+        }
+
+        return null;
     }
 
     private static (JsonKinds Kinds, string? Text) Describe(object? value)

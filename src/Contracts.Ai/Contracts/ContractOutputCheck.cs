@@ -10,38 +10,79 @@ namespace Contracts.Ai;
 /// <summary>Validates a final answer against its contract: JSON extraction, echoed-schema check, schema, strict CLR parse, custom validators.</summary>
 internal static class ContractOutputCheck
 {
-    public static async ValueTask<OutputResult> ValidateAsync(ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
+    /// <summary>Checks the answer; completes at once unless a custom validator awaits.</summary>
+    public static ValueTask<OutputResult> ValidateAsync(ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
+    {
+        if (plan.Contract.Validators.Count != 0)
+        {
+            return ValidateWithValidatorsAsync(plan, response, cancellationToken);
+        }
+
+        if (plan.Schema is null)
+        {
+            return new ValueTask<OutputResult>(OutputResult.Passed);
+        }
+
+        // Schema only: checked without a state machine.
+        OutputResult? failed = CheckJson(plan, FinalText(response), out JsonDocument? document, out string json, out object? value);
+        if (failed is not null)
+        {
+            return new ValueTask<OutputResult>(failed);
+        }
+
+        document!.Dispose();
+        return new ValueTask<OutputResult>(new OutputResult(null, json, value));
+    }
+
+    private static async ValueTask<OutputResult> ValidateWithValidatorsAsync(ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
     {
         PromptContract contract = plan.Contract;
         string text = FinalText(response);
         if (plan.Schema is null)
         {
-            if (contract.Validators.Count == 0)
-            {
-                return OutputResult.Passed;
-            }
-
             List<ContractViolation>? custom = await RunValidatorsAsync(contract, response, text, null, null, cancellationToken).ConfigureAwait(false);
             return custom is null ? OutputResult.Passed : new OutputResult(custom, null, null);
         }
 
+        OutputResult? failed = CheckJson(plan, text, out JsonDocument? document, out string json, out object? value);
+        if (failed is not null)
+        {
+            return failed;
+        }
+
+        using JsonDocument owned = document!;
+        List<ContractViolation>? failures = await RunValidatorsAsync(contract, response, json, document!.RootElement, value, cancellationToken).ConfigureAwait(false);
+        return failures is null ? new OutputResult(null, json, value) : new OutputResult(failures, null, null);
+    }
+
+    /// <summary>
+    /// Checks the answer against the output schema: JSON extraction, echoed schema, schema, strict parse. Returns the
+    /// failure, or <see langword="null"/> with the parsed <paramref name="document"/> (the caller disposes it), the
+    /// extracted <paramref name="json"/> and the parsed <paramref name="value"/>.
+    /// </summary>
+    private static OutputResult? CheckJson(ContractPlan plan, string text, out JsonDocument? document, out string json, out object? value)
+    {
+        document = null;
+        value = null;
+        PromptContract contract = plan.Contract;
         if (!ToolArgumentValidator.IsValidUtf16(text))
         {
             // A lone surrogate cannot be sent on as UTF-8 JSON: the answer is broken, whatever its shape.
+            json = string.Empty;
             return Fail(new ContractViolation(ContractViolationKinds.OutputNotJson, "$: the answer holds text that is not valid UTF-16 (a lone surrogate)"));
         }
 
-        if (!AnswerJson.TryExtract(text, out string json, out AnswerJson.Failure failure))
+        if (!AnswerJson.TryExtract(text, out json, out AnswerJson.Failure failure))
         {
             return Fail(failure == AnswerJson.Failure.Truncated
                 ? new ContractViolation(ContractViolationKinds.OutputTruncated, "$: the answer's JSON is incomplete (cut off before the value ended)")
                 : new ContractViolation(ContractViolationKinds.OutputNotJson, "$: the answer contains no JSON value"));
         }
 
-        JsonDocument document;
+        JsonDocument parsed;
         try
         {
-            document = JsonDocument.Parse(json, StrictDocument);
+            parsed = JsonDocument.Parse(json, StrictDocument);
         }
         catch (JsonException ex)
         {
@@ -55,18 +96,41 @@ internal static class ContractOutputCheck
             return Fail(new ContractViolation(ContractViolationKinds.OutputNotJson, "$: a property name holds an escaped lone surrogate"));
         }
 
-        using JsonDocument owned = document;
-        JsonElement root = document.RootElement;
+        OutputResult? failed;
+        try
+        {
+            failed = CheckDocument(plan, contract, parsed.RootElement, out value);
+        }
+        catch
+        {
+            parsed.Dispose();
+            throw;
+        }
+
+        if (failed is not null)
+        {
+            parsed.Dispose();
+            return failed;
+        }
+
+        document = parsed;
+        return null;
+    }
+
+    private static OutputResult? CheckDocument(ContractPlan plan, PromptContract contract, JsonElement root, out object? value)
+    {
+        value = null;
         if (FindNonFiniteNumber(root) is { } nonFinite)
         {
             return Fail(new ContractViolation(ContractViolationKinds.OutputNonFiniteNumber, $"{nonFinite}: the number is outside the range of a double (it would read as infinity)"));
         }
+
         if (IsEchoedSchema(plan, root))
         {
             return Fail(new ContractViolation(ContractViolationKinds.OutputEchoedSchema, "$: the answer is a JSON Schema, not data that satisfies the schema"));
         }
 
-        SchemaValidationResult result = plan.Schema.Validate(root);
+        SchemaValidationResult result = plan.Schema!.Validate(root);
         if (!result.IsValid)
         {
             var violations = new List<ContractViolation>(result.Errors.Count);
@@ -78,7 +142,6 @@ internal static class ContractOutputCheck
             return new OutputResult(violations, null, null);
         }
 
-        object? value = null;
         if (contract.OutputTypeInfo is { } typeInfo)
         {
             try
@@ -96,8 +159,7 @@ internal static class ContractOutputCheck
             }
         }
 
-        List<ContractViolation>? failures = await RunValidatorsAsync(contract, response, json, root, value, cancellationToken).ConfigureAwait(false);
-        return failures is null ? new OutputResult(null, json, value) : new OutputResult(failures, null, null);
+        return null;
     }
 
     /// <summary>The answer is the text of the response's last message (earlier ones are tool rounds).</summary>

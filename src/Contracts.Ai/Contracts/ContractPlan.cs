@@ -19,14 +19,27 @@ internal sealed class ContractPlan
     {
         Contract = contract;
         var inputs = new Dictionary<string, InputRule>(contract.Inputs.Count, StringComparer.Ordinal);
-        foreach (ContractInput input in contract.Inputs)
+        var list = new InputRule[contract.Inputs.Count];
+        for (int i = 0; i < list.Length; i++)
         {
+            ContractInput input = contract.Inputs[i];
             Regex? pattern = input.Pattern is null ? null : new Regex(input.Pattern, RegexOptions.CultureInvariant, ContractInputTypes.PatternTimeout);
-            inputs.Add(input.Name, new InputRule(input, pattern));
+            list[i] = new InputRule(input, pattern, i);
+            inputs.Add(input.Name, list[i]);
         }
 
         Inputs = inputs;
-        Template = contract.Template is null ? null : PromptTemplate.Parse(contract.Template);
+        InputList = list;
+        if (contract.Template is not null)
+        {
+            Template = PromptTemplate.Parse(contract.Template);
+            IReadOnlyList<string> placeholders = Template.Placeholders;
+            PlaceholderInputs = new int[placeholders.Count];
+            for (int i = 0; i < placeholders.Count; i++)
+            {
+                PlaceholderInputs[i] = inputs.TryGetValue(placeholders[i], out InputRule? rule) ? rule.Index : -1;
+            }
+        }
         if (contract.AllowedTools is not null)
         {
             AllowedTools = new HashSet<string>(contract.AllowedTools, StringComparer.Ordinal);
@@ -56,7 +69,13 @@ internal sealed class ContractPlan
 
     public Dictionary<string, InputRule> Inputs { get; }
 
+    /// <summary>Gets the declared inputs in declaration order; a rule's <see cref="InputRule.Index"/> is its place here.</summary>
+    public InputRule[] InputList { get; }
+
     public PromptTemplate? Template { get; }
+
+    /// <summary>Gets, for each placeholder of <see cref="Template"/> in order, the index of the input it shows, or -1 for a name no input declares.</summary>
+    public int[] PlaceholderInputs { get; } = [];
 
     public HashSet<string>? AllowedTools { get; }
 
@@ -98,5 +117,5 @@ internal sealed class ContractPlan
         (properties.TryGetProperty("properties", out _) || properties.TryGetProperty("$schema", out _) || properties.TryGetProperty("type", out _));
 }
 
-/// <summary>A declared input with its compiled pattern.</summary>
-internal sealed record InputRule(ContractInput Input, Regex? Pattern);
+/// <summary>A declared input with its compiled pattern and its place among the contract's inputs.</summary>
+internal sealed record InputRule(ContractInput Input, Regex? Pattern, int Index);

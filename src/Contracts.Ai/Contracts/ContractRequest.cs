@@ -66,14 +66,14 @@ internal sealed class ContractRequest
             }
         }
 
-        var violations = new List<ContractViolation>();
-        Dictionary<string, string> values = ContractInputValues.Read(plan, context.Inputs, violations);
+        List<ContractViolation>? violations = null;
+        string?[] values = ContractInputValues.Read(plan, context.Inputs, ref violations);
         if (options.ToolMode is RequiredChatToolMode { RequiredFunctionName: string required } && !plan.IsToolAllowed(required))
         {
-            violations.Add(new(ContractViolationKinds.ToolNotAllowed, $"tool '{required}' is required by the request's tool mode but not allowed by the contract"));
+            (violations ??= new List<ContractViolation>()).Add(new(ContractViolationKinds.ToolNotAllowed, $"tool '{required}' is required by the request's tool mode but not allowed by the contract"));
         }
 
-        if (violations.Count > 0)
+        if (violations is not null)
         {
             ContractViolations.Record(contract, violations);
             decision?.Validated(ValidationOutcomes.Failed, 0, record!.Activity);
@@ -86,7 +86,7 @@ internal sealed class ContractRequest
         ChatOptions request = GovernedCall.OwnsOptions(options) ? options : options.Clone();
         if (plan.Template is { } template)
         {
-            string rendered = template.Render(values, static (inputs, name) => inputs.TryGetValue(name, out string? value) ? value : null);
+            string rendered = template.Render(values, plan.PlaceholderInputs);
             request.Instructions = string.IsNullOrEmpty(options.Instructions) ? rendered : rendered + "\n\n" + options.Instructions;
             if (decision is not null)
             {
@@ -98,8 +98,9 @@ internal sealed class ContractRequest
         if ((plan.AllowedTools is not null || plan.RequiresToolApproval) && request.Tools is { Count: > 0 } tools)
         {
             var allowed = new List<AITool>(tools.Count);
-            foreach (AITool tool in tools)
+            for (int i = 0; i < tools.Count; i++)
             {
+                AITool tool = tools[i];
                 if (plan.IsToolAllowed(tool.Name))
                 {
                     allowed.Add(plan.RequiresToolApproval ? ToolApproval.Require(tool) : tool);

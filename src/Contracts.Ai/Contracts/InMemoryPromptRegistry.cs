@@ -124,15 +124,15 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             return false;
         }
 
+        // Resolved when the snapshot was made: one lookup, and none for the default.
         Snapshot snapshot = entry.Current;
-        string key = versionOrLabel
-            ?? (snapshot.Labels.ContainsKey(PromptLabels.Production) ? PromptLabels.Production : PromptLabels.Latest);
-        if (snapshot.Contracts.TryGetValue(key, out contract))
+        if (versionOrLabel is null)
         {
-            return true;
+            contract = snapshot.Default;
+            return contract is not null;
         }
 
-        return snapshot.Labels.TryGetValue(key, out string? version) && snapshot.Contracts.TryGetValue(version, out contract);
+        return snapshot.Resolvable.TryGetValue(versionOrLabel, out contract);
     }
 
     /// <inheritdoc />
@@ -485,6 +485,21 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             }
 
             VersionList = Array.AsReadOnly(list);
+
+            // What every version and label resolves to, versions first: resolving reads this and never the two above.
+            var resolvable = new Dictionary<string, PromptContract>(contracts, StringComparer.Ordinal);
+            foreach (KeyValuePair<string, string> label in labels)
+            {
+                if (!contracts.ContainsKey(label.Key) && contracts.TryGetValue(label.Value, out PromptContract? labelled))
+                {
+                    resolvable[label.Key] = labelled;
+                }
+            }
+
+            Resolvable = resolvable;
+            Default = resolvable.TryGetValue(labels.ContainsKey(PromptLabels.Production) ? PromptLabels.Production : PromptLabels.Latest, out PromptContract? fallback)
+                ? fallback
+                : null;
         }
 
         public Dictionary<string, PromptContract> Contracts { get; }
@@ -494,6 +509,12 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         public ReadOnlyCollection<string> VersionList { get; }
 
         public Dictionary<string, string> Labels { get; }
+
+        /// <summary>Gets the contract each version and label resolves to.</summary>
+        public Dictionary<string, PromptContract> Resolvable { get; }
+
+        /// <summary>Gets the contract a request naming no version or label resolves to: label <c>production</c> when set, else <c>latest</c>.</summary>
+        public PromptContract? Default { get; }
 
         public Snapshot With(SemanticVersion version, PromptContract contract)
         {

@@ -115,28 +115,30 @@ internal sealed class PromptTemplate
         return true;
     }
 
-    /// <summary>Renders the template; <paramref name="valueOf"/> gives each placeholder's text (empty when absent).</summary>
+    /// <summary>Renders the template: placeholder <c>i</c> shows <c>inputValues[inputOf[i]]</c> (empty when that is <see langword="null"/> or the index is negative).</summary>
+    /// <param name="inputValues">The text values by input.</param>
+    /// <param name="inputOf">For each placeholder, in order, the index of its value in <paramref name="inputValues"/>, or -1 for none.</param>
     /// <remarks>
     /// The last rendering is remembered with its values: requests that render the same values (the same product, the
     /// same locale) get the same string without building it again. Thread-safe: the memo is replaced whole.
     /// </remarks>
-    public string Render<TState>(TState state, Func<TState, string, string?> valueOf)
+    public string Render(string?[] inputValues, int[] inputOf)
     {
         if (_placeholders.Length == 0)
         {
             return _literals[0];
         }
 
-        if (Volatile.Read(ref _last) is { } last && SameValues(last.Values, state, valueOf))
+        if (Volatile.Read(ref _last) is { } last && SameValues(last.Values, inputValues, inputOf))
         {
             return last.Text;
         }
 
         var values = new string?[_placeholders.Length];
         int length = _literalLength;
-        for (int i = 0; i < _placeholders.Length; i++)
+        for (int i = 0; i < values.Length; i++)
         {
-            values[i] = valueOf(state, _placeholders[i]);
+            values[i] = ValueOf(inputValues, inputOf[i]);
             length += values[i]?.Length ?? 0;
         }
 
@@ -161,11 +163,13 @@ internal sealed class PromptTemplate
         return text;
     }
 
-    private bool SameValues<TState>(string?[] values, TState state, Func<TState, string, string?> valueOf)
+    private static string? ValueOf(string?[] inputValues, int index) => index < 0 ? null : inputValues[index];
+
+    private static bool SameValues(string?[] values, string?[] inputValues, int[] inputOf)
     {
-        for (int i = 0; i < _placeholders.Length; i++)
+        for (int i = 0; i < values.Length; i++)
         {
-            if (!string.Equals(values[i], valueOf(state, _placeholders[i]), StringComparison.Ordinal))
+            if (!string.Equals(values[i], ValueOf(inputValues, inputOf[i]), StringComparison.Ordinal))
             {
                 return false;
             }
