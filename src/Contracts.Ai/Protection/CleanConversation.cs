@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 
@@ -10,33 +11,29 @@ namespace Contracts.Ai;
 /// that passed screening and PII redaction unchanged and recorded nothing, and the boundary run it ended with.
 /// </summary>
 /// <remarks>
-/// A request that starts with the same messages (the same message, content and text instances, the same roles) under
-/// the same policy would be screened to the same outcome from the same cached verdicts, so it starts after them, with
-/// the run restored: the next model call of a tool loop, or the next turn of a conversation the app keeps as a list,
-/// costs a reference check per message for what was sent before. Immutable once published; holds one conversation alive.
+/// A request that starts with the same messages (the same message, content and text instances, the same roles, none
+/// marked a retrieved document since) under the same policy would be screened to the same outcome from the same cached
+/// verdicts, so it starts after them, with the run restored: the next model call of a tool loop, or the next turn of a
+/// conversation the app keeps as a list, costs a few reference checks per message for what was sent before. What is
+/// compared for each message sits together in one entry (the message, its role, its one text content and that
+/// content's text), so the check reads the remembered side in order. Immutable once published; holds one conversation alive.
 /// </remarks>
 internal sealed class CleanConversation
 {
     /// <summary>Conversations longer than this are not remembered (the same bound as the per-position hints).</summary>
     public const int MaxMessages = 64;
 
-    private readonly ChatMessage[] _messages;
-    private readonly ChatRole[] _roles;
-    private readonly int[] _contentEnds;
-    private readonly AIContent[] _contents;
-    private readonly string[] _texts;
+    private readonly Message[] _messages;
 
-    private CleanConversation(
-        DataProtectionPolicy policy, int outboundFingerprint, ChatMessage[] messages, ChatRole[] roles, int[] contentEnds, AIContent[] contents, string[] texts,
-        string[] runPieces, UInt128[] runFingerprints)
+    // The contents of the messages that have more than one, in order; a message's entry says where its own start.
+    private readonly Content[] _contents;
+
+    private CleanConversation(DataProtectionPolicy policy, int outboundFingerprint, Message[] messages, Content[] contents, string[] runPieces, UInt128[] runFingerprints)
     {
         Policy = policy;
         OutboundFingerprint = outboundFingerprint;
         _messages = messages;
-        _roles = roles;
-        _contentEnds = contentEnds;
         _contents = contents;
-        _texts = texts;
         RunPieces = runPieces;
         RunFingerprints = runFingerprints;
     }
@@ -58,38 +55,39 @@ internal sealed class CleanConversation
     public static CleanConversation Remember(
         DataProtectionPolicy policy, int outboundFingerprint, IReadOnlyList<ChatMessage> messages, string[] runPieces, UInt128[] runFingerprints)
     {
-        int contentCount = 0;
+        int spread = 0;
         for (int i = 0; i < messages.Count; i++)
         {
-            contentCount += messages[i].Contents.Count;
+            int count = messages[i].Contents.Count;
+            spread += count == 1 ? 0 : count;
         }
 
-        var remembered = new ChatMessage[messages.Count];
-        var roles = new ChatRole[messages.Count];
-        var contentEnds = new int[messages.Count];
-        var contents = new AIContent[contentCount];
-        var texts = new string[contentCount];
+        var remembered = new Message[messages.Count];
+        Content[] contents = spread == 0 ? [] : new Content[spread];
         int c = 0;
         for (int i = 0; i < messages.Count; i++)
         {
             ChatMessage message = messages[i];
-            remembered[i] = message;
-            roles[i] = message.Role;
             IList<AIContent> items = message.Contents;
-            for (int j = 0; j < items.Count; j++)
+            if (items.Count == 1)
             {
-                contents[c] = items[j];
-                texts[c++] = ((TextContent)items[j]).Text;
+                var only = (TextContent)items[0];
+                remembered[i] = new Message(message, message.Role, items as List<AIContent>, new Content(only, only.Text), 0, 0);
+                continue;
             }
 
-            contentEnds[i] = c;
+            int start = c;
+            for (int j = 0; j < items.Count; j++)
+            {
+                var text = (TextContent)items[j];
+                contents[c++] = new Content(text, text.Text);
+            }
+
+            remembered[i] = new Message(message, message.Role, null, default, start, c);
         }
 
-        return new CleanConversation(policy, outboundFingerprint, remembered, roles, contentEnds, contents, texts, runPieces, runFingerprints);
+        return new CleanConversation(policy, outboundFingerprint, remembered, contents, runPieces, runFingerprints);
     }
-
-    private static bool SameRole(ChatRole role, ChatRole remembered) =>
-        ReferenceEquals(role.Value, remembered.Value) || role == remembered;
 
     /// <summary>Gets a value indicating whether every content of <paramref name="message"/> is non-empty text of the caller's own (not a retrieved document).</summary>
     public static bool IsPlainText(ChatMessage message)
@@ -114,53 +112,84 @@ internal sealed class CleanConversation
     /// <summary>Gets a value indicating whether <paramref name="messages"/> start with every message remembered, unchanged, under the same policy.</summary>
     public bool Starts(IReadOnlyList<ChatMessage> messages, DataProtectionPolicy policy, int outboundFingerprint)
     {
-        if (!ReferenceEquals(policy, Policy) || outboundFingerprint != OutboundFingerprint || messages.Count < _messages.Length)
+        Message[] remembered = _messages;
+        if (!ReferenceEquals(policy, Policy) || outboundFingerprint != OutboundFingerprint || messages.Count < remembered.Length)
         {
             return false;
         }
 
-        // The usual shapes (lists of messages and of contents) are read as spans: this runs on every model call.
-        ReadOnlySpan<ChatMessage> list = messages is List<ChatMessage> concrete ? CollectionsMarshal.AsSpan(concrete) : default;
-        int c = 0;
-        for (int i = 0; i < _messages.Length; i++)
+        // The usual shape (a list of messages) is read as a span: this runs on every model call.
+        if (messages is List<ChatMessage> list)
         {
-            ChatMessage message = list.IsEmpty ? messages[i] : list[i];
-            if (!ReferenceEquals(message, _messages[i]) || !SameRole(message.Role, _roles[i]) || message.IsRetrievedDocument())
+            ReadOnlySpan<ChatMessage> span = CollectionsMarshal.AsSpan(list);
+            if (span.Length < remembered.Length)
             {
                 return false;
             }
 
-            IList<AIContent> contents = message.Contents;
-            int end = _contentEnds[i];
-            if (contents is List<AIContent> items)
+            for (int i = 0; i < remembered.Length; i++)
             {
-                if (!SameContents(CollectionsMarshal.AsSpan(items), c, end))
+                if (!Same(span[i], in remembered[i]))
                 {
                     return false;
                 }
             }
-            else if (contents.Count != end - c || !SameContents(contents, c, end))
+
+            return true;
+        }
+
+        for (int i = 0; i < remembered.Length; i++)
+        {
+            if (!Same(messages[i], in remembered[i]))
             {
                 return false;
             }
-
-            c = end;
         }
 
         return true;
     }
 
-    private bool SameContents(ReadOnlySpan<AIContent> contents, int start, int end)
+    /// <summary>Gets a value indicating whether <paramref name="message"/> is the remembered message, unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Same(ChatMessage message, in Message remembered)
     {
-        if (contents.Length != end - start)
+        // The same instance, but a message is mutable: its role, its marks and its contents are read again.
+        if (!ReferenceEquals(message, remembered.Instance) ||
+            (!ReferenceEquals(message.Role.Value, remembered.Role.Value) && message.Role != remembered.Role) ||
+            (message.AdditionalProperties is not null && message.IsRetrievedDocument()))
         {
             return false;
         }
 
-        for (int j = 0; j < contents.Length; j++)
+        // One text content in the same list, the usual message: the content instance, and its text instance (a text
+        // content's text is settable). Read through the remembered references, which the caller's were just found to
+        // be, the list, the content and the text are fetched side by side rather than one after the other.
+        if (remembered.List is { } list && ReferenceEquals(message.Contents, list))
         {
-            AIContent content = contents[j];
-            if (!ReferenceEquals(content, _contents[start + j]) || !ReferenceEquals(((TextContent)content).Text, _texts[start + j]))
+            ReadOnlySpan<AIContent> span = CollectionsMarshal.AsSpan(list);
+            TextContent only = remembered.Only.Instance!;
+            return span.Length == 1 && ReferenceEquals(span[0], only) && ReferenceEquals(only.Text, remembered.Only.Text);
+        }
+
+        return SameContents(message.Contents, in remembered);
+    }
+
+    private bool SameContents(IList<AIContent> contents, in Message remembered)
+    {
+        if (remembered.Only.Instance is not null)
+        {
+            return contents.Count == 1 && remembered.Only.Matches(contents[0]);
+        }
+
+        ReadOnlySpan<Content> expected = _contents.AsSpan(remembered.Start, remembered.End - remembered.Start);
+        if (contents.Count != expected.Length)
+        {
+            return false;
+        }
+
+        for (int j = 0; j < expected.Length; j++)
+        {
+            if (!expected[j].Matches(contents[j]))
             {
                 return false;
             }
@@ -169,17 +198,14 @@ internal sealed class CleanConversation
         return true;
     }
 
-    private bool SameContents(IList<AIContent> contents, int start, int end)
-    {
-        for (int j = 0; j < end - start; j++)
-        {
-            AIContent content = contents[j];
-            if (!ReferenceEquals(content, _contents[start + j]) || !ReferenceEquals(((TextContent)content).Text, _texts[start + j]))
-            {
-                return false;
-            }
-        }
+    /// <summary>A remembered message: the instance, its role, and its one text content (and the list holding it) or where its contents sit.</summary>
+    private readonly record struct Message(ChatMessage Instance, ChatRole Role, List<AIContent>? List, Content Only, int Start, int End);
 
-        return true;
+    /// <summary>A remembered text content and the text instance it had.</summary>
+    private readonly record struct Content(TextContent? Instance, string? Text)
+    {
+        /// <summary>Gets a value indicating whether <paramref name="content"/> is this very content, still holding this very text.</summary>
+        /// <remarks>The text is read from the remembered instance: once the references are equal, that is the caller's content.</remarks>
+        public bool Matches(AIContent content) => ReferenceEquals(content, Instance) && ReferenceEquals(Instance!.Text, Text);
     }
 }

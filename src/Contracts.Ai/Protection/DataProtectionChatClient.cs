@@ -102,8 +102,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = GovernedCall.Observed;
-        DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
+        GovernedCall? current = GovernedCall.Current;
+        GovernedCall? call = ObservedOf(current);
+        DataProtectionPolicy policy = PolicyOf(options, current);
         ValueTask<IEnumerable<ChatMessage>> outgoing = ProtectOutgoingAsync(messages, policy, call, cancellationToken);
         if (!outgoing.IsCompletedSuccessfully)
         {
@@ -146,13 +147,25 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
 
     private void ProtectAnswer(ChatResponse response, DataProtectionPolicy policy, GovernedCall? call)
     {
+        // Text the policy lets through unchanged is not visited; calls' arguments always are (their policy is asked per call).
+        bool textPasses = policy.ModelOutput.AllowsEverything;
         IList<ChatMessage> answer = response.Messages;
         for (int m = 0; m < answer.Count; m++)
         {
             IList<AIContent> contents = answer[m].Contents;
             for (int i = 0; i < contents.Count; i++)
             {
-                contents[i] = ProtectModelContent(contents[i], policy, call);
+                AIContent content = contents[i];
+                if (content is TextContent ? textPasses : content is not FunctionCallContent)
+                {
+                    continue;
+                }
+
+                AIContent protectedContent = ProtectModelContent(content, policy, call);
+                if (!ReferenceEquals(protectedContent, content))
+                {
+                    contents[i] = protectedContent;
+                }
             }
         }
     }
@@ -162,8 +175,9 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        GovernedCall? call = GovernedCall.Observed;
-        DataProtectionPolicy policy = Options.PolicyFor(ContractIdOf(options, call));
+        GovernedCall? current = GovernedCall.Current;
+        GovernedCall? call = ObservedOf(current);
+        DataProtectionPolicy policy = PolicyOf(options, current);
         IEnumerable<ChatMessage> outgoing = await ProtectOutgoingAsync(messages, policy, call, cancellationToken).ConfigureAwait(false);
         bool holdBack = !policy.ModelOutput.AllowsEverything;
         StringBuilder? pending = null;
@@ -209,8 +223,23 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         }
     }
 
-    private static string? ContractIdOf(ChatOptions? options, GovernedCall? call) =>
-        call?.Record?.ContractId ?? GovernedCall.ContextOf(options)?.ContractId;
+    /// <summary>The current call when it is observed (<see cref="GovernedCall.Observed"/>), from the current call read once.</summary>
+    private static GovernedCall? ObservedOf(GovernedCall? current) => current?.Record is null ? null : current;
+
+    /// <summary>The policy of the call's contract (<see cref="DataProtectionOptions.ContractPolicies"/>), else the stage's policy.</summary>
+    private DataProtectionPolicy PolicyOf(ChatOptions? options, GovernedCall? current)
+    {
+        DataProtectionOptions stage = Options;
+        if (stage.ContractPolicies is { Count: 0 })
+        {
+            // No contract has its own policy: the contract id need not be looked for.
+            return stage.Policy;
+        }
+
+        // The observed call's contract, else the one the call's context (or, used on its own, the options) names.
+        string? contractId = current?.Record?.ContractId ?? (current?.Context ?? options.GetGovernanceContext())?.ContractId;
+        return stage.PolicyFor(contractId);
+    }
 
     /// <summary>Returns the held-back text that can be released: all of it at the end, else all but a window, never cutting through a finding.</summary>
     private string TakeReady(StringBuilder pending, bool final, DataProtectionPolicy policy, GovernedCall? call)
@@ -259,7 +288,8 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
     private ValueTask<IEnumerable<ChatMessage>> ProtectOutgoingAsync(
         IEnumerable<ChatMessage> messages, DataProtectionPolicy policy, GovernedCall? call, CancellationToken cancellationToken)
     {
-        IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        // The usual shape first: an exact type check is cheaper than the interface cast.
+        IReadOnlyList<ChatMessage> list = messages as List<ChatMessage> ?? messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         int outboundFingerprint = ContentScreen.PolicyFingerprint(policy.OutboundPrompt);
         CleanConversation? clean = Volatile.Read(ref _clean);
         if (clean is null || !clean.Starts(list, policy, outboundFingerprint))

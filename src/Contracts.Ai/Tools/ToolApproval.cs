@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -56,9 +57,10 @@ internal static class ToolApproval
         IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? new List<ChatMessage>(messages);
         for (int i = list.Count - 1; i >= 0 && list[i].Role != ChatRole.Assistant; i--)
         {
-            foreach (AIContent content in list[i].Contents)
+            IList<AIContent> contents = list[i].Contents;
+            for (int j = 0; j < contents.Count; j++)
             {
-                if (content is ToolApprovalResponseContent decision)
+                if (contents[j] is ToolApprovalResponseContent decision)
                 {
                     string? decidedBy = string.IsNullOrEmpty(list[i].AuthorName) ? call.Context?.UserId : list[i].AuthorName;
                     call.Record?.ForToolCalls().Add(new ToolCallRecord(NameOf(decision.ToolCall), decision.Approved ? Approved : Refused) { DecidedBy = decidedBy });
@@ -135,17 +137,7 @@ internal sealed class ToolApprovalSigner
             // The usual shape, read without interface calls: this runs over the whole conversation on every request.
             foreach (ChatMessage message in CollectionsMarshal.AsSpan(concrete))
             {
-                if (message.Contents is List<AIContent> contents)
-                {
-                    foreach (AIContent content in CollectionsMarshal.AsSpan(contents))
-                    {
-                        CheckApproval(content);
-                    }
-                }
-                else
-                {
-                    CheckApprovals(message.Contents);
-                }
+                CheckApprovals(message.Contents);
             }
 
             return;
@@ -168,17 +160,35 @@ internal sealed class ToolApprovalSigner
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckApprovals(IList<AIContent> contents)
     {
+        if (contents is List<AIContent> concrete)
+        {
+            foreach (AIContent content in CollectionsMarshal.AsSpan(concrete))
+            {
+                // A type check per content (the type is sealed); the rare decision is checked out of line.
+                if (content is ToolApprovalResponseContent decision)
+                {
+                    CheckApproval(decision);
+                }
+            }
+
+            return;
+        }
+
         for (int i = 0; i < contents.Count; i++)
         {
-            CheckApproval(contents[i]);
+            if (contents[i] is ToolApprovalResponseContent decision)
+            {
+                CheckApproval(decision);
+            }
         }
     }
 
-    private void CheckApproval(AIContent content)
+    private void CheckApproval(ToolApprovalResponseContent decision)
     {
-        if (content is ToolApprovalResponseContent { Approved: true } decision && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
+        if (decision.Approved && decision.ToolCall is FunctionCallContent call && !IsSigned(decision.RequestId, call))
         {
             throw new UnsafeContentException(
                 $"The approval of a call to tool '{call.Name}' was refused: no approval request for it was returned through this pipeline, or its name, id or arguments " +
