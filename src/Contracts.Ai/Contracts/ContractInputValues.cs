@@ -43,7 +43,11 @@ internal static class ContractInputValues
     {
         int declared = plan.InputList.Length;
         string?[] values = t_values is { } held && held.Length >= declared ? held : t_values = new string?[Math.Max(declared, 8)];
-        values.AsSpan(0, declared).Clear();
+        for (int i = 0; i < declared; i++)
+        {
+            values[i] = null;
+        }
+
         switch (inputs)
         {
             case null:

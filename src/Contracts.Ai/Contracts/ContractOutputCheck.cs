@@ -13,7 +13,7 @@ internal static class ContractOutputCheck
     /// <summary>Checks the answer; completes at once unless a custom validator awaits.</summary>
     public static ValueTask<OutputResult> ValidateAsync(ContractPlan plan, ChatResponse response, CancellationToken cancellationToken)
     {
-        if (plan.Contract.Validators.Count != 0)
+        if (plan.HasValidators)
         {
             return ValidateWithValidatorsAsync(plan, response, cancellationToken);
         }

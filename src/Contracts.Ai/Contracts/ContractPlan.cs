@@ -30,6 +30,7 @@ internal sealed class ContractPlan
 
         Inputs = inputs;
         InputList = list;
+        HasValidators = contract.Validators.Count > 0;
         if (contract.Template is not null)
         {
             Template = PromptTemplate.Parse(contract.Template);
@@ -73,6 +74,9 @@ internal sealed class ContractPlan
     public InputRule[] InputList { get; }
 
     public PromptTemplate? Template { get; }
+
+    /// <summary>Gets a value indicating whether the contract has custom validators (fixed once the contract is frozen).</summary>
+    public bool HasValidators { get; }
 
     /// <summary>Gets, for each placeholder of <see cref="Template"/> in order, the index of the input it shows, or -1 for a name no input declares.</summary>
     public int[] PlaceholderInputs { get; } = [];

@@ -112,15 +112,19 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     /// <exception cref="ArgumentException"><paramref name="id"/> is null, empty or white space, or <paramref name="versionOrLabel"/> is empty or white space.</exception>
     public bool TryResolve(string id, string? versionOrLabel, [NotNullWhen(true)] out PromptContract? contract)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        if (versionOrLabel is not null)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(versionOrLabel);
-        }
+        ArgumentNullException.ThrowIfNull(id);
 
-        contract = null;
+        // A registered id, version or label is never blank (registering and moving labels check them), so the
+        // arguments are checked for blanks only when they are not found.
         if (!_entries.TryGetValue(id, out Entry? entry))
         {
+            ArgumentException.ThrowIfNullOrWhiteSpace(id);
+            if (versionOrLabel is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(versionOrLabel);
+            }
+
+            contract = null;
             return false;
         }
 
@@ -132,7 +136,13 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
             return contract is not null;
         }
 
-        return snapshot.Resolvable.TryGetValue(versionOrLabel, out contract);
+        if (snapshot.Resolvable.TryGetValue(versionOrLabel, out contract))
+        {
+            return true;
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(versionOrLabel);
+        return false;
     }
 
     /// <inheritdoc />

@@ -227,6 +227,54 @@ public class InMemoryPromptRegistryTests
     }
 
     [Fact]
+    public void Resolve_BlankArguments_ThrowTypedErrorsEvenForARegisteredId()
+    {
+        var registry = new InMemoryPromptRegistry();
+        registry.Register(Contract("1.0.0"));
+
+        Assert.Throws<ArgumentNullException>(() => registry.Resolve(null!));
+        Assert.Throws<ArgumentNullException>(() => registry.TryResolve(null!, null, out _));
+        Assert.Throws<ArgumentException>(() => registry.Resolve("triage", " "));
+        Assert.Throws<ArgumentException>(() => registry.TryResolve("triage", "", out _));
+        Assert.Throws<ArgumentException>(() => registry.TryResolve(" ", "1.0.0", out _));
+        Assert.Throws<ArgumentException>(() => registry.TryResolve("missing", " ", out _));
+        Assert.False(registry.TryResolve("missing", "1.0.0", out _));
+    }
+
+    [Fact]
+    public async Task Resolve_WhileProductionMoves_ReturnsAVersionTheLabelHeldAndTheLastMoveAfterward()
+    {
+        var registry = new InMemoryPromptRegistry();
+        registry.Register(Contract("1.0.0"));
+        registry.Register(Contract("2.0.0"));
+        registry.SetLabel("triage", "production", "1.0.0");
+        using var stop = new System.Threading.CancellationTokenSource();
+
+        int resolved = 0;
+        Task reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                string version = registry.Resolve("triage").Version;
+                Assert.True(version is "1.0.0" or "2.0.0", version);
+                Assert.True(registry.TryResolve("triage", "production", out PromptContract? labelled) && labelled.Version is "1.0.0" or "2.0.0");
+                System.Threading.Interlocked.Increment(ref resolved);
+            }
+        });
+        for (int i = 0; i < 2000 || (System.Threading.Volatile.Read(ref resolved) < 1000 && !reader.IsCompleted); i++)
+        {
+            registry.SetLabel("triage", "production", i % 2 == 0 ? "2.0.0" : "1.0.0");
+            Assert.Equal(i % 2 == 0 ? "2.0.0" : "1.0.0", registry.Resolve("triage").Version);
+        }
+
+        stop.Cancel();
+        await reader;
+        registry.SetLabel("triage", "production", "2.0.0");
+        Assert.Equal("2.0.0", registry.Resolve("triage").Version);
+        Assert.Equal("2.0.0", registry.Resolve("triage", "latest").Version);
+    }
+
+    [Fact]
     public async Task ConcurrentRegistrationsLabelMovesAndResolves_StayConsistent()
     {
         var registry = new InMemoryPromptRegistry();
