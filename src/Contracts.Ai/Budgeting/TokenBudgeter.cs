@@ -48,7 +48,7 @@ internal sealed partial class TokenBudgeter
         string? modelId = chatOptions?.ModelId ?? defaultModelId;
         int reserved = chatOptions?.MaxOutputTokens ?? _options.ReservedOutputTokens;
         int? maxInput = GovernedCall.Current?.MaxInputTokens
-            ?? (chatOptions?.AdditionalProperties?.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) == true && cap is int capTokens && capTokens > 0 ? capTokens : null);
+            ?? (chatOptions?.AdditionalProperties is { Count: > 0 } properties && properties.TryGetValue(TokenBudgetOptions.MaxInputTokensKey, out object? cap) && cap is int capTokens && capTokens > 0 ? capTokens : null);
         int? window = FindWindow(modelId);
         if (window is not int contextWindow)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -153,6 +154,12 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
         for (int m = 0; m < answer.Count; m++)
         {
             IList<AIContent> contents = answer[m].Contents;
+            if (textPasses && contents is List<AIContent> list && !MayChange(CollectionsMarshal.AsSpan(list)))
+            {
+                // The usual answer, text only: read without interface calls.
+                continue;
+            }
+
             for (int i = 0; i < contents.Count; i++)
             {
                 AIContent content = contents[i];
@@ -168,6 +175,20 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                 }
             }
         }
+    }
+
+    /// <summary>Gets a value indicating whether a policy that lets text through could change any of <paramref name="contents"/>: only a function call's arguments could.</summary>
+    private static bool MayChange(ReadOnlySpan<AIContent> contents)
+    {
+        foreach (AIContent content in contents)
+        {
+            if (content is FunctionCallContent)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <inheritdoc />
@@ -201,9 +222,15 @@ public sealed class DataProtectionChatClient : DelegatingChatClient
                         contents[i] = CopyText(text, ready);
                     }
                 }
-                else
+                else if (contents[i] is not TextContent)
                 {
-                    contents[i] = ProtectModelContent(contents[i], policy, call);
+                    // Text not held back is text the policy lets through as it is.
+                    AIContent content = contents[i];
+                    AIContent protectedContent = ProtectModelContent(content, policy, call);
+                    if (!ReferenceEquals(protectedContent, content))
+                    {
+                        contents[i] = protectedContent;
+                    }
                 }
             }
 
