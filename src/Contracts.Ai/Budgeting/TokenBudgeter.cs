@@ -24,6 +24,7 @@ internal sealed partial class TokenBudgeter
     private readonly TokenCountCache _cache;
     private WindowChoice? _lastWindow;
     private CounterChoice? _lastCounter;
+    private WarnedModel? _lastWarned;
 
     // Memos of the last conversation by position: a growing conversation re-finds its messages without
     // a table lookup. Written without locks by concurrent calls; a torn or foreign hint is only a hint
@@ -153,13 +154,21 @@ internal sealed partial class TokenBudgeter
     /// <summary>Says once per model id that its calls go out unbudgeted, naming the setting that fixes it.</summary>
     private void WarnUnbudgeted(string? modelId)
     {
+        // The model checked last was warned about already: the usual unbudgeted request costs a reference check.
+        if (_lastWarned is { } last && ReferenceEquals(last.ModelId, modelId))
+        {
+            return;
+        }
+
         if (!_logger.IsEnabled(LogLevel.Warning))
         {
             return;
         }
 
         string key = modelId ?? string.Empty;
-        if (_warnedModels.ContainsKey(key) || _warnedModels.Count >= MaxWarnedModels || !_warnedModels.TryAdd(key, true))
+        bool first = !_warnedModels.ContainsKey(key) && _warnedModels.Count < MaxWarnedModels && _warnedModels.TryAdd(key, true);
+        _lastWarned = new WarnedModel(modelId);
+        if (!first)
         {
             return;
         }
@@ -659,4 +668,7 @@ internal sealed partial class TokenBudgeter
     private sealed record WindowChoice(string ModelId, int? Tokens);
 
     private sealed record CounterChoice(string? ModelId, int Version, ITokenCounter Counter);
+
+    /// <summary>The model the last warning check was for (warned about, or past the bound of warned models).</summary>
+    private sealed record WarnedModel(string? ModelId);
 }
