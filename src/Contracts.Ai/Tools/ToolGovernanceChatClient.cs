@@ -145,10 +145,12 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
     private void Finish(ChatResponse response, ToolCallScope scope, GovernedCall? call)
     {
         scope.ThrowIfRejected();
-        foreach (ChatMessage message in response.Messages)
+        IList<ChatMessage> messages = response.Messages;
+        for (int i = 0; i < messages.Count; i++)
         {
-            _approvals.SignRequests(message.Contents);
-            ToolApproval.RecordRequests(call, message.Contents);
+            IList<AIContent> contents = messages[i].Contents;
+            _approvals.SignRequests(contents);
+            ToolApproval.RecordRequests(call, contents);
         }
     }
 
