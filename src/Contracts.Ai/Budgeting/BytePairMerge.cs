@@ -370,14 +370,7 @@ internal static class BytePairMerge
                 }
 
                 int start = (int)(best & 0xFFFFFFFF);
-                int absorbed = next[start];
-                int after = next[absorbed];
-                next[start] = after;
-                if (after < n)
-                {
-                    previous[after] = start;
-                }
-
+                int after = Absorb(next, previous, start, n, out int absorbed);
                 parts--;
                 keys[absorbed] = NoKey;
                 keys[start] = BlockKey(after < n ? vocabulary.GetRank(piece[start..next[after]]) : TiktokenVocabulary.NotAToken, start);
@@ -419,6 +412,23 @@ internal static class BytePairMerge
 
     /// <summary>The lowest key of block <paramref name="block"/>.</summary>
     private static long BlockMinimum(ReadOnlySpan<long> keys, int block) => Minimum(keys.Slice(block * BlockKeys, BlockKeys));
+
+    /// <summary>
+    /// Joins the part at <paramref name="start"/> with the part after it (<paramref name="absorbed"/>) in the list of
+    /// parts, and returns where the part after the joined one starts (<paramref name="n"/> at the end).
+    /// </summary>
+    private static int Absorb(Span<int> next, Span<int> previous, int start, int n, out int absorbed)
+    {
+        absorbed = next[start];
+        int after = next[absorbed];
+        next[start] = after;
+        if (after < n)
+        {
+            previous[after] = start;
+        }
+
+        return after;
+    }
 
     /// <summary>Writes where each part left by a merge starts, then <paramref name="n"/>, when <paramref name="starts"/> is wanted.</summary>
     private static void WriteStarts(ReadOnlySpan<int> next, int n, Span<int> starts)
@@ -485,14 +495,7 @@ internal static class BytePairMerge
             {
                 // The part with the lowest-ranked pair (the leftmost among equals) absorbs its next part.
                 int start = (int)(queue.Top & 0xFFFFFFFF);
-                int absorbed = next[start];
-                int after = next[absorbed];
-                next[start] = after;
-                if (after < n)
-                {
-                    previous[after] = start;
-                }
-
+                int after = Absorb(next, previous, start, n, out int absorbed);
                 parts--;
                 queue.Remove(absorbed);
                 queue.Update(start, after < n ? vocabulary.GetRank(piece[start..next[after]]) : TiktokenVocabulary.NotAToken);

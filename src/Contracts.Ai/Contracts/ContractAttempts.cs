@@ -46,7 +46,7 @@ internal static class ContractAttempts
         }
         catch (Exception ex)
         {
-            return FailedAsync(ex);
+            return CallFailure.AsTask(ex);
         }
 
         if (!pending.IsCompletedSuccessfully)
@@ -80,7 +80,7 @@ internal static class ContractAttempts
         }
         catch (Exception ex)
         {
-            return FailedAsync(ex);
+            return CallFailure.AsTask(ex);
         }
 
         // A failed answer (re-ask, fallback or throw) or a validator still running: the loop takes over from the check.
@@ -225,10 +225,6 @@ internal static class ContractAttempts
             ContractViolations.CheckToolCalls(request, messages[i].Contents, attempt, total, logger);
         }
     }
-
-    /// <summary>The task of an attempt that threw instead of returning its task: faulted (or canceled) as the loop's own task would be.</summary>
-    private static async Task<ChatResponse> FailedAsync(Exception exception) =>
-        await Task.FromException<ChatResponse>(exception).ConfigureAwait(false);
 
     /// <summary>The first attempt when it was sent before the loop: its task, and its answer's check when that began.</summary>
     private readonly record struct FirstAttempt(Task<ChatResponse>? Response, ValueTask<OutputResult>? Check)

@@ -130,16 +130,9 @@ internal sealed class GovernedRequestChatClient : DelegatingChatClient
             _ = Begin(ref options, observed: false, streaming: false);
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
-        catch (OperationCanceledException ex)
-        {
-            // As an async method would: a cancellation cancels the returned task, anything else fails it.
-            var cancelled = new TaskCompletionSource<ChatResponse>();
-            cancelled.SetCanceled(ex.CancellationToken);
-            return cancelled.Task;
-        }
         catch (Exception ex)
         {
-            return Task.FromException<ChatResponse>(ex);
+            return CallFailure.AsTask(ex);
         }
         finally
         {
