@@ -121,6 +121,7 @@ internal static class ContractAttempts
             }
             else if (streamed is not null)
             {
+                OfferRequestTools(request, attemptOptions);
                 updates = new List<ChatResponseUpdate>();
                 await foreach (ChatResponseUpdate update in inner.GetStreamingResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false))
                 {
@@ -131,6 +132,7 @@ internal static class ContractAttempts
             }
             else
             {
+                OfferRequestTools(request, attemptOptions);
                 response = await inner.GetResponseAsync(sent, attemptOptions, cancellationToken).ConfigureAwait(false);
             }
 
@@ -278,6 +280,19 @@ internal static class ContractAttempts
         response.Messages = reasked;
         response.Usage = total;
         return response;
+    }
+
+    /// <summary>
+    /// Puts the request's own tools back on the options of a later attempt: tool governance gave the call's options the
+    /// governed tools of the attempt before (in place, and never takes them back, so whatever held on to those options
+    /// keeps governed tools only), and the new attempt's tools are wrapped again, bound to it.
+    /// </summary>
+    private static void OfferRequestTools(ContractRequest request, ChatOptions attemptOptions)
+    {
+        if (!ReferenceEquals(attemptOptions.Tools, request.Tools))
+        {
+            attemptOptions.Tools = request.Tools;
+        }
     }
 
     /// <summary>Marks a valid response; returns whether it changed, so buffered updates must be rebuilt from it.</summary>

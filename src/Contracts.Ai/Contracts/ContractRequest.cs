@@ -18,6 +18,7 @@ internal sealed class ContractRequest
     {
         Plan = plan;
         Options = options;
+        Tools = options.Tools;
         Call = call;
     }
 
@@ -27,6 +28,12 @@ internal sealed class ContractRequest
 
     /// <summary>Gets the options the model sees: rendered prompt, allowed tools, response format, output cap. Never the caller's object.</summary>
     public ChatOptions Options { get; }
+
+    /// <summary>
+    /// Gets the tools the request offers (the allow-list applied), as they were before any stage below governed them:
+    /// tool governance gives the call's own options its governed tools in place, so each later attempt starts from these.
+    /// </summary>
+    public IList<AITool>? Tools { get; }
 
     public GovernedCall? Call { get; }
 

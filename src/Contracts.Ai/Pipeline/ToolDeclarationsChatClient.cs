@@ -21,7 +21,10 @@ namespace Contracts.Ai;
 /// <para>
 /// When the app's client is MEAI's loop itself (<c>AddChatClient(x).UseFunctionInvocation()</c>,
 /// <c>UseGovernedAi().UseFunctionInvocation()</c>), that loop, handed declarations only, could do nothing but relay:
-/// the model calls go straight to the client it wraps. It still answers <see cref="IChatClient.GetService"/> as part of the pipeline.
+/// the model calls go straight to the client it wraps. With no loop left below to relay, they carry the options as the
+/// governed loop handed them, governed tools only, as over a client without a loop of its own; declarations are made
+/// only when a loop still runs below (a derived one, or one further down). The stage still answers
+/// <see cref="IChatClient.GetService"/> as part of the pipeline.
 /// </para>
 /// </remarks>
 internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
@@ -34,17 +37,21 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
     // Where the model calls go: below the app's loop when it is MEAI's own (whose relaying is known; a derived loop may do more on the way).
     private readonly IChatClient _next;
 
+    // Whether a loop still runs below (a derived one, or one deeper down): only a loop needs the tools as declarations to relay.
+    private readonly bool _declares;
+
     public ToolDeclarationsChatClient(IChatClient innerClient)
         : base(innerClient)
     {
         _next = innerClient.GetType() == typeof(FunctionInvokingChatClient) ? InnerClientOf((FunctionInvokingChatClient)innerClient) : innerClient;
+        _declares = _next.GetService(typeof(FunctionInvokingChatClient)) is not null;
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        _next.GetResponseAsync(messages, Declare(options), cancellationToken);
+        _next.GetResponseAsync(messages, _declares ? Declare(options) : options, cancellationToken);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        _next.GetStreamingResponseAsync(messages, Declare(options), cancellationToken);
+        _next.GetStreamingResponseAsync(messages, _declares ? Declare(options) : options, cancellationToken);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_InnerClient")]
     private static extern IChatClient InnerClientOf(DelegatingChatClient client);

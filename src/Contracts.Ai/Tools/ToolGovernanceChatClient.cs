@@ -22,7 +22,9 @@ namespace Contracts.Ai;
 /// </para>
 /// <para>
 /// A tool that is already a <see cref="GovernedAIFunction"/> keeps its own settings and is not wrapped again.
-/// The caller's <see cref="ChatOptions"/> are never changed: a copy with the governed tools goes down the pipeline.
+/// The caller's <see cref="ChatOptions"/> are never changed: the governed tools go down on a copy (inside the governed
+/// pipeline, the call's own copy of the options), which keeps them after the response, so whatever was handed it (the
+/// tool loop, a provider, a middleware below) never finds an ungoverned function in it.
 /// Settings are resolved once per function and cached. The client is safe to use from many threads.
 /// </para>
 /// </remarks>
@@ -72,37 +74,27 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         GovernedCall? current = GovernedCall.Current;
         GovernedCall? call = CheckApprovals(messages, current);
 
-        // The call's own copy of the options (no one else holds it) gets its governed tools in place for this
-        // response only: its tools are put back when the response is done, so a later attempt of the same call
-        // (a contract's re-ask) wraps them again, bound to that attempt.
-        IList<AITool>? callersTools = options is not null && ReferenceEquals(current?.OwnedOptions, options) ? options.Tools : null;
-        ToolCallScope? scope = Govern(ref options, inPlace: callersTools is not null, current);
+        // The call's own copy of the options (no one else holds it) gets its governed tools in place, and keeps them:
+        // whatever is handed those options (the tool loop, a provider, a middleware below) finds governed tools in them,
+        // during the call and after it. A later attempt of the same call (a contract's re-ask) offers the request's
+        // tools again, which are wrapped anew, bound to that attempt.
+        bool inPlace = options is not null && ReferenceEquals(current?.OwnedOptions, options);
+        ToolCallScope? scope = Govern(ref options, inPlace, current);
         return scope is null
             ? base.GetResponseAsync(messages, options, cancellationToken)
-            : GetGovernedResponseAsync(messages, options, scope, call, callersTools, cancellationToken);
+            : GetGovernedResponseAsync(messages, options, scope, call, cancellationToken);
     }
 
     private Task<ChatResponse> GetGovernedResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, IList<AITool>? callersTools, CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallScope scope, GovernedCall? call, CancellationToken cancellationToken)
     {
-        Task<ChatResponse> pending;
-        try
-        {
-            pending = base.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch
-        {
-            RestoreTools(options, callersTools);
-            throw;
-        }
-
+        Task<ChatResponse> pending = base.GetResponseAsync(messages, options, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitGovernedResponseAsync(pending, options, scope, call, callersTools);
+            return AwaitGovernedResponseAsync(pending, scope, call);
         }
 
         // Answered at once (the tool loop ran no tool, or ran them without awaiting): no state machine of this stage.
-        RestoreTools(options, callersTools);
         try
         {
             Finish(pending.Result, scope, call);
@@ -115,30 +107,11 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         return pending;
     }
 
-    private async Task<ChatResponse> AwaitGovernedResponseAsync(
-        Task<ChatResponse> pending, ChatOptions? options, ToolCallScope scope, GovernedCall? call, IList<AITool>? callersTools)
+    private async Task<ChatResponse> AwaitGovernedResponseAsync(Task<ChatResponse> pending, ToolCallScope scope, GovernedCall? call)
     {
-        ChatResponse response;
-        try
-        {
-            response = await pending.ConfigureAwait(false);
-        }
-        finally
-        {
-            RestoreTools(options, callersTools);
-        }
-
+        ChatResponse response = await pending.ConfigureAwait(false);
         Finish(response, scope, call);
         return response;
-    }
-
-    /// <summary>Puts the request's tools back on the call's own options, so a later attempt of the call wraps them again, bound to that attempt.</summary>
-    private static void RestoreTools(ChatOptions? options, IList<AITool>? callersTools)
-    {
-        if (callersTools is not null)
-        {
-            options!.Tools = callersTools;
-        }
     }
 
     /// <summary>Throws a rejection the policy says to throw, and signs and records the approval requests of the response.</summary>
@@ -164,7 +137,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? current = GovernedCall.Current;
         GovernedCall? call = CheckApprovals(messages, current);
-        ToolCallScope? scope = Govern(ref options, inPlace: false, current);
+        ToolCallScope? scope = Govern(ref options, inPlace: options is not null && ReferenceEquals(current?.OwnedOptions, options), current);
         IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
         // Without functions the loop has nothing to ask approval for, and nothing to reject.
@@ -193,7 +166,6 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>Refuses approvals this stage did not sign, and records the caller's decisions; returns the observed call.</summary>
     /// <summary>Checks the approvals in <paramref name="messages"/> and records the decisions; returns the call when it is observed.</summary>
     private GovernedCall? CheckApprovals(IEnumerable<ChatMessage> messages, GovernedCall? current)
     {

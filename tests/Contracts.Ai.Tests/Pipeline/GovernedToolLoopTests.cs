@@ -137,11 +137,49 @@ public class GovernedToolLoopTests
 
             Assert.Equal("done", response.Text);
             Assert.Equal(1, runs);
-            if (dependencyInjection)
-            {
-                // Below the governed loop the app's own loop only ever sees declarations: it cannot run a tool ungoverned.
-                Assert.All(provider.Requests, r => Assert.All(r.Options!.Tools!, t => Assert.False(t is AIFunction, $"{t.Name} reached the app's loop invocable.")));
-            }
+
+            // The app's own loop (MEAI's, skipped below the governed one) ran nothing: the provider only ever sees the tool governed.
+            Assert.All(provider.Requests, r => Assert.IsType<GovernedAIFunction>(Assert.Single(r.Options!.Tools!)));
         }
     }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task A_loop_that_still_runs_below_the_governed_one_is_handed_declarations_only_and_relays(bool streaming, bool derived)
+    {
+        var provider = new ScriptedChatClient(request =>
+            request.Messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())
+                ? ScriptedTurn.Reply("done")
+                : ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = 7 }, "c1"));
+        int runs = 0;
+        AIFunction lookup = AIFunctionFactory.Create((int id) => { Interlocked.Increment(ref runs); return $"order {id}"; }, "lookup");
+        var services = new ServiceCollection();
+        ChatClientBuilder app = services.AddChatClient(provider);
+        if (derived)
+        {
+            // A loop of the app's own type: not skipped, since it may do more than relay.
+            app.Use(inner => new AppLoop(inner));
+        }
+        else
+        {
+            // MEAI's loop with another one further down: the first is skipped, the second still runs below.
+            app.UseFunctionInvocation().Use(inner => new FunctionInvokingChatClient(inner));
+        }
+
+        services.AddGovernedAi();
+        using ServiceProvider sp = services.BuildServiceProvider();
+        IChatClient client = sp.GetRequiredService<IChatClient>();
+
+        ChatResponse response = await client.AskAsync("go", new ChatOptions { Tools = [lookup] }, streaming);
+
+        Assert.Equal("done", response.Text);
+        Assert.Equal(1, runs);
+        Assert.Equal(2, provider.CallCount);
+        Assert.All(provider.Requests, r => Assert.False(Assert.Single(r.Options!.Tools!) is AIFunction, "The loop below was handed an invocable tool."));
+    }
+
+    private sealed class AppLoop(IChatClient inner) : FunctionInvokingChatClient(inner);
 }

@@ -44,7 +44,7 @@ public class PerRequestIsolationTests
             string agent = context.ContractId == AgentA.Id ? "A" : "B";
             Assert.Equal($"You are agent {agent} for {marker}.", request.Options!.Instructions);
             Assert.StartsWith($"tenant-{agent}", context.TenantId, StringComparison.Ordinal);
-            Assert.All(request.Options.Tools!, t => Assert.False(t is AIFunction, $"{t.Name} reached the provider invocable."));
+            Assert.All(request.Options.Tools!, t => Assert.True(t is GovernedAIFunction || t is not AIFunction, $"{t.Name} reached the provider ungoverned."));
             FunctionResultContent? result = request.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().SingleOrDefault();
             if (result is null)
             {
@@ -133,9 +133,11 @@ public class PerRequestIsolationTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task What_the_provider_was_handed_still_holds_declarations_only_after_the_call(bool streaming)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task What_the_provider_was_handed_holds_governed_tools_only_after_the_call(bool streaming, bool appLoop)
     {
         var provider = new ScriptedChatClient(request =>
             request.Messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())
@@ -143,7 +145,7 @@ public class PerRequestIsolationTests
                 : ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = "7" }));
         int runs = 0;
         AIFunction lookup = AIFunctionFactory.Create((string id) => { Interlocked.Increment(ref runs); return "order " + id; }, "lookup");
-        using ServiceProvider services = GovernedOverAppLoop(provider);
+        using ServiceProvider services = appLoop ? GovernedOverAppLoop(provider) : GovernedOver(provider);
         IChatClient client = services.GetRequiredService<IChatClient>();
         ChatOptions options = new ChatOptions { Tools = [lookup] }
             .WithContract(AgentA.Id, new Dictionary<string, object?> { ["product"] = "Contoso" })
@@ -151,12 +153,61 @@ public class PerRequestIsolationTests
 
         ChatResponse response = await client.AskAsync("go", options, streaming);
 
-        // A provider (or a middleware below) that holds on to the options it was handed can never find an invocable tool in them.
+        // A provider (or a middleware below) that holds on to the options it was handed never finds the caller's own,
+        // ungoverned function in them, during the call or after it, with or without a loop of the app's below.
         Assert.Equal("done", response.Text);
         Assert.Equal(1, runs);
         Assert.Equal(2, provider.Requests.Count);
-        Assert.All(provider.Requests, r => Assert.All(r.Options!.Tools!, t => Assert.False(t is AIFunction, $"{t.Name} is invocable in the provider's options.")));
-        Assert.NotSame(provider.Requests[0].Options, provider.Requests[1].Options);
+        Assert.All(provider.Requests, r => Assert.All(r.Options!.Tools!, t =>
+        {
+            Assert.NotSame(lookup, t);
+            Assert.True(t is GovernedAIFunction || t is not AIFunction, $"{t.Name} is ungoverned in the provider's options.");
+        }));
+        Assert.Same(lookup, Assert.Single(options.Tools!));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reask_runs_the_tools_of_each_attempt_governed(bool streaming)
+    {
+        var contract = new PromptContract
+        {
+            Id = "order.status",
+            Version = "1.0.0",
+            Template = "Answer with the order's status.",
+            OutputSchema = JsonDocument.Parse("""{"type":"object","properties":{"status":{"type":"string"}},"required":["status"]}""").RootElement,
+            OnFailure = ContractFailurePolicy.Reask,
+        };
+        var provider = new ScriptedChatClient(request =>
+        {
+            // Each attempt looks the order up, then answers: in prose first, as the contract asks after the re-ask.
+            int results = request.Messages.Sum(m => m.Contents.OfType<FunctionResultContent>().Count());
+            bool reasked = request.Messages.Any(m => m.Role == ChatRole.User && m.Text.Contains("does not satisfy", StringComparison.Ordinal));
+            return (results, reasked) switch
+            {
+                (0, false) or (1, true) => ScriptedTurn.CallTool("lookup", new Dictionary<string, object?> { ["id"] = "7" }, "call-" + results),
+                (1, false) => ScriptedTurn.Reply("It has shipped."),
+                _ => ScriptedTurn.Reply("""{"status":"shipped"}"""),
+            };
+        });
+        int runs = 0;
+        AIFunction lookup = AIFunctionFactory.Create((string id) => { Interlocked.Increment(ref runs); return "order " + id + " shipped"; }, "lookup");
+        var services = new ServiceCollection();
+        services.AddChatClient(provider).UseFunctionInvocation();
+        services.AddGovernedAi(o => o.Contracts.BufferStreaming = true).AddContract(contract);
+        using ServiceProvider sp = services.BuildServiceProvider();
+        IChatClient client = sp.GetRequiredService<IChatClient>();
+
+        ChatResponse response = await client.AskAsync("Where is order 7?", new ChatOptions { Tools = [lookup] }.WithContract("order.status"), streaming);
+
+        Assert.Equal("""{"status":"shipped"}""", response.Text);
+        Assert.Equal(ValidationOutcomes.Reasked, response.GetContractValidationOutcome());
+        Assert.Equal(2, runs);
+        Assert.Equal(4, provider.CallCount);
+
+        // Every model call of both attempts was offered the tool governed, never the caller's own function.
+        Assert.All(provider.Requests, r => Assert.IsType<GovernedAIFunction>(Assert.Single(r.Options!.Tools!)));
     }
 
     [Fact]
@@ -214,6 +265,14 @@ public class PerRequestIsolationTests
         Assert.Equal(110, prose.Usage!.TotalTokenCount);
         Assert.Equal(148, valid.Usage!.TotalTokenCount);
         Assert.Equal(4, provider.CallCount);
+    }
+
+    private static ServiceProvider GovernedOver(ScriptedChatClient provider)
+    {
+        var services = new ServiceCollection();
+        services.AddChatClient(provider);
+        services.AddGovernedAi().AddContract(AgentA).AddContract(AgentB);
+        return services.BuildServiceProvider();
     }
 
     private static ServiceProvider GovernedOverAppLoop(ScriptedChatClient provider)

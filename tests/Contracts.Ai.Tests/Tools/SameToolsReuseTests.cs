@@ -40,7 +40,7 @@ public class SameToolsReuseTests
         AITool declared = last.Options!.Tools![0];
         Assert.Equal("lookup_second", declared.Name);
         Assert.Equal("Looks up an order again.", declared.Description);
-        Assert.False(declared is AIFunction, "The provider was handed an invocable tool.");
+        Assert.True(declared is GovernedAIFunction, "The provider was handed the tool ungoverned.");
     }
 
     [Theory]
