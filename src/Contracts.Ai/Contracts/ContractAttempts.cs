@@ -322,8 +322,37 @@ internal static class ContractAttempts
         }
 
         response.Usage = total;
-        (response.AdditionalProperties ??= new AdditionalPropertiesDictionary())[ContractChatResponseExtensions.ValidationOutcomeKey] = outcome;
+        if (response.AdditionalProperties is { } properties)
+        {
+            properties[ContractChatResponseExtensions.ValidationOutcomeKey] = outcome;
+        }
+        else
+        {
+            response.AdditionalProperties = OutcomeProperties.Of(outcome);
+        }
+
         return changed;
+    }
+
+    /// <summary>
+    /// The response's properties when it came without any: the outcome alone, copied from a dictionary made once per
+    /// outcome (a copy takes the stored entry as it is, without hashing the key again).
+    /// </summary>
+    private static class OutcomeProperties
+    {
+        private static readonly Dictionary<string, object?> Passed = For(ValidationOutcomes.Passed);
+        private static readonly Dictionary<string, object?> Reasked = For(ValidationOutcomes.Reasked);
+
+        public static AdditionalPropertiesDictionary Of(string outcome) => outcome switch
+        {
+            ValidationOutcomes.Passed => new AdditionalPropertiesDictionary(Passed),
+            ValidationOutcomes.Reasked => new AdditionalPropertiesDictionary(Reasked),
+            _ => new AdditionalPropertiesDictionary { [ContractChatResponseExtensions.ValidationOutcomeKey] = outcome },
+        };
+
+        // The comparer AdditionalPropertiesDictionary uses, so the copy can take the entry as stored.
+        private static Dictionary<string, object?> For(string outcome) =>
+            new(StringComparer.OrdinalIgnoreCase) { [ContractChatResponseExtensions.ValidationOutcomeKey] = outcome };
     }
 
     private static ChatResponse Fallback(PromptContract contract, ChatResponse last, UsageDetails? total) =>

@@ -33,6 +33,10 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private bool _holdsDeprecated;
 
+    // The entry resolved last, found again by the very id string: an app names a contract with the same string on every
+    // request. Entries are never removed, so a remembered one stays the id's.
+    private LastEntry? _last;
+
     /// <summary>Gets the ids of the registered contracts.</summary>
     public IReadOnlyCollection<string> ContractIds => (IReadOnlyCollection<string>)_entries.Keys;
 
@@ -116,7 +120,16 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
 
         // A registered id, version or label is never blank (registering and moving labels check them), so the
         // arguments are checked for blanks only when they are not found.
-        if (!_entries.TryGetValue(id, out Entry? entry))
+        Entry? entry;
+        if (Volatile.Read(ref _last) is { } last && ReferenceEquals(last.Id, id))
+        {
+            entry = last.Entry;
+        }
+        else if (_entries.TryGetValue(id, out entry))
+        {
+            Volatile.Write(ref _last, new LastEntry(id, entry));
+        }
+        else
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(id);
             if (versionOrLabel is not null)
@@ -443,6 +456,14 @@ public sealed class InMemoryPromptRegistry : IPromptRegistry
         {
             throw new ArgumentException($"Label '{label}' is not valid: use letters, digits, '_', '-' and '.'.", nameof(label));
         }
+    }
+
+    /// <summary>An id string and the entry it was found to name.</summary>
+    private sealed class LastEntry(string id, Entry entry)
+    {
+        public string Id { get; } = id;
+
+        public Entry Entry { get; } = entry;
     }
 
     private sealed class Entry
