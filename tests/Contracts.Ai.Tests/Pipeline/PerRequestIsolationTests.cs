@@ -171,14 +171,7 @@ public class PerRequestIsolationTests
     [InlineData(true)]
     public async Task A_reask_runs_the_tools_of_each_attempt_governed(bool streaming)
     {
-        var contract = new PromptContract
-        {
-            Id = "order.status",
-            Version = "1.0.0",
-            Template = "Answer with the order's status.",
-            OutputSchema = JsonDocument.Parse("""{"type":"object","properties":{"status":{"type":"string"}},"required":["status"]}""").RootElement,
-            OnFailure = ContractFailurePolicy.Reask,
-        };
+        PromptContract contract = Reasking("order.status", "Answer with the order's status.", "status");
         var provider = new ScriptedChatClient(request =>
         {
             // Each attempt looks the order up, then answers: in prose first, as the contract asks after the re-ask.
@@ -236,14 +229,7 @@ public class PerRequestIsolationTests
     [InlineData(true)]
     public async Task A_reask_sums_the_usage_of_its_attempts_without_changing_the_usage_a_model_answer_carried(bool streaming)
     {
-        var contract = new PromptContract
-        {
-            Id = "ticket",
-            Version = "1.0.0",
-            Template = "Classify the ticket.",
-            OutputSchema = JsonDocument.Parse("""{"type":"object","properties":{"queue":{"type":"string"}},"required":["queue"]}""").RootElement,
-            OnFailure = ContractFailurePolicy.Reask,
-        };
+        PromptContract contract = Reasking("ticket", "Classify the ticket.", "queue");
         ScriptedTurn prose = ScriptedTurn.Reply("It is billing.").WithUsage(100, 10);
         ScriptedTurn valid = ScriptedTurn.Reply("""{"queue":"billing"}""").WithUsage(140, 8);
         var provider = new ScriptedChatClient(prose, valid, prose, valid);
@@ -266,6 +252,16 @@ public class PerRequestIsolationTests
         Assert.Equal(148, valid.Usage!.TotalTokenCount);
         Assert.Equal(4, provider.CallCount);
     }
+
+    /// <summary>A contract that asks for a JSON object with one required string property and re-asks when the answer is not one.</summary>
+    private static PromptContract Reasking(string id, string template, string property) => new()
+    {
+        Id = id,
+        Version = "1.0.0",
+        Template = template,
+        OutputSchema = JsonDocument.Parse($$$"""{"type":"object","properties":{"{{{property}}}":{"type":"string"}},"required":["{{{property}}}"]}""").RootElement,
+        OnFailure = ContractFailurePolicy.Reask,
+    };
 
     private static ServiceProvider GovernedOver(ScriptedChatClient provider)
     {
