@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Contracts.Ai;
 using Contracts.Ai.Testing;
 using Microsoft.Extensions.AI;
@@ -15,12 +16,22 @@ namespace Contracts.Ai.Benchmarks;
 /// sampling every span and recording every metric (budget: 15 us).
 /// </summary>
 /// <remarks>
+/// <para>
 /// Run: dotnet run -c Release --project benchmarks/Contracts.Ai.Benchmarks -- --filter '*PipelineOverhead*'
 /// Each case runs in its own process, so the listener of the last case never reaches the others.
+/// </para>
+/// <para>
+/// Two groups, each with its own baseline: <c>ReusedOptions</c> (these cases: one options object for every call) and
+/// <c>PerRequest</c> (options built per request, as apps build them; see PipelineOverheadBenchmarks.PerRequest.cs).
+/// </para>
 /// </remarks>
 [MemoryDiagnoser]
-public class PipelineOverheadBenchmarks
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+public partial class PipelineOverheadBenchmarks
 {
+    private const string ReusedOptions = "ReusedOptions";
+
     private const string ContractId = "bench.support-answer";
 
     private static readonly ScriptedTurn Answer = ScriptedTurn.Reply("Your order ships tomorrow.").WithUsage(900, 12);
@@ -56,17 +67,21 @@ public class PipelineOverheadBenchmarks
     {
         _governed.Dispose();
         _services.Dispose();
+        _meaiPair?.Dispose();
         _tracing?.Dispose();
         _metrics?.Dispose();
     }
 
     [Benchmark(Baseline = true)]
+    [BenchmarkCategory(ReusedOptions)]
     public Task<ChatResponse> BareClient() => _bare.GetResponseAsync(_messages, _bareOptions);
 
     [Benchmark]
+    [BenchmarkCategory(ReusedOptions)]
     public Task<ChatResponse> GovernedPipeline() => _governed.GetResponseAsync(_messages, _governedOptions);
 
     [Benchmark]
+    [BenchmarkCategory(ReusedOptions)]
     public Task<ChatResponse> GovernedPipelineWithListener() => _governed.GetResponseAsync(_messages, _governedOptions);
 
     private void Build()
