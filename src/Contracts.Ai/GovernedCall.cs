@@ -44,8 +44,10 @@ internal sealed class GovernedCall
         CurrentCall.Value?.Context ?? options.GetGovernanceContext();
 
     /// <summary>Gets a value indicating whether <paramref name="options"/> are the current call's own copy, which a per-request stage may change in place.</summary>
-    public static bool OwnsOptions(ChatOptions? options) =>
-        options is not null && ReferenceEquals(CurrentCall.Value?.OwnedOptions, options);
+    public static bool OwnsOptions(ChatOptions? options) => CurrentCall.Value?.Owns(options) == true;
+
+    /// <summary>Gets a value indicating whether <paramref name="options"/> are this call's own copy, which a per-request stage may change in place.</summary>
+    public bool Owns(ChatOptions? options) => options is not null && ReferenceEquals(OwnedOptions, options);
 
     /// <summary>Gets a value indicating whether the outermost stage records the call (span, metrics, log or audit); only then is there a <see cref="Record"/>.</summary>
     public bool IsObserved

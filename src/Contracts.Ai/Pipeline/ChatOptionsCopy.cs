@@ -11,10 +11,10 @@ namespace Contracts.Ai;
 /// <see cref="ChatOptions.Clone"/> gives, without first copying the two collections the pipeline replaces at once.
 /// </summary>
 /// <remarks>
-/// The governed pipeline copies the options of every request twice (to take its own entries off them, and to hand the
-/// model its tools as declarations only). <see cref="ChatOptions.Clone"/> copies the extra properties' dictionary and
-/// the tool list each time, only for them to be replaced: on the per-request path that is about half of what a copy
-/// allocates. Options of exactly <see cref="ChatOptions"/> are copied member by member when this version of it has
+/// The governed pipeline copies the options of every request once, to take its own entries off them, and of every model
+/// call again while an app's loop still runs below it, to hand that loop the tools as declarations only.
+/// <see cref="ChatOptions.Clone"/> copies the extra properties' dictionary and the tool list each time, only for them to
+/// be replaced: on the per-request path that is about half of what a copy allocates. Options of exactly <see cref="ChatOptions"/> are copied member by member when this version of it has
 /// exactly the members known here; any other type, or a version with members added, is copied with
 /// <see cref="ChatOptions.Clone"/>, so nothing a caller set is ever dropped.
 /// </remarks>

@@ -31,9 +31,6 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
 {
     private static readonly ConditionalWeakTable<AIFunction, AIFunctionDeclaration> Declarations = new();
 
-    // The declarations of the last model call's governed tools: every request offering the same tools gets the same declarations.
-    private DeclaredTools? _last;
-
     // Where the model calls go: below the app's loop when it is MEAI's own (whose relaying is known; a derived loop may do more on the way).
     private readonly IChatClient _next;
 
@@ -61,7 +58,7 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
     /// hold no function. Always a copy, never the call's own options changed for the model call and put back after it:
     /// whatever holds on to the options it was given (a provider, a test double, a middleware below) keeps declarations only.
     /// </summary>
-    private ChatOptions? Declare(ChatOptions? options)
+    private static ChatOptions? Declare(ChatOptions? options)
     {
         if (Declared(options?.Tools) is not { } declared)
         {
@@ -72,16 +69,11 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
     }
 
     /// <summary>The tools with every function as a declaration only; <see langword="null"/> when they hold no function.</summary>
-    private List<AITool>? Declared(IList<AITool>? tools)
+    private static List<AITool>? Declared(IList<AITool>? tools)
     {
         if (tools is not { Count: > 0 })
         {
             return null;
-        }
-
-        if (Volatile.Read(ref _last) is { } last && last.Declares(tools))
-        {
-            return last.NewList();
         }
 
         List<AITool>? declared = null;
@@ -105,11 +97,6 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
             declared.Add(DeclarationOf(function));
         }
 
-        if (declared is not null && DeclaredTools.For(tools, declared) is { } set)
-        {
-            Volatile.Write(ref _last, set);
-        }
-
         return declared;
     }
 
@@ -121,66 +108,4 @@ internal sealed class ToolDeclarationsChatClient : DelegatingChatClient
         function is GovernedAIFunction governed
             ? Declarations.GetValue(governed.Inner, static inner => inner.AsDeclarationOnly())
             : function.AsDeclarationOnly();
-
-    /// <summary>
-    /// The declarations of one set of tools, keyed by what each declaration is made from (a governed tool's original
-    /// function, any other tool itself), so a later model call offering governed wrappers of the same functions, in the
-    /// same order, gets them without a lookup per tool.
-    /// </summary>
-    private sealed class DeclaredTools
-    {
-        private readonly AITool[] _sources;
-        private readonly AITool[] _declared;
-
-        private DeclaredTools(AITool[] sources, AITool[] declared)
-        {
-            _sources = sources;
-            _declared = declared;
-        }
-
-        /// <summary>The set for <paramref name="tools"/>, or <see langword="null"/> when a function in them is not a governed tool (its declaration is made anew each time).</summary>
-        public static DeclaredTools? For(IList<AITool> tools, List<AITool> declared)
-        {
-            var sources = new AITool[tools.Count];
-            for (int i = 0; i < sources.Length; i++)
-            {
-                if (SourceOf(tools[i]) is not { } source)
-                {
-                    return null;
-                }
-
-                sources[i] = source;
-            }
-
-            return new DeclaredTools(sources, declared.ToArray());
-        }
-
-        public bool Declares(IList<AITool> tools)
-        {
-            if (tools.Count != _sources.Length)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < _sources.Length; i++)
-            {
-                if (!ReferenceEquals(SourceOf(tools[i]), _sources[i]))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        /// <summary>A list of the declarations of the model call's own: whatever holds on to it never changes another call's.</summary>
-        public List<AITool> NewList() => new(_declared);
-
-        private static AITool? SourceOf(AITool tool) => tool switch
-        {
-            GovernedAIFunction governed => governed.Inner,
-            AIFunction => null,
-            _ => tool,
-        };
-    }
 }

@@ -78,8 +78,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         // whatever is handed those options (the tool loop, a provider, a middleware below) finds governed tools in them,
         // during the call and after it. A later attempt of the same call (a contract's re-ask) offers the request's
         // tools again, which are wrapped anew, bound to that attempt.
-        bool inPlace = options is not null && ReferenceEquals(current?.OwnedOptions, options);
-        ToolCallScope? scope = Govern(ref options, inPlace, current);
+        ToolCallScope? scope = Govern(ref options, inPlace: current?.Owns(options) == true, current);
         return scope is null
             ? base.GetResponseAsync(messages, options, cancellationToken)
             : GetGovernedResponseAsync(messages, options, scope, call, cancellationToken);
@@ -137,7 +136,7 @@ public sealed class ToolGovernanceChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         GovernedCall? current = GovernedCall.Current;
         GovernedCall? call = CheckApprovals(messages, current);
-        ToolCallScope? scope = Govern(ref options, inPlace: options is not null && ReferenceEquals(current?.OwnedOptions, options), current);
+        ToolCallScope? scope = Govern(ref options, inPlace: current?.Owns(options) == true, current);
         IAsyncEnumerable<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
         // Without functions the loop has nothing to ask approval for, and nothing to reject.
